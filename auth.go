@@ -1,0 +1,253 @@
+package mangopay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Token is an OAuth2 access token issued by POST /v2.01/oauth/token.
+type Token struct {
+	// AccessToken is the bearer secret. It is never printed by String,
+	// GoString or LogValue.
+	AccessToken string
+	// ExpiresAt is when Mangopay stops accepting it.
+	ExpiresAt time.Time
+}
+
+// String describes the token without its secret.
+func (t Token) String() string {
+	return fmt.Sprintf("mangopay.Token{AccessToken: [redacted], ExpiresAt: %s}", t.ExpiresAt.UTC().Format(time.RFC3339))
+}
+
+// GoString is String: %#v never shows the secret.
+func (t Token) GoString() string { return t.String() }
+
+// LogValue keeps the secret out of slog records.
+func (t Token) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("access_token", "[redacted]"), slog.Time("expires_at", t.ExpiresAt))
+}
+
+// TokenStore keeps OAuth tokens, keyed by API base URL and ClientId, so that
+// several clients or processes can share one token instead of each asking for
+// its own (Mangopay may rate-limit or block heavy use of the token endpoint).
+// Implementations must be safe for concurrent use.
+type TokenStore interface {
+	// Get returns the stored token, or nil when there is none.
+	Get(ctx context.Context, baseURL, clientID string) (*Token, error)
+	// Set stores tok.
+	Set(ctx context.Context, baseURL, clientID string, tok *Token) error
+}
+
+// MemoryTokenStore is the default TokenStore: a map in memory.
+type MemoryTokenStore struct {
+	mu sync.Mutex
+	m  map[[2]string]Token
+}
+
+// NewMemoryTokenStore returns an empty in-memory TokenStore.
+func NewMemoryTokenStore() *MemoryTokenStore {
+	return &MemoryTokenStore{m: make(map[[2]string]Token)}
+}
+
+// Get implements TokenStore.
+func (s *MemoryTokenStore) Get(_ context.Context, baseURL, clientID string) (*Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.m[[2]string{baseURL, clientID}]
+	if !ok {
+		return nil, nil
+	}
+	return &t, nil
+}
+
+// Set implements TokenStore.
+func (s *MemoryTokenStore) Set(_ context.Context, baseURL, clientID string, tok *Token) error {
+	if tok == nil {
+		return errors.New("mangopay: MemoryTokenStore.Set: nil token")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[[2]string{baseURL, clientID}] = *tok
+	return nil
+}
+
+// tokenMargin is how long before expiry a token is renewed.
+const tokenMargin = 30 * time.Second
+
+// authenticator fetches and caches the client's bearer token. One refresh
+// runs at a time: goroutines that need a token while it runs wait for it.
+type authenticator struct {
+	client   *Client
+	clientID string
+	apiKey   string
+	store    TokenStore
+	storeKey string
+
+	mu     sync.RWMutex
+	cached Token
+	sem    chan struct{} // held by the goroutine refreshing the token
+}
+
+// usable reports whether t can still be sent at now.
+func usable(t Token, now time.Time) bool {
+	if t.AccessToken == "" {
+		return false
+	}
+	return now.Add(tokenMargin).Before(t.ExpiresAt)
+}
+
+// token returns a valid access token, fetching one when needed.
+func (a *authenticator) token(ctx context.Context) (string, error) {
+	now := a.client.now()
+	a.mu.RLock()
+	t := a.cached
+	a.mu.RUnlock()
+	if usable(t, now) {
+		return t.AccessToken, nil
+	}
+	select {
+	case a.sem <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	defer func() { <-a.sem }()
+
+	// Another goroutine may have refreshed it while this one waited.
+	now = a.client.now()
+	a.mu.RLock()
+	t = a.cached
+	a.mu.RUnlock()
+	if usable(t, now) {
+		return t.AccessToken, nil
+	}
+	if st, err := a.store.Get(ctx, a.storeKey, a.clientID); err == nil && st != nil && usable(*st, now) && st.AccessToken != t.AccessToken {
+		a.set(*st)
+		return st.AccessToken, nil
+	}
+	nt, err := a.fetch(ctx)
+	if err != nil {
+		return "", err
+	}
+	a.set(nt)
+	if err := a.store.Set(ctx, a.storeKey, a.clientID, &nt); err != nil {
+		a.client.logger.LogAttrs(ctx, slog.LevelWarn, "mangopay token store Set failed", slog.String("error", err.Error()))
+	}
+	return nt.AccessToken, nil
+}
+
+func (a *authenticator) set(t Token) {
+	a.mu.Lock()
+	a.cached = t
+	a.mu.Unlock()
+}
+
+// invalidate drops the cached token if it is the one that was refused
+// (authHeader is the refused request's Authorization header), so that the
+// next call fetches a new one. A token already replaced is left alone.
+func (a *authenticator) invalidate(authHeader string) {
+	refused := strings.TrimPrefix(authHeader, "Bearer ")
+	a.mu.Lock()
+	if a.cached.AccessToken == refused {
+		a.cached = Token{}
+	}
+	a.mu.Unlock()
+	if st, err := a.store.Get(context.Background(), a.storeKey, a.clientID); err == nil && st != nil && st.AccessToken == refused {
+		_ = a.store.Set(context.Background(), a.storeKey, a.clientID, &Token{})
+	}
+}
+
+// tokenResponse is the OAuth token endpoint's answer.
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+}
+
+// fetch asks Mangopay for a new token: POST /v2.01/oauth/token with Basic
+// authentication and grant_type=client_credentials. Transient failures are
+// retried under the client's retry policy.
+func (a *authenticator) fetch(ctx context.Context) (Token, error) {
+	c := a.client
+	u := *c.baseURL
+	u.RawPath = ""
+	u.Path = c.baseURL.Path + apiVersion + "/oauth/token"
+	retries := 0
+	for {
+		t, retryAfter, err := a.fetchOnce(ctx, &u)
+		if err == nil {
+			return t, nil
+		}
+		if ctx.Err() != nil {
+			return Token{}, ctx.Err()
+		}
+		if retries >= c.maxRetries || !isTransient(err) {
+			return Token{}, err
+		}
+		wait, ok := c.retryWait(retries, retryAfter)
+		if !ok {
+			return Token{}, err
+		}
+		retries++
+		if err := c.sleep(ctx, wait); err != nil {
+			return Token{}, err
+		}
+	}
+}
+
+func (a *authenticator) fetchOnce(ctx context.Context, u *url.URL) (Token, http.Header, error) {
+	c := a.client
+	form := strings.NewReader("grant_type=client_credentials")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), form)
+	if err != nil {
+		return Token{}, nil, fmt.Errorf("mangopay: building token request: %w", err)
+	}
+	req.SetBasicAuth(a.clientID, a.apiKey)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	start := time.Now()
+	resp, err := c.httpClient.Do(req)
+	if err != nil {
+		return Token{}, nil, fmt.Errorf("mangopay: POST %s: %w", redactURL(u.String()), err)
+	}
+	defer closeBody(resp)
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "mangopay token request", slog.String("path", u.Path), slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start)))
+	body, _, rerr := readCapped(resp.Body, maxErrorBody)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return Token{}, resp.Header, newAPIError(resp, body)
+	}
+	if rerr != nil {
+		return Token{}, resp.Header, fmt.Errorf("mangopay: reading token response: %w", rerr)
+	}
+	var tr tokenResponse
+	if err := json.Unmarshal(body, &tr); err != nil {
+		return Token{}, resp.Header, fmt.Errorf("mangopay: decoding token response: %w", err)
+	}
+	if tr.AccessToken == "" {
+		return Token{}, resp.Header, errors.New("mangopay: token response has no access_token")
+	}
+	if tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "bearer") {
+		return Token{}, resp.Header, fmt.Errorf("mangopay: unexpected token_type %q", truncate(tr.TokenType, 20))
+	}
+	life := time.Duration(tr.ExpiresIn) * time.Second
+	if tr.ExpiresIn <= 0 {
+		life = 20 * time.Minute // the sandbox default
+	}
+	// Renew early on short lifetimes too: never keep a token past half its life
+	// when that is shorter than the usual margin.
+	exp := c.now().Add(life)
+	if life <= 2*tokenMargin {
+		exp = c.now().Add(tokenMargin + life/2)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return Token{AccessToken: tr.AccessToken, ExpiresAt: exp}, resp.Header, nil
+}

@@ -1,0 +1,1056 @@
+package mangopay
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net/http"
+	"net/url"
+	"reflect"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-querystring/query"
+)
+
+// Version is the SDK version, sent in the User-Agent header.
+const Version = "0.1.0"
+
+// Base URLs of Mangopay's API.
+const (
+	// SandboxURL is Mangopay's sandbox (the default).
+	SandboxURL = "https://api.sandbox.mangopay.com"
+	// ProductionURL is Mangopay's live API.
+	ProductionURL = "https://api.mangopay.com"
+	// SandboxMTLSURL is the sandbox host for mutual-TLS clients.
+	SandboxMTLSURL = "https://api-mtls.sandbox.mangopay.com"
+	// ProductionMTLSURL is the live host for mutual-TLS clients.
+	ProductionMTLSURL = "https://api-mtls.mangopay.com"
+)
+
+// apiVersion is the path prefix of every call.
+const apiVersion = "/v2.01"
+
+// Defaults.
+const (
+	defaultTimeout    = 30 * time.Second
+	defaultMaxRetries = 2
+	defaultRetryBase  = 500 * time.Millisecond
+	defaultRetryMax   = 10 * time.Second
+	maxPerPage        = 100
+)
+
+// Client talks to Mangopay's API for one ClientId. It is safe for concurrent
+// use; build one at start-up and share it. Many clients (many ClientIds) can
+// live side by side: the package has no global state.
+type Client struct {
+	// Users manages SCA users: create, update, categorize, enroll, consent, view.
+	Users *UsersService
+	// Wallets creates wallets and reads them (SCA-gated).
+	Wallets *WalletsService
+	// Transactions lists a user's or a wallet's transactions (SCA-gated).
+	Transactions *TransactionsService
+	// Transfers moves money between wallets (SCA between different owners).
+	Transfers *TransfersService
+	// Recipients registers payout recipients (SCA for PAYOUT scope).
+	Recipients *RecipientsService
+	// Hooks manages webhook subscriptions.
+	Hooks *HooksService
+
+	clientID   string
+	baseURL    *url.URL // without trailing slash
+	httpClient *http.Client
+	maxRetries int
+	retryBase  time.Duration
+	retryMax   time.Duration
+	userAgent  string
+	logger     *slog.Logger
+	redirects  redirectPolicy
+	auth       *authenticator
+
+	// Test seams.
+	sleep func(ctx context.Context, d time.Duration) error
+	now   func() time.Time
+}
+
+// service is shared by every service type.
+type service struct{ client *Client }
+
+// UsersService wraps the SCA user endpoints under /sca/users.
+type UsersService service
+
+// WalletsService wraps /wallets and /users/{id}/wallets.
+type WalletsService service
+
+// TransactionsService wraps /users/{id}/transactions and /wallets/{id}/transactions.
+type TransactionsService service
+
+// TransfersService wraps /transfers.
+type TransfersService service
+
+// RecipientsService wraps /recipients and /users/{id}/recipients.
+type RecipientsService service
+
+// HooksService wraps /hooks.
+type HooksService service
+
+// Option configures a Client in New. Options validate their arguments; New
+// returns the first error.
+type Option func(*clientConfig) error
+
+type clientConfig struct {
+	baseURL       string
+	httpClient    *http.Client
+	timeout       time.Duration
+	maxRetries    int
+	retryBase     time.Duration
+	retryMax      time.Duration
+	logger        *slog.Logger
+	uaSuffix      string
+	store         TokenStore
+	cert          *tls.Certificate
+	redirectHosts []string
+}
+
+// WithBaseURL sets the API host: SandboxURL (the default), ProductionURL, or
+// any absolute http(s) URL such as an emulator's (a path prefix is kept).
+func WithBaseURL(u string) Option {
+	return func(c *clientConfig) error {
+		p, err := parseAbsoluteHTTP(u)
+		if err != nil {
+			return fmt.Errorf("mangopay: WithBaseURL: %w", err)
+		}
+		if p.RawQuery != "" || p.Fragment != "" {
+			return fmt.Errorf("mangopay: WithBaseURL: %q must not have a query or fragment", u)
+		}
+		c.baseURL = u
+		return nil
+	}
+}
+
+// WithHTTPClient makes the client send requests through hc (for proxies,
+// tracing, or httpmock in tests). hc is never modified; options that need a
+// different transport or timeout work on a copy.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *clientConfig) error {
+		if hc == nil {
+			return errors.New("mangopay: WithHTTPClient: nil *http.Client")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithTimeout sets the timeout of each HTTP attempt (default 30s). With
+// WithHTTPClient it applies to a copy of that client.
+func WithTimeout(d time.Duration) Option {
+	return func(c *clientConfig) error {
+		if d <= 0 {
+			return fmt.Errorf("mangopay: WithTimeout: %v is not positive", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithMaxRetries sets how many times a failed attempt is retried (default 2;
+// 0 disables retries). See the package documentation for what is retried.
+func WithMaxRetries(n int) Option {
+	return func(c *clientConfig) error {
+		if n < 0 {
+			return fmt.Errorf("mangopay: WithMaxRetries: %d is negative", n)
+		}
+		c.maxRetries = n
+		return nil
+	}
+}
+
+// WithRetryWait sets the backoff between retries: the first wait is about
+// base, doubling up to max, with jitter. A Retry-After or X-RateLimit-Reset
+// longer than max is not waited for: the error is returned instead.
+// Defaults: 500ms and 10s.
+func WithRetryWait(base, max time.Duration) Option {
+	return func(c *clientConfig) error {
+		if base <= 0 || max < base {
+			return fmt.Errorf("mangopay: WithRetryWait: need 0 < base <= max, got %v and %v", base, max)
+		}
+		c.retryBase, c.retryMax = base, max
+		return nil
+	}
+}
+
+// WithLogger sends a debug record per HTTP attempt (method, URL path, status,
+// duration, idempotency key) to l. Credentials and tokens are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *clientConfig) error {
+		if l == nil {
+			return errors.New("mangopay: WithLogger: nil logger")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithUserAgent appends suffix (e.g. "acme-marketplace/1.4") to the
+// User-Agent "mangopay-go/<version> go<version>".
+func WithUserAgent(suffix string) Option {
+	return func(c *clientConfig) error {
+		if strings.ContainsAny(suffix, "\r\n") {
+			return errors.New("mangopay: WithUserAgent: suffix contains a line break")
+		}
+		c.uaSuffix = strings.TrimSpace(suffix)
+		return nil
+	}
+}
+
+// WithTokenStore shares OAuth tokens through s (for example between processes
+// through a cache). The default keeps them in memory.
+func WithTokenStore(s TokenStore) Option {
+	return func(c *clientConfig) error {
+		if s == nil {
+			return errors.New("mangopay: WithTokenStore: nil store")
+		}
+		c.store = s
+		return nil
+	}
+}
+
+// WithClientCertificate enables mutual TLS with the certificate Mangopay
+// issued. It switches SandboxURL and ProductionURL to their api-mtls hosts
+// (the OAuth token call included). With WithHTTPClient, that client's
+// *http.Transport is cloned, never modified; other transports are refused.
+func WithClientCertificate(cert tls.Certificate) Option {
+	return func(c *clientConfig) error {
+		if len(cert.Certificate) == 0 {
+			return errors.New("mangopay: WithClientCertificate: certificate has no data")
+		}
+		c.cert = &cert
+		return nil
+	}
+}
+
+// WithRedirectHosts replaces the hosts that SCA redirect links may point to
+// (default: mangopay.com and its subdomains). Each entry matches that host and
+// its subdomains; an entry with a port ("127.0.0.1:8089") matches exactly.
+// Links must be https, except on loopback hosts. A link failing the check
+// yields ErrUntrustedRedirect rather than a *ScaRequiredError.
+func WithRedirectHosts(hosts ...string) Option {
+	return func(c *clientConfig) error {
+		if len(hosts) == 0 {
+			return errors.New("mangopay: WithRedirectHosts: no hosts")
+		}
+		out := make([]string, 0, len(hosts))
+		for _, h := range hosts {
+			h = strings.ToLower(strings.TrimSpace(h))
+			if h == "" || strings.ContainsAny(h, "/?#@ ") {
+				return fmt.Errorf("mangopay: WithRedirectHosts: %q is not a host name", h)
+			}
+			out = append(out, h)
+		}
+		c.redirectHosts = out
+		return nil
+	}
+}
+
+// New returns a Client for the given Mangopay ClientId and API key.
+func New(clientID, apiKey string, opts ...Option) (*Client, error) {
+	if strings.TrimSpace(clientID) == "" {
+		return nil, errors.New("mangopay: New: empty client id")
+	}
+	if strings.ContainsAny(clientID, "/?#% \t\r\n") {
+		return nil, fmt.Errorf("mangopay: New: client id %q contains characters that cannot appear in a path", truncate(clientID, 40))
+	}
+	if apiKey == "" {
+		return nil, errors.New("mangopay: New: empty API key")
+	}
+	cfg := clientConfig{
+		baseURL:       SandboxURL,
+		maxRetries:    defaultMaxRetries,
+		retryBase:     defaultRetryBase,
+		retryMax:      defaultRetryMax,
+		redirectHosts: []string{"mangopay.com"},
+	}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.cert != nil {
+		switch strings.TrimRight(cfg.baseURL, "/") {
+		case SandboxURL:
+			cfg.baseURL = SandboxMTLSURL
+		case ProductionURL:
+			cfg.baseURL = ProductionMTLSURL
+		}
+	}
+	base, err := url.Parse(strings.TrimRight(cfg.baseURL, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("mangopay: New: base URL: %w", err)
+	}
+	hc, err := buildHTTPClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ua := "mangopay-go/" + Version + " " + runtime.Version()
+	if cfg.uaSuffix != "" {
+		ua += " " + cfg.uaSuffix
+	}
+	logger := cfg.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	store := cfg.store
+	if store == nil {
+		store = NewMemoryTokenStore()
+	}
+	c := &Client{
+		clientID:   clientID,
+		baseURL:    base,
+		httpClient: hc,
+		maxRetries: cfg.maxRetries,
+		retryBase:  cfg.retryBase,
+		retryMax:   cfg.retryMax,
+		userAgent:  ua,
+		logger:     logger,
+		redirects:  redirectPolicy{hosts: cfg.redirectHosts},
+		sleep:      sleepCtx,
+		now:        time.Now,
+	}
+	c.auth = &authenticator{
+		client:   c,
+		clientID: clientID,
+		apiKey:   apiKey,
+		store:    store,
+		storeKey: base.String(),
+		sem:      make(chan struct{}, 1),
+	}
+	c.Users = &UsersService{client: c}
+	c.Wallets = &WalletsService{client: c}
+	c.Transactions = &TransactionsService{client: c}
+	c.Transfers = &TransfersService{client: c}
+	c.Recipients = &RecipientsService{client: c}
+	c.Hooks = &HooksService{client: c}
+	return c, nil
+}
+
+// buildHTTPClient returns the *http.Client to use, never modifying the caller's.
+func buildHTTPClient(cfg clientConfig) (*http.Client, error) {
+	if cfg.httpClient == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		if cfg.cert != nil {
+			t.TLSClientConfig = &tls.Config{Certificates: []tls.Certificate{*cfg.cert}, MinVersion: tls.VersionTLS12}
+		}
+		timeout := cfg.timeout
+		if timeout == 0 {
+			timeout = defaultTimeout
+		}
+		return &http.Client{Transport: t, Timeout: timeout}, nil
+	}
+	if cfg.cert == nil && cfg.timeout == 0 {
+		return cfg.httpClient, nil
+	}
+	cp := *cfg.httpClient // shallow copy: the caller's client is left alone
+	if cfg.timeout != 0 {
+		cp.Timeout = cfg.timeout
+	}
+	if cfg.cert != nil {
+		rt := cp.Transport
+		if rt == nil {
+			rt = http.DefaultTransport
+		}
+		t, ok := rt.(*http.Transport)
+		if !ok {
+			return nil, fmt.Errorf("mangopay: WithClientCertificate needs an *http.Transport in the HTTP client, got %T", rt)
+		}
+		t = t.Clone()
+		tc := &tls.Config{MinVersion: tls.VersionTLS12}
+		if t.TLSClientConfig != nil {
+			tc = t.TLSClientConfig.Clone()
+		}
+		tc.Certificates = append(tc.Certificates, *cfg.cert)
+		t.TLSClientConfig = tc
+		cp.Transport = t
+	}
+	return &cp, nil
+}
+
+// ClientID returns the Mangopay ClientId the client was built with.
+func (c *Client) ClientID() string { return c.clientID }
+
+// BaseURL returns the API host the client talks to (after any mTLS switch).
+func (c *Client) BaseURL() string { return c.baseURL.String() }
+
+// String describes the client without its credentials.
+func (c *Client) String() string {
+	return fmt.Sprintf("mangopay.Client{ClientID: %q, BaseURL: %q}", c.clientID, c.baseURL.String())
+}
+
+// GoString is String: %#v never shows the API key or a token.
+func (c *Client) GoString() string { return c.String() }
+
+// LogValue keeps credentials out of slog records.
+func (c *Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("client_id", c.clientID), slog.String("base_url", c.baseURL.String()))
+}
+
+// Ptr returns a pointer to v: handy for optional request fields such as
+// TermsAndConditionsAccepted: mangopay.Ptr(false).
+func Ptr[T any](v T) *T { return &v }
+
+// RequestOption adjusts one call: pass it last to any network method.
+type RequestOption func(*requestConfig)
+
+type requestConfig struct {
+	idempotencyKey string
+	capture        *Response
+}
+
+// WithIdempotencyKey sets the Idempotency-Key of a POST (16 to 36 characters
+// of A-Z, a-z, 0-9 and '-'). Use a key derived from your own record (an order
+// id) so that a retry after a process restart cannot create a second
+// resource. Without it the SDK generates one per call. It is ignored on other
+// methods.
+func WithIdempotencyKey(key string) RequestOption {
+	return func(rc *requestConfig) { rc.idempotencyKey = key }
+}
+
+// CaptureResponse stores the metadata of the call's final HTTP response in
+// *meta (status, headers, rate limits, pagination totals, idempotency key).
+func CaptureResponse(meta *Response) RequestOption {
+	return func(rc *requestConfig) { rc.capture = meta }
+}
+
+// Response is the metadata of one call's final HTTP response.
+type Response struct {
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Header holds the response headers.
+	Header http.Header
+	// RateLimits has one entry per Mangopay rate-limit window (15 min, 30 min,
+	// 1 h, 24 h) when the X-RateLimit headers were present.
+	RateLimits []RateLimit
+	// TotalPages and TotalItems come from x-number-of-pages and
+	// x-number-of-items on list calls (0 when absent).
+	TotalPages, TotalItems int
+	// IdempotencyKey is the key sent with a POST (the last one, if the SDK had
+	// to start over with a fresh key after a server failure).
+	IdempotencyKey string
+	// Attempts counts the HTTP attempts the call took (1 when not retried).
+	Attempts int
+	// Recovered is true when the result came from GET /responses/{key} after
+	// a retried POST found its key already used.
+	Recovered bool
+}
+
+// RateLimit is one of Mangopay's rate-limit windows.
+type RateLimit struct {
+	// Window is 15m, 30m, 1h or 24h.
+	Window time.Duration
+	// Made is the number of calls made in the window (X-RateLimit).
+	Made int
+	// Remaining is X-RateLimit-Remaining.
+	Remaining int
+	// Reset is when the window resets (X-RateLimit-Reset).
+	Reset time.Time
+}
+
+var rateWindows = []time.Duration{15 * time.Minute, 30 * time.Minute, time.Hour, 24 * time.Hour}
+
+func splitInts(h string) []int64 {
+	if h == "" {
+		return nil
+	}
+	parts := strings.Split(h, ",")
+	out := make([]int64, 0, len(parts))
+	for _, p := range parts {
+		n, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+		if err != nil {
+			return nil
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// parseRateLimits reads the three X-RateLimit headers into their windows.
+func parseRateLimits(h http.Header) []RateLimit {
+	made, rem, reset := splitInts(h.Get("X-RateLimit")), splitInts(h.Get("X-RateLimit-Remaining")), splitInts(h.Get("X-RateLimit-Reset"))
+	n := max(len(made), len(rem), len(reset))
+	if n == 0 {
+		return nil
+	}
+	n = min(n, len(rateWindows))
+	out := make([]RateLimit, n)
+	for i := range out {
+		out[i].Window = rateWindows[i]
+		if i < len(made) {
+			out[i].Made = int(made[i])
+		}
+		if i < len(rem) {
+			out[i].Remaining = int(rem[i])
+		}
+		if i < len(reset) && reset[i] > 0 {
+			out[i].Reset = time.Unix(reset[i], 0).UTC()
+		}
+	}
+	return out
+}
+
+func (r *Response) fill(resp *http.Response) {
+	r.StatusCode = resp.StatusCode
+	r.Header = resp.Header
+	r.RateLimits = parseRateLimits(resp.Header)
+	r.TotalPages, _ = strconv.Atoi(resp.Header.Get("X-Number-Of-Pages"))
+	r.TotalItems, _ = strconv.Atoi(resp.Header.Get("X-Number-Of-Items"))
+}
+
+// scaCarrier is implemented by response models that may carry
+// PendingUserAction; the pipeline turns a non-empty link into a *ScaRequiredError.
+type scaCarrier interface {
+	pendingRedirect() string
+}
+
+// ---- path building ----
+
+// validateID refuses ids that are empty or could change the request path.
+func validateID(name, id string) error {
+	reason := ""
+	switch {
+	case id == "":
+		reason = "is empty"
+	case len(id) > 128:
+		reason = "is longer than 128 characters"
+	case id == "." || id == "..":
+		reason = "is a dot segment"
+	case strings.ContainsAny(id, "/\\?#"):
+		reason = "contains '/', '\\', '?' or '#'"
+	default:
+		for _, r := range id {
+			if r <= ' ' || r == 0x7f {
+				reason = "contains whitespace or a control character"
+				break
+			}
+		}
+	}
+	if reason != "" {
+		return fmt.Errorf("%w: %s %q %s", ErrInvalidID, name, truncate(id, 40), reason)
+	}
+	return nil
+}
+
+// pathf builds a path from a format whose %s verbs are filled with escaped,
+// validated ids. names label the ids in errors ("user id", "wallet id").
+func pathf(format string, ids ...string) (string, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		if err := validateID("id", id); err != nil {
+			return "", err
+		}
+		args[i] = url.PathEscape(id)
+	}
+	return fmt.Sprintf(format, args...), nil
+}
+
+// ---- the request pipeline ----
+
+// apiRequest describes one logical call.
+type apiRequest struct {
+	method string
+	path   string // under /v2.01/{ClientId}, starting with '/'
+	query  any    // a go-querystring struct, url.Values, or nil
+	body   any    // JSON-encoded when non-nil
+	out    any    // decoded from a 2xx body when non-nil
+	opts   []RequestOption
+}
+
+// get, post and put are shorthands used by the services.
+func (c *Client) get(ctx context.Context, path string, q, out any, opts []RequestOption) error {
+	return c.do(ctx, apiRequest{method: http.MethodGet, path: path, query: q, out: out, opts: opts})
+}
+
+func (c *Client) post(ctx context.Context, path string, body, out any, opts []RequestOption) error {
+	return c.do(ctx, apiRequest{method: http.MethodPost, path: path, body: body, out: out, opts: opts})
+}
+
+func (c *Client) put(ctx context.Context, path string, body, out any, opts []RequestOption) error {
+	return c.do(ctx, apiRequest{method: http.MethodPut, path: path, body: body, out: out, opts: opts})
+}
+
+// encodeQuery turns q into a raw query string.
+func encodeQuery(q any) (string, error) {
+	switch v := q.(type) {
+	case nil:
+		return "", nil
+	case url.Values:
+		return v.Encode(), nil
+	}
+	if rv := reflect.ValueOf(q); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return "", nil
+	}
+	vals, err := query.Values(q)
+	if err != nil {
+		return "", fmt.Errorf("mangopay: encoding query: %w", err)
+	}
+	return vals.Encode(), nil
+}
+
+// validKey reports whether k is an acceptable Idempotency-Key.
+func validKey(k string) bool {
+	if len(k) < 16 || len(k) > 36 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// newIdempotencyKey returns a random UUIDv4-formatted key (36 characters).
+func newIdempotencyKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
+}
+
+// do runs one logical call: it encodes the request, authenticates, retries
+// what may be retried, recovers a retried POST through /responses/{key},
+// decodes the answer and turns SCA demands into *ScaRequiredError.
+func (c *Client) do(ctx context.Context, r apiRequest) error {
+	if ctx == nil {
+		return errors.New("mangopay: nil context")
+	}
+	var rc requestConfig
+	for _, o := range r.opts {
+		if o != nil {
+			o(&rc)
+		}
+	}
+	if r.method == http.MethodPost {
+		if rc.idempotencyKey != "" && !validKey(rc.idempotencyKey) {
+			return fmt.Errorf("mangopay: invalid Idempotency-Key %q: need 16 to 36 characters of A-Z, a-z, 0-9 and '-'", truncate(rc.idempotencyKey, 40))
+		}
+		if rc.idempotencyKey == "" {
+			rc.idempotencyKey = newIdempotencyKey()
+		}
+	} else {
+		rc.idempotencyKey = ""
+	}
+	rawQuery, err := encodeQuery(r.query)
+	if err != nil {
+		return err
+	}
+	var body []byte
+	if r.body != nil {
+		if body, err = json.Marshal(r.body); err != nil {
+			return fmt.Errorf("mangopay: encoding %s %s body: %w", r.method, r.path, err)
+		}
+	}
+	u := c.endpoint(r.path)
+	u.RawQuery = rawQuery
+
+	st := callState{req: r, url: u, body: body, key: rc.idempotencyKey}
+	err = c.run(ctx, &st)
+	if rc.capture != nil {
+		*rc.capture = Response{}
+		if st.resp != nil {
+			rc.capture.fill(st.resp)
+		}
+		rc.capture.IdempotencyKey = st.key
+		rc.capture.Attempts = st.attempts
+		rc.capture.Recovered = st.recovered
+	}
+	return err
+}
+
+// endpoint returns the absolute URL of a path under /v2.01/{ClientId}.
+func (c *Client) endpoint(path string) *url.URL {
+	u := *c.baseURL
+	u.RawPath = ""
+	u.Path = c.baseURL.Path + apiVersion + "/" + c.clientID + path
+	return &u
+}
+
+// callState is what one logical call carries across attempts.
+type callState struct {
+	req       apiRequest
+	url       *url.URL
+	body      []byte
+	key       string
+	attempts  int
+	resp      *http.Response // the last response (body already consumed)
+	recovered bool
+}
+
+// run is the retry loop.
+func (c *Client) run(ctx context.Context, st *callState) error {
+	refreshed := false
+	retries := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		st.attempts++
+		resp, err := c.attempt(ctx, st.req.method, st.url, st.body, st.key, true)
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return ctxErr
+			}
+			var apiErr *APIError
+			if errors.As(err, &apiErr) { // the token call failed with an API answer
+				if retries < c.maxRetries && retryableStatus(apiErr.StatusCode) {
+					if wait, ok := c.retryWait(retries, apiErr.Header); ok {
+						retries++
+						if err := c.sleep(ctx, wait); err != nil {
+							return err
+						}
+						continue
+					}
+				}
+				return err
+			}
+			if retries < c.maxRetries && isRetryableNetErr(err) {
+				if err := c.sleep(ctx, c.backoff(retries)); err != nil {
+					return err
+				}
+				retries++
+				continue
+			}
+			return err
+		}
+		st.resp = resp
+		switch {
+		case resp.StatusCode >= 200 && resp.StatusCode < 300:
+			return c.decodeSuccess(st, resp)
+
+		case resp.StatusCode == http.StatusUnauthorized:
+			b, _, _ := readCapped(resp.Body, maxErrorBody)
+			closeBody(resp)
+			if link, ok := ParseWWWAuthenticate(strings.Join(resp.Header.Values("WWW-Authenticate"), ", ")); ok {
+				return c.scaError(st, resp, link, ScaSourceHeader)
+			}
+			apiErr := newAPIError(resp, b)
+			if !refreshed {
+				refreshed = true
+				c.auth.invalidate(resp.Request.Header.Get("Authorization"))
+				continue // replay once with a fresh token; not counted as a retry
+			}
+			return apiErr
+
+		case resp.StatusCode == http.StatusConflict && st.req.method == http.MethodPost:
+			b, _, _ := readCapped(resp.Body, maxErrorBody)
+			closeBody(resp)
+			apiErr := newAPIError(resp, b)
+			if apiErr.Type != ErrorTypeIdempotencyConflict {
+				return apiErr
+			}
+			done, err := c.recover(ctx, st, apiErr, &retries)
+			if done {
+				return err
+			}
+			continue // the original attempt had no effect: start again under a fresh key
+
+		default:
+			b, _, _ := readCapped(resp.Body, maxErrorBody)
+			closeBody(resp)
+			apiErr := newAPIError(resp, b)
+			if retries < c.maxRetries && retryableStatus(resp.StatusCode) {
+				if wait, ok := c.retryWait(retries, resp.Header); ok {
+					retries++
+					c.logger.LogAttrs(ctx, slog.LevelDebug, "mangopay retry", slog.String("method", st.req.method), slog.String("path", st.url.Path), slog.Int("status", resp.StatusCode), slog.Duration("wait", wait))
+					if err := c.sleep(ctx, wait); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			return apiErr
+		}
+	}
+}
+
+// recover resolves a 409 idempotent_creation_conflict on a POST through
+// GET /responses/{key}. It reports done=false when the original attempt is
+// known to have had no effect (a recorded 5xx or 429), after switching the
+// call to a fresh key.
+func (c *Client) recover(ctx context.Context, st *callState, conflict *APIError, retries *int) (done bool, err error) {
+	path, err := pathf("/responses/%s", st.key)
+	if err != nil {
+		return true, conflict
+	}
+	for {
+		var stored storedResponse
+		lookupErr := c.get(ctx, path, nil, &stored, nil)
+		if lookupErr != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return true, ctxErr
+			}
+			// Not recorded yet (404) or the lookup failed: wait and look again
+			// while the retry budget lasts, else report the conflict.
+			if *retries < c.maxRetries && (errors.Is(lookupErr, ErrNotFound) || isTransient(lookupErr)) {
+				wait := c.backoff(*retries)
+				*retries++
+				if err := c.sleep(ctx, wait); err != nil {
+					return true, err
+				}
+				continue
+			}
+			return true, fmt.Errorf("%w; the original result could not be fetched from /responses: %v", conflict, lookupErr)
+		}
+		status, _ := strconv.Atoi(strings.TrimSpace(stored.StatusCode))
+		st.recovered = true
+		switch {
+		case status >= 200 && status < 300:
+			synthetic := &http.Response{StatusCode: status, Header: st.resp.Header, Request: st.resp.Request,
+				Body: io.NopCloser(bytes.NewReader(stored.Resource))}
+			return true, c.decodeSuccess(st, synthetic)
+		case status == http.StatusTooManyRequests || status >= 500 || status == 0:
+			if *retries >= c.maxRetries {
+				return true, fmt.Errorf("%w; the original attempt failed with status %s and the retry budget is spent", conflict, stored.StatusCode)
+			}
+			*retries++
+			st.key = newIdempotencyKey()
+			st.recovered = false
+			return false, c.sleep(ctx, c.backoff(*retries-1))
+		default:
+			apiErr := &APIError{StatusCode: status, Method: st.req.method, URL: redactURL(st.url.Scheme + "://" + st.url.Host + st.url.Path), Header: st.resp.Header}
+			decodeErrorBody(apiErr, stored.Resource)
+			return true, apiErr
+		}
+	}
+}
+
+// storedResponse is the body of GET /responses/{IdempotencyKey}.
+type storedResponse struct {
+	StatusCode    string          `json:"StatusCode"`
+	ContentLength string          `json:"ContentLength"`
+	ContentType   string          `json:"ContentType"`
+	Date          string          `json:"Date"`
+	RequestURL    string          `json:"RequestURL"`
+	Resource      json.RawMessage `json:"Resource"`
+}
+
+// UnmarshalJSON accepts StatusCode as a string (documented) or a number.
+func (s *storedResponse) UnmarshalJSON(b []byte) error {
+	type plain storedResponse
+	var aux struct {
+		plain
+		StatusCode json.RawMessage `json:"StatusCode"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	*s = storedResponse(aux.plain)
+	s.StatusCode = strings.Trim(string(aux.StatusCode), `"`)
+	return nil
+}
+
+// decodeSuccess decodes a 2xx body into st.req.out and raises SCA demands.
+func (c *Client) decodeSuccess(st *callState, resp *http.Response) error {
+	defer closeBody(resp)
+	out := st.req.out
+	if out == nil {
+		return nil
+	}
+	dec := json.NewDecoder(resp.Body)
+	if err := dec.Decode(out); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // an empty 200/204 body
+		}
+		return fmt.Errorf("mangopay: %s %s: decoding %d response: %w", st.req.method, st.url.Path, resp.StatusCode, err)
+	}
+	if carrier, ok := out.(scaCarrier); ok {
+		if link := carrier.pendingRedirect(); link != "" {
+			return c.scaError(st, resp, link, ScaSourceBody)
+		}
+	}
+	return nil
+}
+
+// scaError validates link and wraps it in a *ScaRequiredError.
+func (c *Client) scaError(st *callState, resp *http.Response, link string, src ScaSource) error {
+	where := redactURL(st.url.Scheme + "://" + st.url.Host + st.url.Path)
+	if err := c.redirects.check(link); err != nil {
+		return fmt.Errorf("mangopay: %s %s demanded SCA: %w", st.req.method, where, err)
+	}
+	return &ScaRequiredError{
+		RedirectURL: link,
+		Source:      src,
+		ExpiresAt:   c.now().Add(ScaSessionLifetime),
+		StatusCode:  resp.StatusCode,
+		Method:      st.req.method,
+		URL:         where,
+	}
+}
+
+// attempt sends one HTTP request. With auth, it adds a Bearer token (fetching
+// one if needed).
+func (c *Client) attempt(ctx context.Context, method string, u *url.URL, body []byte, key string, auth bool) (*http.Response, error) {
+	var rdr io.Reader
+	if body != nil {
+		rdr = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rdr)
+	if err != nil {
+		return nil, fmt.Errorf("mangopay: building request: %w", err)
+	}
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	if auth {
+		tok, err := c.auth.token(ctx)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	start := time.Now()
+	resp, err := c.httpClient.Do(req)
+	if err != nil {
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "mangopay request failed", slog.String("method", method), slog.String("path", u.Path), slog.String("error", redactErr(err)))
+		return nil, fmt.Errorf("mangopay: %s %s: %w", method, redactURL(u.Scheme+"://"+u.Host+u.Path), err)
+	}
+	attrs := []slog.Attr{slog.String("method", method), slog.String("path", u.Path), slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start))}
+	if key != "" {
+		attrs = append(attrs, slog.String("idempotency_key", key))
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "mangopay request", attrs...)
+	return resp, nil
+}
+
+func closeBody(resp *http.Response) {
+	if resp != nil && resp.Body != nil {
+		_, _ = io.CopyN(io.Discard, resp.Body, 4096)
+		_ = resp.Body.Close()
+	}
+}
+
+// retryableStatus reports whether an HTTP status may be retried.
+func retryableStatus(code int) bool {
+	return code == http.StatusTooManyRequests || code >= 500
+}
+
+// isRetryableNetErr reports whether a transport error may be retried (any
+// error that is not the context's and not a malformed request).
+func isRetryableNetErr(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var ue *url.Error
+	return errors.As(err, &ue)
+}
+
+// isTransient reports whether err is a network error or a retryable status.
+func isTransient(err error) bool {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return retryableStatus(apiErr.StatusCode)
+	}
+	return isRetryableNetErr(err)
+}
+
+// backoff returns the wait before retry number n (0-based): base·2ⁿ capped at
+// max, with jitter in [d/2, d].
+func (c *Client) backoff(n int) time.Duration {
+	d := c.retryBase << min(n, 20)
+	if d > c.retryMax || d <= 0 {
+		d = c.retryMax
+	}
+	half := d / 2
+	return half + time.Duration(mrand.Int64N(int64(half)+1))
+}
+
+// retryWait picks the wait before retry n after a response with header h:
+// Retry-After (seconds or HTTP date), else X-RateLimit-Reset for an exhausted
+// window, else backoff. ok is false when the server asks for longer than the
+// retry cap.
+func (c *Client) retryWait(n int, h http.Header) (time.Duration, bool) {
+	now := c.now()
+	var server time.Duration
+	if ra := strings.TrimSpace(h.Get("Retry-After")); ra != "" {
+		if secs, err := strconv.ParseInt(ra, 10, 64); err == nil && secs >= 0 {
+			server = time.Duration(min(secs, 1<<30)) * time.Second
+		} else if t, err := http.ParseTime(ra); err == nil {
+			server = max(t.Sub(now), 0)
+		}
+	} else if limits := parseRateLimits(h); len(limits) > 0 {
+		var soonest time.Time
+		for _, l := range limits {
+			if l.Remaining <= 0 && l.Reset.After(now) && (soonest.IsZero() || l.Reset.Before(soonest)) {
+				soonest = l.Reset
+			}
+		}
+		if !soonest.IsZero() {
+			server = soonest.Sub(now)
+		}
+	}
+	if server > c.retryMax {
+		return 0, false
+	}
+	if server > 0 {
+		return server, true
+	}
+	return c.backoff(n), true
+}
+
+// sleepCtx waits for d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// redactURL removes user info from a URL string.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	u.User = nil
+	return u.String()
+}
+
+// redactErr renders a transport error for logs.
+func redactErr(err error) string {
+	return oneLine(err.Error())
+}

@@ -1,0 +1,54 @@
+// Package mangopay is a Go client for Mangopay's REST API v2.01 built around
+// Strong Customer Authentication (SCA, PSD2): SCA users, wallet access,
+// transfers, recipients and webhooks.
+//
+// # Client
+//
+// Build one *Client at start-up with New and share it between goroutines:
+//
+//	c, err := mangopay.New(clientID, apiKey, mangopay.WithBaseURL(mangopay.ProductionURL))
+//
+// The client authenticates with OAuth2 client credentials (POST
+// /v2.01/oauth/token), caches the token, renews it 30 seconds before it
+// expires, makes one token request however many goroutines need a token, and
+// refreshes and replays once when a call is refused with 401
+// invalid_credentials.
+//
+// # SCA
+//
+// Every call whose answer demands SCA returns a *ScaRequiredError (matched by
+// errors.Is(err, ErrScaRequired)), whether the link came in a 401
+// WWW-Authenticate header (the wallet-access reads) or in
+// PendingUserAction.RedirectUrl of a body (users, enroll, consent, transfers,
+// recipients). Where Mangopay also returned a resource, the method returns it
+// together with the error. Append the platform's return URL with
+// ScaRequiredError.RedirectURLWithReturn and redirect the user's browser
+// there; read the outcome with ParseReturn, and confirm it with a GET or a
+// webhook. Links are checked before they are handed out: https on
+// mangopay.com unless WithRedirectHosts says otherwise.
+//
+// # Errors
+//
+// Non-2xx answers are *APIError values carrying the HTTP status, Mangopay's
+// Type, Message, Id, Date and field errors. They match the sentinel errors
+// (ErrNotFound, ErrForbidden, ErrScaProxyMissing, ...) with errors.Is. When
+// the context ends, the context's error is returned.
+//
+// # Retries and idempotency
+//
+// Network errors, 5xx and 429 answers are retried (WithMaxRetries, default 2)
+// with capped exponential backoff and jitter, honouring Retry-After and
+// X-RateLimit-Reset. GET and PUT are retried as they are. Every POST carries
+// an Idempotency-Key (yours from WithIdempotencyKey, or a generated one) that
+// is reused on each retry. Mangopay blocks a key once used, so when a retried
+// POST is answered 409 idempotent_creation_conflict the client fetches GET
+// /responses/{key}: a recorded success is returned as if it had arrived the
+// first time, a recorded 4xx is returned as that error, and a recorded 5xx or
+// 429 (the first attempt had no effect) is retried under a fresh key. A lost
+// response never becomes a failed or duplicated money movement.
+//
+// # Pagination
+//
+// List methods return one *Page with Mangopay's totals; All methods return an
+// iter.Seq2 that fetches pages of 100 lazily and stops when the loop breaks.
+package mangopay

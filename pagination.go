@@ -1,0 +1,115 @@
+package mangopay
+
+import (
+	"context"
+	"fmt"
+	"iter"
+)
+
+// SortOrder values for ListOptions.Sort.
+const (
+	SortCreationDateAsc  = "CreationDate:ASC"
+	SortCreationDateDesc = "CreationDate:DESC"
+)
+
+// ListOptions selects one page of a list call. Zero values are not sent, so
+// Mangopay's defaults apply (page 1, 10 per page).
+type ListOptions struct {
+	// Page is the 1-based page number.
+	Page int `url:"page,omitempty"`
+	// PerPage is the page size, at most 100.
+	PerPage int `url:"per_page,omitempty"`
+	// Sort is e.g. SortCreationDateDesc ("CreationDate:DESC").
+	Sort string `url:"Sort,omitempty"`
+}
+
+// validate refuses values Mangopay would reject.
+func (o *ListOptions) validate() error {
+	if o == nil {
+		return nil
+	}
+	if o.Page < 0 {
+		return fmt.Errorf("mangopay: ListOptions.Page %d is negative", o.Page)
+	}
+	if o.PerPage < 0 || o.PerPage > maxPerPage {
+		return fmt.Errorf("mangopay: ListOptions.PerPage %d is outside 1..%d", o.PerPage, maxPerPage)
+	}
+	return nil
+}
+
+// Page is one page of a list call with Mangopay's totals.
+type Page[T any] struct {
+	// Items are this page's elements.
+	Items []T
+	// Page and PerPage are the page requested (1 and 10 when not set).
+	Page, PerPage int
+	// TotalPages and TotalItems come from the x-number-of-pages and
+	// x-number-of-items headers (0 when the API did not send them).
+	TotalPages, TotalItems int
+}
+
+// HasNext reports whether another page may follow.
+func (p *Page[T]) HasNext() bool {
+	if p.TotalPages > 0 {
+		return p.Page < p.TotalPages
+	}
+	return len(p.Items) >= p.PerPage && len(p.Items) > 0
+}
+
+// listPage fetches one page of a list endpoint into a Page. q must embed or
+// carry the ListOptions (it is encoded with go-querystring).
+func listPage[T any](ctx context.Context, c *Client, path string, q any, lo *ListOptions, opts []RequestOption) (*Page[T], error) {
+	if err := lo.validate(); err != nil {
+		return nil, err
+	}
+	var meta Response
+	var items []T
+	opts = append(opts[:len(opts):len(opts)], CaptureResponse(&meta))
+	if err := c.get(ctx, path, q, &items, opts); err != nil {
+		return nil, err
+	}
+	p := &Page[T]{Items: items, Page: 1, PerPage: 10, TotalPages: meta.TotalPages, TotalItems: meta.TotalItems}
+	if lo != nil && lo.Page > 0 {
+		p.Page = lo.Page
+	}
+	if lo != nil && lo.PerPage > 0 {
+		p.PerPage = lo.PerPage
+	}
+	return p, nil
+}
+
+// iterate returns a lazy iterator over every item of a list endpoint, one
+// page of 100 (or opts.PerPage) at a time starting at opts.Page. fetch gets
+// the ListOptions of each page. Iteration stops when the loop breaks (no
+// further request is made), after the last page, or after yielding the first
+// error.
+func iterate[T any](ctx context.Context, opts *ListOptions, fetch func(ctx context.Context, lo *ListOptions) (*Page[T], error)) iter.Seq2[*T, error] {
+	lo := ListOptions{Page: 1, PerPage: maxPerPage}
+	if opts != nil {
+		if opts.Page > 0 {
+			lo.Page = opts.Page
+		}
+		if opts.PerPage > 0 {
+			lo.PerPage = opts.PerPage
+		}
+		lo.Sort = opts.Sort
+	}
+	return func(yield func(*T, error) bool) {
+		for {
+			page, err := fetch(ctx, &lo)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for i := range page.Items {
+				if !yield(&page.Items[i], nil) {
+					return
+				}
+			}
+			if len(page.Items) == 0 || !page.HasNext() {
+				return
+			}
+			lo.Page++
+		}
+	}
+}
