@@ -693,8 +693,12 @@ func (c *Client) do(ctx context.Context, r apiRequest) error {
 // endpoint returns the absolute URL of a path under /v2.01/{ClientId}.
 func (c *Client) endpoint(path string) *url.URL {
 	u := *c.baseURL
-	u.RawPath = ""
-	u.Path = c.baseURL.Path + apiVersion + "/" + c.clientID + path
+	// path is already escaped (pathf); keep it as RawPath so ids are not
+	// escaped twice, and derive Path from it.
+	u.RawPath = c.baseURL.EscapedPath() + apiVersion + "/" + url.PathEscape(c.clientID) + path
+	if p, err := url.PathUnescape(u.RawPath); err == nil {
+		u.Path = p
+	}
 	return &u
 }
 
