@@ -235,8 +235,8 @@ func (p *authParser) isParamAhead() bool {
 	if p.i >= len(p.s) || p.s[p.i] != '=' {
 		return false
 	}
-	// "token=" followed by another '=' or end is token68 padding, not a param.
-	return true
+	// "token==" is token68 padding (e.g. Basic credentials), not a param.
+	return p.i+1 >= len(p.s) || p.s[p.i+1] != '='
 }
 
 // nextChallenge returns the next challenge's scheme and parameters, and
@@ -308,10 +308,11 @@ const MaxRedirectURLLength = 2000
 // AppendReturnURL appends the platform's returnURL to a Mangopay SCA redirect
 // link as the percent-encoded, case-sensitive query parameter returnUrl (and
 // lang when WithLang is given), keeping the link's token and any other query
-// parameter as they are. A returnUrl or lang already on the link is replaced.
+// parameter exactly as they are. A returnUrl (in any letter case) already on
+// the link is replaced, and so is a lang when WithLang is given.
 //
 // returnURL must be an absolute http or https URL without a fragment (Mangopay
-// appends controlStatus to it). The result must be shorter than
+// appends controlStatus to it) or whitespace. The result must be shorter than
 // MaxRedirectURLLength characters. Each failure is a descriptive error.
 func AppendReturnURL(redirectURL, returnURL string, opts ...ReturnOption) (string, error) {
 	var cfg returnConfig
@@ -331,6 +332,9 @@ func AppendReturnURL(redirectURL, returnURL string, opts ...ReturnOption) (strin
 	if err != nil {
 		return "", fmt.Errorf("mangopay: invalid return URL: %w", err)
 	}
+	if strings.ContainsAny(returnURL, " \t\r\n") {
+		return "", fmt.Errorf("mangopay: invalid return URL: %q contains whitespace (percent-encode it as %%20)", truncate(returnURL, 60))
+	}
 	if ret.Fragment != "" || strings.Contains(returnURL, "#") {
 		return "", errors.New("mangopay: invalid return URL: it has a #fragment, and Mangopay appends controlStatus to it")
 	}
@@ -344,7 +348,7 @@ func AppendReturnURL(redirectURL, returnURL string, opts ...ReturnOption) (strin
 			if dec, err := url.QueryUnescape(name); err == nil {
 				name = dec
 			}
-			if name == "returnUrl" || (cfg.lang != "" && name == "lang") || part == "" {
+			if strings.EqualFold(name, "returnUrl") || (cfg.lang != "" && name == "lang") || part == "" {
 				continue
 			}
 			parts = append(parts, part)
@@ -392,44 +396,46 @@ func parseAbsoluteHTTP(s string) (*url.URL, error) {
 }
 
 // ParseReturn reads the controlStatus Mangopay appends to the platform's
-// return URL when the user leaves the hosted SCA page. The value is indicative
-// only (the user's browser carries it, so anyone can forge it): confirm the
-// outcome with a GET of the resource or a webhook before acting on it. It
-// fails when the parameter is missing, repeated with different values, or not
-// VALIDATED or FAILED (the unknown value is still returned).
+// return URL when the user leaves the hosted SCA page
+// (https://platform.example/sca/done?controlStatus=VALIDATED). The parameter
+// name and value are matched case-insensitively. The value is indicative only
+// (the user's browser carries it, so anyone can forge it): confirm the outcome
+// with a GET of the resource or a webhook before acting on it.
+//
+// It fails when the parameter is missing or empty, repeated with different
+// values, or neither VALIDATED nor FAILED; for an unknown value the (truncated)
+// value is returned with the error. Other, malformed query parameters of the
+// platform's own URL are ignored.
 func ParseReturn(r *http.Request) (ControlStatus, error) {
 	if r == nil || r.URL == nil {
 		return "", errors.New("mangopay: ParseReturn: nil request")
 	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return "", fmt.Errorf("mangopay: return URL query does not parse: %w", err)
-	}
-	vals, ok := q["controlStatus"]
-	if !ok {
-		for k, v := range q {
-			if strings.EqualFold(k, "controlStatus") {
-				vals, ok = v, true
-				break
-			}
+	// url.ParseQuery keeps every well-formed pair even when it reports an
+	// error for another one; only controlStatus matters here.
+	q, _ := url.ParseQuery(r.URL.RawQuery)
+	var vals []string
+	for k, v := range q {
+		if strings.EqualFold(k, "controlStatus") {
+			vals = append(vals, v...)
 		}
 	}
-	if !ok || len(vals) == 0 {
+	if len(vals) == 0 {
 		return "", errors.New("mangopay: return URL has no controlStatus parameter")
 	}
+	norm := func(v string) ControlStatus { return ControlStatus(strings.ToUpper(strings.TrimSpace(v))) }
+	cs := norm(vals[0])
 	for _, v := range vals[1:] {
-		if v != vals[0] {
-			return "", errors.New("mangopay: return URL has conflicting controlStatus values")
+		if norm(v) != cs {
+			return "", fmt.Errorf("mangopay: return URL has conflicting controlStatus values %q and %q", truncate(vals[0], 40), truncate(v, 40))
 		}
 	}
-	cs := ControlStatus(strings.ToUpper(strings.TrimSpace(vals[0])))
 	switch cs {
 	case ControlStatusValidated, ControlStatusFailed:
 		return cs, nil
 	case "":
 		return "", errors.New("mangopay: return URL has an empty controlStatus")
 	}
-	return ControlStatus(truncate(vals[0], 40)), fmt.Errorf("mangopay: unknown controlStatus %q", truncate(vals[0], 40))
+	return ControlStatus(truncate(vals[0], 40)), fmt.Errorf("mangopay: unknown controlStatus %q: want VALIDATED or FAILED", truncate(vals[0], 40))
 }
 
 // redirectPolicy decides which SCA links may be handed to the platform.
@@ -452,15 +458,15 @@ func (p redirectPolicy) check(link string) error {
 	if !strings.EqualFold(u.Scheme, "https") && !isLoopback(host) {
 		return fmt.Errorf("%w: link %q is not https", ErrUntrustedRedirect, truncate(link, 80))
 	}
-	hostPort := strings.ToLower(u.Host)
 	for _, h := range p.hosts {
-		if strings.Contains(h, ":") && !strings.HasPrefix(h, "[") && strings.Count(h, ":") == 1 {
-			if hostPort == h {
+		if hh, port, err := net.SplitHostPort(h); err == nil {
+			// "host:port" or "[v6]:port" matches that host and port exactly.
+			if host == strings.ToLower(hh) && u.Port() == port {
 				return nil
 			}
 			continue
 		}
-		h = strings.Trim(h, "[]")
+		h = strings.ToLower(strings.Trim(h, "[]"))
 		if host == h || strings.HasSuffix(host, "."+h) {
 			return nil
 		}
