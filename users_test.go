@@ -924,3 +924,44 @@ func TestUsersRetryKeepsIdempotencyKeyWithoutBody(t *testing.T) {
 	assert.True(t, validKey(keys[0]))
 	assert.Equal(t, []int64{0, 0}, bodies)
 }
+
+func TestUserJSON(t *testing.T) {
+	t.Parallel()
+	var u User
+	require.NoError(t, json.Unmarshal(userFixture(t, "create-legal-payer.response.json"), &u))
+	l, ok := u.Legal()
+	require.True(t, ok)
+	l.Tag = "changed through Legal()"
+	out, err := json.Marshal(u)
+	require.NoError(t, err)
+	var back LegalUser
+	require.NoError(t, json.Unmarshal(out, &back))
+	assert.Equal(t, *l, back, "marshals the typed value, with its changes")
+
+	var n User
+	require.NoError(t, json.Unmarshal(userFixture(t, "get-natural-owner-pending.response.json"), &n))
+	out, err = json.Marshal(&n)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), `"FirstName":"Ruby"`)
+
+	built := User{ID: "u1", PersonType: PersonTypeNatural, UserCategory: UserCategoryPayer}
+	out, err = json.Marshal(built)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"Id":"u1","PersonType":"NATURAL","UserCategory":"PAYER","UserStatus":"","Email":"","Tag":"","CreationDate":null}`, string(out))
+	_, ok = built.Natural()
+	assert.False(t, ok, "no typed value for a User built in Go")
+	assert.Nil(t, built.Raw())
+
+	var nilUser *User
+	_, ok = nilUser.Natural()
+	assert.False(t, ok)
+	_, ok = nilUser.Legal()
+	assert.False(t, ok)
+	assert.Nil(t, nilUser.Raw())
+	assert.Empty(t, nilUser.pendingRedirect())
+
+	for _, bad := range []string{`[]`, `{"PersonType":"NATURAL","Birthday":"soon"}`, `{"PersonType":"LEGAL","LegalRepresentative":"x"}`} {
+		var u User
+		assert.Error(t, json.Unmarshal([]byte(bad), &u), bad)
+	}
+}
