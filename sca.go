@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 )
@@ -368,29 +369,32 @@ func AppendReturnURL(redirectURL, returnURL string, opts ...ReturnOption) (strin
 }
 
 // parseAbsoluteHTTP parses s and insists on an absolute http(s) URL with a host.
-func parseAbsoluteHTTP(s string) (*url.URL, error) {
+func parseAbsoluteHTTP(s string) (*url.URL, error) { return parseAbsoluteHTTPAs(s, s) }
+
+// parseAbsoluteHTTPAs is parseAbsoluteHTTP naming the URL as shown in errors.
+func parseAbsoluteHTTPAs(s, shown string) (*url.URL, error) {
 	if s == "" {
 		return nil, errors.New("empty URL")
 	}
 	if strings.TrimSpace(s) != s {
-		return nil, fmt.Errorf("%q has leading or trailing whitespace", truncate(s, 60))
+		return nil, fmt.Errorf("%q has leading or trailing whitespace", truncate(shown, 60))
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("%q does not parse: %v", truncate(s, 60), errors.Unwrap(err))
+		return nil, fmt.Errorf("%q does not parse: %v", truncate(shown, 60), errors.Unwrap(err))
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
 	case "":
-		return nil, fmt.Errorf("%q is not absolute: it needs an http or https scheme", truncate(s, 60))
+		return nil, fmt.Errorf("%q is not absolute: it needs an http or https scheme", truncate(shown, 60))
 	default:
-		return nil, fmt.Errorf("%q has scheme %q: only http and https are allowed", truncate(s, 60), truncate(u.Scheme, 20))
+		return nil, fmt.Errorf("%q has scheme %q: only http and https are allowed", truncate(shown, 60), truncate(u.Scheme, 20))
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return nil, fmt.Errorf("%q has no host", truncate(s, 60))
+		return nil, fmt.Errorf("%q has no host", truncate(shown, 60))
 	}
 	if u.Opaque != "" {
-		return nil, fmt.Errorf("%q is not a hierarchical URL", truncate(s, 60))
+		return nil, fmt.Errorf("%q is not a hierarchical URL", truncate(shown, 60))
 	}
 	return u, nil
 }
@@ -413,11 +417,16 @@ func ParseReturn(r *http.Request) (ControlStatus, error) {
 	// url.ParseQuery keeps every well-formed pair even when it reports an
 	// error for another one; only controlStatus matters here.
 	q, _ := url.ParseQuery(r.URL.RawQuery)
-	var vals []string
-	for k, v := range q {
+	keys := make([]string, 0, 1)
+	for k := range q {
 		if strings.EqualFold(k, "controlStatus") {
-			vals = append(vals, v...)
+			keys = append(keys, k)
 		}
+	}
+	sort.Strings(keys) // deterministic order across spellings
+	var vals []string
+	for _, k := range keys {
+		vals = append(vals, q[k]...)
 	}
 	if len(vals) == 0 {
 		return "", errors.New("mangopay: return URL has no controlStatus parameter")
@@ -447,16 +456,18 @@ type redirectPolicy struct {
 // https (plain http is accepted only for loopback hosts, such as the
 // mangopaytest emulator).
 func (p redirectPolicy) check(link string) error {
-	u, err := parseAbsoluteHTTP(link)
+	u, err := parseAbsoluteHTTPAs(link, redactLink(link))
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUntrustedRedirect, err)
 	}
 	host := strings.ToLower(u.Hostname())
+	// Messages name the scheme and host only: the query holds the session
+	// token and user info may hold a password.
 	if u.User != nil {
-		return fmt.Errorf("%w: link %q carries user info", ErrUntrustedRedirect, truncate(link, 80))
+		return fmt.Errorf("%w: link to host %q carries user info", ErrUntrustedRedirect, truncate(host, 80))
 	}
 	if !strings.EqualFold(u.Scheme, "https") && !isLoopback(host) {
-		return fmt.Errorf("%w: link %q is not https", ErrUntrustedRedirect, truncate(link, 80))
+		return fmt.Errorf("%w: link to %s://%s is not https", ErrUntrustedRedirect, u.Scheme, truncate(host, 80))
 	}
 	for _, h := range p.hosts {
 		if hh, port, err := net.SplitHostPort(h); err == nil {
@@ -472,6 +483,25 @@ func (p redirectPolicy) check(link string) error {
 		}
 	}
 	return fmt.Errorf("%w: host %q is not mangopay.com or an allowed host (see WithRedirectHosts)", ErrUntrustedRedirect, truncate(host, 80))
+}
+
+// redactLink shortens a link for an error message: the query and fragment
+// (which hold the session token) and any user info are replaced by "…".
+func redactLink(s string) string {
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		s = s[:i] + "?…"
+	}
+	if i := strings.Index(s, "//"); i >= 0 {
+		rest := s[i+2:]
+		end := strings.IndexByte(rest, '/')
+		if end < 0 {
+			end = len(rest)
+		}
+		if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+			s = s[:i+2] + "…@" + rest[at+1:]
+		}
+	}
+	return s
 }
 
 func isLoopback(host string) bool {

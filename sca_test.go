@@ -489,7 +489,7 @@ func TestRedirectPolicy(t *testing.T) {
 		{"mangopay.co", nil, "https://mangopay.co/", false, "not mangopay.com"},
 		{"plain http on mangopay", nil, "http://sca.mangopay.com/?token=t", false, "not https"},
 		{"userinfo", nil, "https://user@sca.mangopay.com/?token=t", false, "user info"},
-		{"userinfo with password", nil, "https://a:b@sca.mangopay.com/", false, "user info"},
+		{"userinfo with password", nil, "https://a:s3cret@sca.mangopay.com/", false, "user info"},
 		{"userinfo hiding the host", nil, "https://sca.mangopay.com@evil.example/", false, "user info"},
 		{"backslash trick", nil, `https://sca.mangopay.com\@evil.example/`, false, "parse"},
 		{"relative", nil, "/sca?token=t", false, "not absolute"},
@@ -526,6 +526,8 @@ func TestRedirectPolicy(t *testing.T) {
 			require.Error(t, err)
 			assert.ErrorIs(t, err, ErrUntrustedRedirect)
 			assert.Contains(t, err.Error(), tc.why)
+			assert.NotContains(t, err.Error(), "s3cret", "no password in messages")
+			assert.NotContains(t, err.Error(), "token=", "no session token in messages")
 		})
 	}
 }
@@ -575,4 +577,30 @@ func TestUntrustedBodyLinkThroughPipeline(t *testing.T) {
 	// The user was created all the same: its id is not lost.
 	require.NotNil(t, u)
 	assert.Equal(t, "user_m_01JF7AP1M46TR0JH7WBGPWK7D7", u.ID)
+}
+
+func TestRedactLink(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		docLink:                               "https://sca.mangopay.com?…",
+		"https://u:pw@evil.example/x?token=t": "https://…@evil.example/x?…",
+		"//evil.example/#frag":                "//evil.example/?…",
+		"https://sca.mangopay.com/path":       "https://sca.mangopay.com/path",
+		"https://a@b@evil.example":            "https://…@evil.example",
+		"javascript:alert(document.cookie)":   "javascript:alert(document.cookie)",
+		"":                                    "",
+	} {
+		assert.Equal(t, want, redactLink(in), in)
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "short", truncate("short", 10))
+	assert.Equal(t, "abc…", truncate("abcdef", 3))
+	assert.Equal(t, "a…", truncate("aé", 2), "never cuts inside a rune")
+	long := strings.Repeat("é", 50)
+	_, err := AppendReturnURL(docLink, "javascript:"+long)
+	require.Error(t, err)
+	assert.True(t, strings.Contains(err.Error(), "…"), err.Error())
 }
