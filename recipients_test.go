@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -1018,4 +1020,72 @@ func TestRecipientEnumsKeepUnknownValues(t *testing.T) {
 	assert.Equal(t, int64(1744106896), r.CreationDate.Unix())
 	assert.Equal(t, "", r.pendingRedirect())
 	assert.Equal(t, "", (*Recipient)(nil).pendingRedirect())
+}
+
+// schemaSnapshot flattens a schema for comparison: one line per node.
+func schemaSnapshot(s *RecipientSchema) []string {
+	var out []string
+	s.Walk(func(n *SchemaNode, depth int) bool {
+		line := strings.Repeat(" ", depth) + n.Name + " @" + n.Path
+		if n.Field != nil {
+			f := *n.Field
+			if len(f.AllowedValues) == 0 {
+				f.AllowedValues = nil
+			}
+			b, _ := json.Marshal(f)
+			line += " " + string(b)
+		}
+		if n.IsLeaf() {
+			line += " leaf"
+		}
+		out = append(out, line)
+		return true
+	})
+	return out
+}
+
+// FuzzRecipientSchemaJSON checks, for any input that decodes: leaves are
+// reachable by path, checking drafts never panics, and the schema survives
+// an encode/decode round trip unchanged (order included).
+func FuzzRecipientSchemaJSON(f *testing.F) {
+	seed, err := os.ReadFile(filepath.Join("testdata", "recipients", "schema-gbp-local-individual.json"))
+	require.NoError(f, err)
+	f.Add(seed)
+	f.Add([]byte(`{"A":{"Required":true,"Pattern":"^(?=x)$"},"B":{"C":null,"D":{"Label":"d"}},"B":{}}`))
+	f.Add([]byte(`{"Address":{"Required":false,"City":{"Required":true,"MinLength":2}},"":{"Required":true}}`))
+	f.Add([]byte(`{"X":{"AllowedValues":[],"MaxLength":-1},"Y":{"Required":{"Z":{"Label":"z"}}}}`))
+	f.Add([]byte(`{"a.b":{"c":{"Required":true}},"a":{"b.c":{"Required":false}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var s RecipientSchema
+		if json.Unmarshal(data, &s) != nil {
+			return
+		}
+		draft := map[string]any{}
+		for _, n := range s.Fields() {
+			require.True(t, n.IsLeaf())
+			got := s.Lookup(n.Path)
+			require.NotNil(t, got, n.Path)
+			require.Equal(t, n.Path, got.Path)
+			// Echo something into the draft at the leaf's place.
+			m := draft
+			parts := strings.Split(n.Path, ".")
+			for _, p := range parts[:len(parts)-1] {
+				next, ok := m[p].(map[string]any)
+				if !ok {
+					next = map[string]any{}
+					m[p] = next
+				}
+				m = next
+			}
+			m[parts[len(parts)-1]] = n.Field.Label + n.Field.Pattern
+		}
+		_ = s.CheckMap(nil)
+		_ = s.CheckMap(draft)
+
+		b, err := json.Marshal(&s)
+		require.NoError(t, err)
+		var back RecipientSchema
+		require.NoError(t, json.Unmarshal(b, &back), "%s", b)
+		require.Equal(t, schemaSnapshot(&s), schemaSnapshot(&back))
+	})
 }
