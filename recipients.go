@@ -816,8 +816,8 @@ func (in *CreateRecipientRequest) validate(op string) error {
 	if n := utf8.RuneCountInString(in.Tag); n > 255 {
 		p.add("Tag", RecipientErrorLengthMoreThanMax, "%d characters, at most 255", n)
 	}
-	if !in.ScaContext.Valid() {
-		p.add("ScaContext", RecipientErrorNotInAllowedValues, "%q is not %s or %s", truncate(string(in.ScaContext), 40), ScaUserPresent, ScaUserNotPresent)
+	if err := validateScaContext(in.ScaContext); err != nil {
+		p.add("ScaContext", RecipientErrorNotInAllowedValues, "%s", strings.TrimPrefix(err.Error(), "mangopay: "))
 	}
 
 	// Holder: exactly one, matching RecipientType.
