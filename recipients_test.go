@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -341,6 +342,39 @@ func TestRecipientSchemaCheckUncompilablePattern(t *testing.T) {
 	v, ok := s.patterns.Load("^(a)\\1$")
 	require.True(t, ok)
 	assert.Error(t, v.(*schemaPattern).err)
+}
+
+func TestRecipientSchemaCheckConcurrent(t *testing.T) {
+	t.Parallel()
+	s := loadSchema(t)
+	bad := gbpDraft()
+	bad.LocalBankTransfer.GBP.SortCode = "x"
+	var wg sync.WaitGroup
+	errs := make([]error, 16)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				errs[i] = s.Check(gbpDraft())
+			} else {
+				errs[i] = s.Check(bad)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if i%2 == 0 {
+			assert.NoError(t, err)
+		} else {
+			assert.Equal(t, []string{"LocalBankTransfer.GBP.SortCode=LENGTH_LESS_THAN_MIN", "LocalBankTransfer.GBP.SortCode=INVALID_FORMAT"}, problems(t, err))
+		}
+	}
+
+	// A draft that cannot be encoded is an error, not a panic.
+	d := gbpDraft()
+	d.LocalBankTransfer.Other = map[string]any{"GBP": map[string]string{}}
+	assert.ErrorContains(t, s.Check(d), "set both")
 }
 
 func TestCompileSchemaPattern(t *testing.T) {
