@@ -635,13 +635,11 @@ func (s *RecipientsService) Deactivate(ctx context.Context, id string, opts ...R
 // is about its SCA link (Mangopay created or returned the recipient, so the
 // caller must see its id), and nil with err otherwise.
 func recipientResult(r *Recipient, err error) (*Recipient, error) {
-	if err == nil {
-		return r, nil
+	out, err := keepOnSca(r, err)
+	if out == nil && err != nil {
+		return nil, recipientError(err)
 	}
-	if errors.Is(err, ErrScaRequired) || (errors.Is(err, ErrUntrustedRedirect) && r.ID != "") {
-		return r, err
-	}
-	return nil, recipientError(err)
+	return out, err
 }
 
 // recipientAPIError attaches a recipients sentinel to an *APIError, so that
