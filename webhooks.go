@@ -342,13 +342,8 @@ func parseEventValues(q url.Values, now time.Time) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	if len(t) > maxEventTypeLength {
-		return Event{}, eventErr("EventType", t, fmt.Sprintf("is longer than %d characters", maxEventTypeLength))
-	}
-	for i := 0; i < len(t); i++ {
-		if c := t[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return Event{}, eventErr("EventType", t, "holds characters other than A-Z, 0-9 and '_'")
-		}
+	if problem := eventTypeProblem(t); problem != "" {
+		return Event{}, eventErr("EventType", t, problem)
 	}
 	ev.Type = EventType(t)
 
@@ -389,6 +384,19 @@ func parseEventValues(q url.Values, now time.Time) (Event, error) {
 		return Event{}, err
 	}
 	return ev, nil
+}
+
+// eventTypeProblem says what is wrong with a non-empty event type, or "".
+func eventTypeProblem(t string) string {
+	if len(t) > maxEventTypeLength {
+		return fmt.Sprintf("is longer than %d characters", maxEventTypeLength)
+	}
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return "holds characters other than A-Z, 0-9 and '_'"
+		}
+	}
+	return ""
 }
 
 // single returns the one non-empty value of a parameter.
@@ -1127,13 +1135,8 @@ func validateHookEventType(t EventType) error {
 	if t == "" {
 		return errors.New("EventType is required")
 	}
-	if len(t) > maxEventTypeLength {
-		return fmt.Errorf("EventType %q is longer than %d characters", truncate(string(t), 40), maxEventTypeLength)
-	}
-	for i := 0; i < len(t); i++ {
-		if c := t[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return fmt.Errorf("EventType %q holds characters other than A-Z, 0-9 and '_'", truncate(string(t), 40))
-		}
+	if problem := eventTypeProblem(string(t)); problem != "" {
+		return fmt.Errorf("EventType %q %s", truncate(string(t), 40), problem)
 	}
 	return nil
 }
