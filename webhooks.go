@@ -791,7 +791,11 @@ func NewWebhookHandler(fn func(context.Context, Event) error, opts ...WebhookOpt
 	}
 	h := &webhookHandler{fn: fn, cfg: cfg}
 	if len(cfg.errs) > 0 {
-		h.cfgErr = fmt.Errorf("mangopay: NewWebhookHandler: %w", errors.Join(cfg.errs...))
+		msgs := make([]string, len(cfg.errs))
+		for i, e := range cfg.errs {
+			msgs[i] = e.Error()
+		}
+		h.cfgErr = errors.New("mangopay: NewWebhookHandler: " + strings.Join(msgs, "; "))
 	}
 	return h
 }
@@ -814,7 +818,11 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusInternalServerError, "webhook handler misconfigured", h.cfgErr)
 		return
 	}
-	ev, err := parseRawEventQuery(r.URL.RawQuery, h.cfg.now())
+	raw := ""
+	if r.URL != nil {
+		raw = r.URL.RawQuery
+	}
+	ev, err := parseRawEventQuery(raw, h.cfg.now())
 	if err != nil {
 		var ee *EventError
 		msg := "malformed Mangopay notification"

@@ -206,6 +206,15 @@ func TestWebhookHandlerNeverEchoesInput(t *testing.T) {
 	assert.Zero(t, rc.calls())
 }
 
+func TestWebhookHandlerNilURL(t *testing.T) {
+	t.Parallel()
+	rc := &recorder{}
+	rec := httptest.NewRecorder()
+	NewWebhookHandler(rc.fn).ServeHTTP(rec, &http.Request{Method: http.MethodGet})
+	assert.Equal(t, 400, rec.Code)
+	assert.Zero(t, rc.calls())
+}
+
 func TestWebhookHandlerPanic(t *testing.T) {
 	t.Parallel()
 	var log hookLog
@@ -241,6 +250,7 @@ func TestWebhookHandlerMisconfigured(t *testing.T) {
 		"nil fn":               NewWebhookHandler(nil),
 		"nil confirmation":     NewWebhookHandler(func(context.Context, Event) error { return nil }, WithConfirmation(nil)),
 		"nil option tolerated": NewWebhookHandler(nil, nil),
+		"both":                 NewWebhookHandler(nil, WithConfirmation(nil)),
 	} {
 		var log hookLog
 		hh := h.(*webhookHandler)
@@ -251,6 +261,7 @@ func TestWebhookHandlerMisconfigured(t *testing.T) {
 		assert.Equal(t, 500, rec.Code, name)
 		assert.Equal(t, "webhook handler misconfigured\n", rec.Body.String(), name)
 		assert.ErrorContains(t, log.last(t).err, "mangopay: NewWebhookHandler: ", name)
+		assert.NotContains(t, log.last(t).err.Error(), "\n", name)
 		assert.Equal(t, 405, serve(t, h, http.MethodPost, "/hooks").Code, "the method is still checked first")
 	}
 }
