@@ -1,0 +1,482 @@
+package mangopaytest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Outcome is how a test completes an SCA session: what the user did on the
+// hosted page.
+type Outcome string
+
+// Outcomes.
+const (
+	// Validated: the user entered the right code and approved.
+	Validated Outcome = "VALIDATED"
+	// Failed: the user declined (or ran out of code attempts).
+	Failed Outcome = "FAILED"
+)
+
+// Errors returned by the controls.
+var (
+	// ErrUnknownSession: the link's token matches no SCA session of this server.
+	ErrUnknownSession = errors.New("mangopaytest: unknown SCA session")
+	// ErrSessionExpired: the session's 10 minutes passed (see Advance).
+	ErrSessionExpired = errors.New("mangopaytest: SCA session expired")
+	// ErrSessionCompleted: the session was already validated or failed.
+	ErrSessionCompleted = errors.New("mangopaytest: SCA session already completed")
+	// ErrUnknownWallet: Credit was given a wallet id the server does not know.
+	ErrUnknownWallet = errors.New("mangopaytest: unknown wallet")
+)
+
+// CompleteSca ends the SCA session behind link (a RedirectUrl from a body or
+// a WWW-Authenticate header, with or without returnUrl appended, or a bare
+// sca_ token) as if the user had answered the hosted page: Validated makes
+// the pending action happen (the user ACTIVE and enrolled, the transfer
+// executed, the recipient ACTIVE, wallet access open for 180 days, the
+// consent given for every scope) and Failed makes it fail (transfer FAILED
+// with ResultCode 007101, recipient CANCELED), with the documented webhooks.
+// It returns an error matching ErrUnknownSession, ErrSessionExpired or
+// ErrSessionCompleted when the session cannot be completed.
+func (s *Server) CompleteSca(link string, outcome Outcome) error {
+	status := ""
+	switch outcome {
+	case Validated:
+		status = sessionValidated
+	case Failed:
+		status = sessionFailed
+	default:
+		return fmt.Errorf("mangopaytest: CompleteSca: outcome %q is not Validated or Failed", string(outcome))
+	}
+	now := s.clock.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sweepLocked(now)
+	sess, err := s.sessionFromLink(link)
+	if err != nil {
+		return err
+	}
+	if err := sessionUsable(sess); err != nil {
+		return err
+	}
+	s.finishSessionLocked(sess, status, nil, now)
+	return nil
+}
+
+// Advance moves the emulator's clock forward by d (a negative d is ignored:
+// the clock never goes back). Sessions whose 10 minutes pass expire at once,
+// with their effects and webhooks (a transfer FAILED with ResultCode 007102,
+// a recipient CANCELED, SCA_ENROLLMENT_EXPIRED); OAuth tokens, the 180-day
+// wallet-access exemption and idempotency keys age accordingly.
+func (s *Server) Advance(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	s.clock.offset.Add(int64(d))
+	now := s.clock.now()
+	s.mu.Lock()
+	s.sweepLocked(now)
+	s.mu.Unlock()
+}
+
+// Now returns the emulator's current time.
+func (s *Server) Now() time.Time { return s.clock.now() }
+
+// Credit adds amount (minor units, > 0) to a wallet, as a succeeded PAYIN
+// transaction that appears in the wallet's and its owner's transactions. It
+// fails with ErrUnknownWallet for an unknown id.
+func (s *Server) Credit(walletID string, amount int64) error {
+	if amount <= 0 {
+		return fmt.Errorf("mangopaytest: Credit: amount %d is not positive", amount)
+	}
+	now := s.clock.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w, ok := s.st.wallets[walletID]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownWallet, walletID)
+	}
+	s.creditLocked(w, amount, now)
+	return nil
+}
+
+// Balance returns a wallet's balance (minor units) and currency, without
+// the wallet-access SCA a read through the API may need. It fails with
+// ErrUnknownWallet for an unknown id.
+func (s *Server) Balance(walletID string) (int64, string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w, ok := s.st.wallets[walletID]
+	if !ok {
+		return 0, "", fmt.Errorf("%w: %q", ErrUnknownWallet, walletID)
+	}
+	return w.balance, w.currency, nil
+}
+
+// ---- fault injection ----
+
+// Fault describes failures to inject into the next matching API requests
+// (under /v2.01/{ClientId}/: never the OAuth token endpoint, the hosted page
+// or /_sandbox/).
+type Fault struct {
+	// Count is how many matching requests the fault applies to.
+	Count int
+	// Status, when non-zero, answers the request with this HTTP status
+	// (4xx or 5xx) and a Mangopay error body, without any effect. A POST with
+	// an Idempotency-Key has this failure recorded under its key, as Mangopay
+	// records every response.
+	Status int
+	// RetryAfter is sent (in whole seconds, rounded up) as Retry-After with a
+	// 429 or 503 Status.
+	RetryAfter time.Duration
+	// Drop, with Status zero, lets the request take effect (and be recorded
+	// under its Idempotency-Key), then closes the connection without a
+	// response, as when a response is lost on the network.
+	Drop bool
+	// Method and Path restrict the fault to requests with this method and a
+	// path (relative to /v2.01/{ClientId}, e.g. "/transfers") starting with
+	// Path. Empty matches any.
+	Method, Path string
+}
+
+// applied is what the fault state decided for one request.
+type applied struct {
+	Status     int
+	RetryAfter time.Duration
+	Drop       bool
+	DropBefore bool
+}
+
+type faultState struct {
+	mu         sync.Mutex
+	queue      []Fault
+	lat        time.Duration
+	resetRatio float64
+}
+
+func (f *faultState) next(method, path string) applied {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var a applied
+	for i := range f.queue {
+		ft := &f.queue[i]
+		if ft.Count <= 0 || (ft.Method != "" && !strings.EqualFold(ft.Method, method)) || (ft.Path != "" && !strings.HasPrefix(path, ft.Path)) {
+			continue
+		}
+		ft.Count--
+		a = applied{Status: ft.Status, RetryAfter: ft.RetryAfter, Drop: ft.Drop && ft.Status == 0}
+		break
+	}
+	live := f.queue[:0]
+	for _, ft := range f.queue {
+		if ft.Count > 0 {
+			live = append(live, ft)
+		}
+	}
+	f.queue = live
+	if a.Status == 0 && !a.Drop && f.resetRatio > 0 && rand.Float64() < f.resetRatio {
+		if rand.IntN(2) == 0 {
+			a.DropBefore = true
+		} else {
+			a.Drop = true
+		}
+	}
+	return a
+}
+
+func (f *faultState) latency() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lat
+}
+
+// InjectFault queues f. Faults apply in the order they were injected; each
+// request uses at most one.
+func (s *Server) InjectFault(f Fault) {
+	if f.Count <= 0 {
+		return
+	}
+	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
+		f.Status = http.StatusInternalServerError
+	}
+	s.faults.mu.Lock()
+	s.faults.queue = append(s.faults.queue, f)
+	s.faults.mu.Unlock()
+}
+
+// FailNext answers the next n API requests with status (4xx or 5xx; other
+// values mean 500) and a Mangopay error body, without effect. A 429 carries
+// Retry-After: 1 and the rate_limit error type.
+func (s *Server) FailNext(n int, status int) {
+	f := Fault{Count: n, Status: status}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		f.RetryAfter = time.Second
+	}
+	s.InjectFault(f)
+}
+
+// DropNextResponses lets the next n API requests take effect, then closes
+// their connections without answering: the client sees a reset connection
+// and, for a POST, must recover the result through its Idempotency-Key.
+func (s *Server) DropNextResponses(n int) {
+	s.InjectFault(Fault{Count: n, Drop: true})
+}
+
+// Latency delays every API request by d before it is handled (0 turns it off).
+func (s *Server) Latency(d time.Duration) {
+	s.faults.mu.Lock()
+	s.faults.lat = max(d, 0)
+	s.faults.mu.Unlock()
+}
+
+// ResetConnections resets the connection of a random share ratio (0 to 1)
+// of API requests: half of those before the request takes effect, half
+// after (like DropNextResponses). 0 turns it off. Queued Faults take
+// precedence.
+func (s *Server) ResetConnections(ratio float64) {
+	s.faults.mu.Lock()
+	s.faults.resetRatio = min(max(ratio, 0), 1)
+	s.faults.mu.Unlock()
+}
+
+// ---- logs ----
+
+// Requests returns every request the server received so far, in arrival
+// order (the hosted page and /_sandbox/ included).
+func (s *Server) Requests() []Request { return s.reqLog.all() }
+
+// Webhooks returns the webhook deliveries finished so far (delivered or
+// given up after the retries), in order. Deliveries are asynchronous: call
+// FlushWebhooks first to wait for the queued ones.
+func (s *Server) Webhooks() []WebhookDelivery { return s.webhook.deliveries() }
+
+// Events returns every event so far, in order, whether or not a hook was
+// registered for it (GET /events lists the same).
+func (s *Server) Events() []Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Event(nil), s.st.events...)
+}
+
+// FlushWebhooks waits until every queued webhook delivery has finished
+// (retries included), or ctx ends.
+func (s *Server) FlushWebhooks(ctx context.Context) error {
+	t := time.NewTicker(2 * time.Millisecond)
+	defer t.Stop()
+	for !s.webhook.idle() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.closing:
+			return errors.New("mangopaytest: server closed")
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// ---- the same controls over HTTP ----
+
+// serveSandbox answers the test controls under /_sandbox/ for clients in
+// other languages:
+//
+//	POST /_sandbox/sca/complete          {"RedirectUrl":"...","Outcome":"VALIDATED"|"FAILED"}
+//	POST /_sandbox/wallets/{id}/credit   {"Amount":10000}
+//	POST /_sandbox/clock/advance         {"Seconds":600}
+//	GET  /_sandbox/clock
+//	POST /_sandbox/faults                {"Count":1,"Status":500,"RetryAfterSeconds":0,"Drop":false,"Method":"POST","Path":"/transfers"}
+//	POST /_sandbox/latency               {"Milliseconds":200}
+//	POST /_sandbox/reset-connections     {"Ratio":0.1}
+//	GET  /_sandbox/webhooks              the delivered webhooks (after waiting for queued ones)
+//	GET  /_sandbox/events                every event
+//
+// Errors use Mangopay's error shape.
+func (s *Server) serveSandbox(w *recorder, r *http.Request, body []byte) {
+	now := s.clock.now()
+	segs, _ := splitPath(r.URL.EscapedPath())
+	path := strings.Join(segs[1:], "/")
+	bad := func(msg string) { writeError(w, now, http.StatusBadRequest, "param_error", msg, nil) }
+	decode := func(v any) bool {
+		if err := json.Unmarshal([]byte(orEmptyObject(body)), v); err != nil {
+			bad("The body is not valid JSON for this control: " + err.Error())
+			return false
+		}
+		return true
+	}
+	route := r.Method + " " + path
+	if len(segs) == 4 && segs[1] == "wallets" && segs[3] == "credit" {
+		route = r.Method + " wallets/{id}/credit"
+	}
+	switch route {
+	case "POST sca/complete":
+		var in struct {
+			RedirectURL string `json:"RedirectUrl"`
+			Outcome     string `json:"Outcome"`
+		}
+		if !decode(&in) {
+			return
+		}
+		if in.RedirectURL == "" {
+			bad("RedirectUrl is required")
+			return
+		}
+		if in.Outcome != string(Validated) && in.Outcome != string(Failed) {
+			bad(`Outcome must be "VALIDATED" or "FAILED"`)
+			return
+		}
+		s.mu.Lock()
+		s.sweepLocked(now)
+		sess, err := s.sessionFromLink(in.RedirectURL)
+		if err == nil {
+			err = sessionUsable(sess)
+		}
+		if err == nil {
+			status := sessionValidated
+			if in.Outcome == string(Failed) {
+				status = sessionFailed
+			}
+			s.finishSessionLocked(sess, status, nil, now)
+		}
+		var out any
+		if sess != nil {
+			out = struct {
+				Token      string `json:"Token"`
+				Kind       string `json:"Kind"`
+				Status     string `json:"Status"`
+				UserID     string `json:"UserId"`
+				ResourceID string `json:"ResourceId"`
+			}{sess.token, string(sess.kind), sess.status, sess.userID, sess.resourceID}
+		}
+		s.mu.Unlock()
+		switch {
+		case errors.Is(err, ErrUnknownSession):
+			writeError(w, now, http.StatusNotFound, "ressource_not_found", err.Error(), nil)
+		case errors.Is(err, ErrSessionExpired):
+			writeError(w, now, http.StatusGone, "other", err.Error(), nil)
+		case errors.Is(err, ErrSessionCompleted):
+			writeError(w, now, http.StatusConflict, "other", err.Error(), nil)
+		default:
+			writeJSON(w, http.StatusOK, out)
+		}
+	case "POST wallets/{id}/credit":
+		var in struct {
+			Amount int64 `json:"Amount"`
+		}
+		if !decode(&in) {
+			return
+		}
+		if in.Amount <= 0 {
+			bad("Amount must be a positive integer (minor units)")
+			return
+		}
+		s.mu.Lock()
+		wal, ok := s.st.wallets[segs[2]]
+		var out walletOut
+		if ok {
+			s.creditLocked(wal, in.Amount, now)
+			out = wal.render()
+		}
+		s.mu.Unlock()
+		if !ok {
+			writeError(w, now, http.StatusNotFound, "ressource_not_found", "The ressource does not exist",
+				map[string]string{"RessourceNotFound": "Cannot found the ressource Wallet with the id=" + segs[2] + " "})
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	case "POST clock/advance":
+		var in struct {
+			Seconds int64 `json:"Seconds"`
+		}
+		if !decode(&in) {
+			return
+		}
+		if in.Seconds <= 0 {
+			bad("Seconds must be a positive integer")
+			return
+		}
+		s.Advance(time.Duration(in.Seconds) * time.Second)
+		writeJSON(w, http.StatusOK, map[string]int64{"Now": s.clock.now().Unix()})
+	case "GET clock":
+		writeJSON(w, http.StatusOK, map[string]int64{"Now": now.Unix()})
+	case "POST faults":
+		var in struct {
+			Count             int    `json:"Count"`
+			Status            int    `json:"Status"`
+			RetryAfterSeconds int64  `json:"RetryAfterSeconds"`
+			Drop              bool   `json:"Drop"`
+			Method            string `json:"Method"`
+			Path              string `json:"Path"`
+		}
+		if !decode(&in) {
+			return
+		}
+		if in.Count <= 0 || (in.Status == 0) == !in.Drop {
+			bad("Count must be positive, and exactly one of Status (400-599) or Drop given")
+			return
+		}
+		if in.Status != 0 && (in.Status < 400 || in.Status > 599) {
+			bad("Status must be between 400 and 599")
+			return
+		}
+		s.InjectFault(Fault{Count: in.Count, Status: in.Status, RetryAfter: time.Duration(in.RetryAfterSeconds) * time.Second,
+			Drop: in.Drop, Method: in.Method, Path: in.Path})
+		w.WriteHeader(http.StatusNoContent)
+	case "POST latency":
+		var in struct {
+			Milliseconds int64 `json:"Milliseconds"`
+		}
+		if !decode(&in) {
+			return
+		}
+		s.Latency(time.Duration(in.Milliseconds) * time.Millisecond)
+		w.WriteHeader(http.StatusNoContent)
+	case "POST reset-connections":
+		var in struct {
+			Ratio float64 `json:"Ratio"`
+		}
+		if !decode(&in) {
+			return
+		}
+		if in.Ratio < 0 || in.Ratio > 1 {
+			bad("Ratio must be between 0 and 1")
+			return
+		}
+		s.ResetConnections(in.Ratio)
+		w.WriteHeader(http.StatusNoContent)
+	case "GET webhooks":
+		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+		_ = s.FlushWebhooks(ctx)
+		cancel()
+		type out struct {
+			HookID     string `json:"HookId"`
+			URL        string `json:"Url"`
+			EventType  string `json:"EventType"`
+			ResourceID string `json:"ResourceId"`
+			Date       int64  `json:"Date"`
+			Attempts   int    `json:"Attempts"`
+			StatusCode int    `json:"StatusCode"`
+			Delivered  bool   `json:"Delivered"`
+			Error      string `json:"Error,omitempty"`
+		}
+		list := []out{}
+		for _, d := range s.Webhooks() {
+			list = append(list, out{d.HookID, d.URL, d.EventType, d.ResourceID, d.Date.Unix(), d.Attempts, d.StatusCode, d.Delivered, d.Err})
+		}
+		writeJSON(w, http.StatusOK, list)
+	case "GET events":
+		list := []eventOut{}
+		for _, ev := range s.Events() {
+			list = append(list, eventOut{ResourceID: ev.ResourceID, EventType: ev.EventType, Date: ev.Date.Unix()})
+		}
+		writeJSON(w, http.StatusOK, list)
+	default:
+		writeError(w, now, http.StatusNotFound, "ressource_not_found", "No such sandbox control: "+r.Method+" /_sandbox/"+path, nil)
+	}
+}
