@@ -18,7 +18,9 @@ func TestPipelineSmoke(t *testing.T) {
 	p, err := pathf("/things/%s", "a b")
 	require.Error(t, err, "ids with spaces are refused")
 	p = "/things/a%20b"
-	var out struct{ ID string `json:"Id"` }
+	var out struct {
+		ID string `json:"Id"`
+	}
 	require.NoError(t, env.c.get(context.Background(), p, nil, &out, nil))
 	assert.Equal(t, "x", out.ID)
 	r, _ := cp.last(t)
