@@ -253,6 +253,9 @@ func (a *authenticator) fetchOnce(ctx context.Context, u *url.URL) (Token, http.
 		return Token{}, nil, fmt.Errorf("mangopay: POST %s: %w", redactURL(u.String()), err)
 	}
 	defer closeBody(resp)
+	if resp.Request == nil {
+		resp.Request = req // some RoundTrippers (test doubles) leave it unset
+	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "mangopay token request", slog.String("path", u.Path), slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start)))
 	body, _, rerr := readCapped(resp.Body, maxErrorBody)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
