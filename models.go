@@ -24,9 +24,9 @@ func (m Money) String() string {
 		return fmt.Sprintf("%s %d", m.Currency, m.Amount)
 	}
 	sign := ""
-	a := m.Amount
-	if a < 0 {
-		sign, a = "-", -a
+	a := uint64(m.Amount)
+	if m.Amount < 0 {
+		sign, a = "-", -a // two's complement: right for math.MinInt64 too
 	}
 	return fmt.Sprintf("%s %s%d.%02d", m.Currency, sign, a/100, a%100)
 }
