@@ -95,15 +95,17 @@ type authenticator struct {
 
 	mu       sync.RWMutex
 	cached   Token
+	bearer   []string   // {"Bearer " + cached.AccessToken}, shared by requests
 	refused  string     // the last token Mangopay refused with a 401
 	inflight *tokenCall // the refresh in progress, if any
 }
 
 // tokenCall is one refresh that several goroutines may wait for.
 type tokenCall struct {
-	done chan struct{}
-	tok  Token
-	err  error
+	done   chan struct{}
+	tok    Token
+	bearer []string
+	err    error
 }
 
 // usable reports whether t can still be sent at now.
@@ -116,18 +118,28 @@ func usable(t Token, now time.Time) bool {
 
 // token returns a valid access token, fetching one when needed.
 func (a *authenticator) token(ctx context.Context) (string, error) {
+	h, err := a.header(ctx)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimPrefix(h[0], "Bearer "), nil
+}
+
+// header returns the Authorization header value of a valid access token,
+// fetching one when needed. The slice is shared: never modify it.
+func (a *authenticator) header(ctx context.Context) ([]string, error) {
 	for {
 		a.mu.RLock()
-		t := a.cached
+		t, h := a.cached, a.bearer
 		a.mu.RUnlock()
 		if usable(t, a.client.now()) {
-			return t.AccessToken, nil
+			return h, nil
 		}
 		a.mu.Lock()
 		if usable(a.cached, a.client.now()) { // refreshed meanwhile
-			tok := a.cached.AccessToken
+			h := a.bearer
 			a.mu.Unlock()
-			return tok, nil
+			return h, nil
 		}
 		call := a.inflight
 		if call == nil {
@@ -141,15 +153,15 @@ func (a *authenticator) token(ctx context.Context) (string, error) {
 		select {
 		case <-call.done:
 		case <-ctx.Done():
-			return "", ctx.Err()
+			return nil, ctx.Err()
 		}
 		if call.err == nil {
-			return call.tok.AccessToken, nil
+			return call.bearer, nil
 		}
 		if (errors.Is(call.err, context.Canceled) || errors.Is(call.err, context.DeadlineExceeded)) && ctx.Err() == nil {
 			continue // the goroutine that fetched gave up with its context: fetch again
 		}
-		return "", call.err
+		return nil, call.err
 	}
 }
 
@@ -160,7 +172,8 @@ func (a *authenticator) refresh(ctx context.Context, call *tokenCall) {
 	defer func() {
 		a.mu.Lock()
 		if call.err == nil {
-			a.cached = call.tok
+			call.bearer = []string{"Bearer " + call.tok.AccessToken}
+			a.cached, a.bearer = call.tok, call.bearer
 		}
 		a.inflight = nil
 		a.mu.Unlock()
@@ -192,7 +205,7 @@ func (a *authenticator) invalidate(tok string) {
 	a.mu.Lock()
 	a.refused = tok
 	if a.cached.AccessToken == tok {
-		a.cached = Token{}
+		a.cached, a.bearer = Token{}, nil
 	}
 	a.mu.Unlock()
 }

@@ -69,17 +69,18 @@ type Client struct {
 
 	clientID string
 	baseURL  *url.URL // without trailing slash
-	// prefix and rawPrefix are the decoded and escaped path of
-	// <base>/v2.01/{ClientId}, computed once in New.
-	prefix, rawPrefix string
-	httpClient        *http.Client
-	maxRetries        int
-	retryBase         time.Duration
-	retryMax          time.Duration
-	userAgent         string
-	logger            *slog.Logger
-	redirects         redirectPolicy
-	auth              *authenticator
+	// prefix is the decoded path of <base>/v2.01/{ClientId}; rawBase is the
+	// escaped absolute URL of the same. Both are computed once in New.
+	prefix, rawBase string
+	httpClient      *http.Client
+	maxRetries      int
+	retryBase       time.Duration
+	retryMax        time.Duration
+	userAgent       string
+	uaHeader        []string // {userAgent}, shared by every request (never modified)
+	logger          *slog.Logger
+	redirects       redirectPolicy
+	auth            *authenticator
 
 	// Test seams.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -328,12 +329,13 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 		clientID:   clientID,
 		baseURL:    base,
 		prefix:     base.Path + apiVersion + "/" + clientID,
-		rawPrefix:  base.EscapedPath() + apiVersion + "/" + url.PathEscape(clientID),
+		rawBase:    base.Scheme + "://" + base.Host + base.EscapedPath() + apiVersion + "/" + url.PathEscape(clientID),
 		httpClient: hc,
 		maxRetries: cfg.maxRetries,
 		retryBase:  cfg.retryBase,
 		retryMax:   cfg.retryMax,
 		userAgent:  ua,
+		uaHeader:   []string{ua},
 		logger:     logger,
 		redirects:  redirectPolicy{hosts: cfg.redirectHosts},
 		sleep:      sleepCtx,
@@ -584,14 +586,26 @@ func validateID(name, id string) error {
 // pathf builds a path from a format whose %s verbs are filled with escaped,
 // validated ids. names label the ids in errors ("user id", "wallet id").
 func pathf(format string, ids ...string) (string, error) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
+	n := len(format)
+	for _, id := range ids {
 		if err := validateID("id", id); err != nil {
 			return "", err
 		}
-		args[i] = url.PathEscape(id)
+		n += 3 * len(id)
 	}
-	return fmt.Sprintf(format, args...), nil
+	if strings.Count(format, "%") != len(ids) || strings.Count(format, "%s") != len(ids) {
+		return "", fmt.Errorf("mangopay: pathf(%q): need one %%s per id, got %d ids", format, len(ids))
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, id := range ids {
+		i := strings.Index(format, "%s")
+		b.WriteString(format[:i])
+		b.WriteString(url.PathEscape(id))
+		format = format[i+2:]
+	}
+	b.WriteString(format)
+	return b.String(), nil
 }
 
 // ---- the request pipeline ----
@@ -678,10 +692,8 @@ func (c *Client) do(ctx context.Context, r apiRequest) error {
 		return errors.New("mangopay: nil context")
 	}
 	var rc requestConfig
-	for _, o := range r.opts {
-		if o != nil {
-			o(&rc)
-		}
+	if len(r.opts) > 0 {
+		rc = applyOptions(r.opts) // out of line: a call without options allocates no config
 	}
 	if r.method == http.MethodPost {
 		if rc.idempotencyKey != "" && !validKey(rc.idempotencyKey) {
@@ -703,10 +715,11 @@ func (c *Client) do(ctx context.Context, r apiRequest) error {
 			return fmt.Errorf("mangopay: encoding %s %s body: %w", r.method, r.path, err)
 		}
 	}
-	u := c.endpoint(r.path)
-	u.RawQuery = rawQuery
-
-	st := callState{req: r, url: u, urlStr: u.String(), body: body, key: rc.idempotencyKey}
+	urlStr := c.rawBase + r.path
+	if rawQuery != "" {
+		urlStr += "?" + rawQuery
+	}
+	st := callState{req: r, urlStr: urlStr, body: body, key: rc.idempotencyKey}
 	err = c.run(ctx, &st)
 	for _, meta := range rc.captures {
 		*meta = Response{}
@@ -720,36 +733,42 @@ func (c *Client) do(ctx context.Context, r apiRequest) error {
 	return err
 }
 
-// endpoint returns the absolute URL of a path under /v2.01/{ClientId}.
-func (c *Client) endpoint(path string) *url.URL {
-	u := *c.baseURL
-	// path is already escaped (pathf); keep it as RawPath so ids are not
-	// escaped twice, and derive Path from it.
-	u.RawPath = c.rawPrefix + path
-	u.Path = c.prefix + path
-	if strings.IndexByte(path, '%') >= 0 {
-		if p, err := url.PathUnescape(path); err == nil {
-			u.Path = c.prefix + p
+// applyOptions collects the RequestOptions of a call.
+func applyOptions(opts []RequestOption) requestConfig {
+	var rc requestConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&rc)
 		}
 	}
-	return &u
+	return rc
 }
 
 // callState is what one logical call carries across attempts.
 type callState struct {
 	req       apiRequest
-	url       *url.URL
-	urlStr    string // url.String(), computed once
+	urlStr    string // the absolute URL with its query, escaped
 	body      []byte
 	key       string
 	attempts  int
 	resp      *http.Response // the last response (body already consumed)
 	recovered bool
+	drain     io.LimitedReader // reused to drain bodies without allocating
 }
 
 // where names the call's URL (without query) for errors.
 func (st *callState) where() string {
-	return redactURL(st.url.Scheme + "://" + st.url.Host + st.url.Path)
+	s, _, _ := strings.Cut(st.urlStr, "?")
+	return s
+}
+
+// path returns the call's decoded URL path, for logs.
+func (st *callState) path() string {
+	u, err := url.Parse(st.urlStr)
+	if err != nil {
+		return ""
+	}
+	return u.Path
 }
 
 // run is the retry loop.
@@ -760,7 +779,7 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		tok, err := c.auth.token(ctx)
+		auth, err := c.auth.header(ctx)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return ctxErr
@@ -768,7 +787,7 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 			return err // the token call has already been retried under the same policy
 		}
 		st.attempts++
-		resp, err := c.attempt(ctx, st, tok)
+		resp, err := c.attempt(ctx, st, auth)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return ctxErr
@@ -814,7 +833,7 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 			apiErr := newAPIError(resp, b)
 			if !refreshed {
 				refreshed = true
-				c.auth.invalidate(tok)
+				c.auth.invalidate(strings.TrimPrefix(auth[0], "Bearer "))
 				continue // replay once with a fresh token; not counted as a retry
 			}
 			return apiErr
@@ -857,7 +876,7 @@ func (c *Client) logRetry(ctx context.Context, st *callState, status int, wait t
 		return
 	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "mangopay retry", slog.String("method", st.req.method),
-		slog.String("path", st.url.Path), slog.Int("status", status), slog.Duration("wait", wait))
+		slog.String("path", st.path()), slog.Int("status", status), slog.Duration("wait", wait))
 }
 
 // lostBody reports whether a decoding error means the body was cut off or
@@ -967,7 +986,7 @@ func (s *storedResponse) resource() []byte {
 // decodeBody decodes a 2xx body into st.req.out (an empty body decodes to
 // nothing).
 func (c *Client) decodeBody(st *callState, resp *http.Response) error {
-	defer closeBody(resp)
+	defer st.closeBody(resp)
 	out := st.req.out
 	if out == nil {
 		return nil
@@ -1008,8 +1027,9 @@ func (c *Client) scaError(st *callState, resp *http.Response, link string, src S
 	}
 }
 
-// attempt sends one HTTP request of the call with the bearer token tok.
-func (c *Client) attempt(ctx context.Context, st *callState, tok string) (*http.Response, error) {
+// attempt sends one HTTP request of the call with the Authorization header
+// value auth.
+func (c *Client) attempt(ctx context.Context, st *callState, auth []string) (*http.Response, error) {
 	var rdr io.Reader
 	if st.body != nil {
 		rdr = bytes.NewReader(st.body)
@@ -1019,7 +1039,7 @@ func (c *Client) attempt(ctx context.Context, st *callState, tok string) (*http.
 		return nil, fmt.Errorf("mangopay: building request: %w", err)
 	}
 	h := req.Header
-	h["User-Agent"] = []string{c.userAgent}
+	h["User-Agent"] = c.uaHeader
 	h["Accept"] = acceptJSON
 	if st.body != nil {
 		h["Content-Type"] = contentJSON
@@ -1027,7 +1047,7 @@ func (c *Client) attempt(ctx context.Context, st *callState, tok string) (*http.
 	if st.key != "" {
 		h["Idempotency-Key"] = []string{st.key}
 	}
-	h["Authorization"] = []string{"Bearer " + tok}
+	h["Authorization"] = auth
 	debug := c.logger.Enabled(ctx, slog.LevelDebug)
 	var start time.Time
 	if debug {
@@ -1037,7 +1057,7 @@ func (c *Client) attempt(ctx context.Context, st *callState, tok string) (*http.
 	if err != nil {
 		if debug {
 			c.logger.LogAttrs(ctx, slog.LevelDebug, "mangopay request failed", slog.String("method", st.req.method),
-				slog.String("path", st.url.Path), slog.String("error", redactErr(err)))
+				slog.String("path", st.path()), slog.String("error", redactErr(err)))
 		}
 		return nil, fmt.Errorf("mangopay: %s %s: %w", st.req.method, st.where(), err)
 	}
@@ -1045,7 +1065,7 @@ func (c *Client) attempt(ctx context.Context, st *callState, tok string) (*http.
 		resp.Request = req // some RoundTrippers (test doubles) leave it unset
 	}
 	if debug {
-		attrs := []slog.Attr{slog.String("method", st.req.method), slog.String("path", st.url.Path),
+		attrs := []slog.Attr{slog.String("method", st.req.method), slog.String("path", st.path()),
 			slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start))}
 		if st.key != "" {
 			attrs = append(attrs, slog.String("idempotency_key", st.key))
@@ -1055,12 +1075,25 @@ func (c *Client) attempt(ctx context.Context, st *callState, tok string) (*http.
 	return resp, nil
 }
 
-// Shared header values (never modified).
+// Shared header values. Requests share these slices: RoundTrippers must not
+// modify a request, and net/http does not.
 var (
 	acceptJSON  = []string{"application/json"}
 	contentJSON = []string{"application/json"}
 )
 
+// closeBody drains (up to 4 KiB, so the connection can be reused) and closes
+// the body, with the call's reusable reader.
+func (st *callState) closeBody(resp *http.Response) {
+	if resp != nil && resp.Body != nil {
+		st.drain = io.LimitedReader{R: resp.Body, N: 4096}
+		_, _ = io.Copy(io.Discard, &st.drain)
+		st.drain.R = nil
+		_ = resp.Body.Close()
+	}
+}
+
+// closeBody drains (up to 4 KiB) and closes the body.
 func closeBody(resp *http.Response) {
 	if resp != nil && resp.Body != nil {
 		_, _ = io.CopyN(io.Discard, resp.Body, 4096)
