@@ -106,6 +106,9 @@ type tokenCall struct {
 	tok    Token
 	bearer []string
 	err    error
+	// gaveUp is set when the refresh failed because the context of the
+	// goroutine running it ended: the others then try again themselves.
+	gaveUp bool
 }
 
 // usable reports whether t can still be sent at now.
@@ -158,7 +161,7 @@ func (a *authenticator) header(ctx context.Context) ([]string, error) {
 		if call.err == nil {
 			return call.bearer, nil
 		}
-		if (errors.Is(call.err, context.Canceled) || errors.Is(call.err, context.DeadlineExceeded)) && ctx.Err() == nil {
+		if call.gaveUp && ctx.Err() == nil {
 			continue // the goroutine that fetched gave up with its context: fetch again
 		}
 		return nil, call.err
@@ -188,7 +191,7 @@ func (a *authenticator) refresh(ctx context.Context, call *tokenCall) {
 	}
 	nt, err := a.fetch(ctx)
 	if err != nil {
-		call.err = err
+		call.err, call.gaveUp = err, ctx.Err() != nil
 		return
 	}
 	call.tok, call.err = nt, nil

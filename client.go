@@ -810,11 +810,11 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 			if err == nil {
 				return c.checkSca(st, resp)
 			}
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return ctxErr // the body read was cut by the context
+			}
 			if st.req.method != http.MethodPost || !lostBody(err) {
 				return err
-			}
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return ctxErr
 			}
 			// The POST succeeded but its answer was cut off: the resource
 			// exists. Fetch the recorded answer rather than fail.
@@ -1106,12 +1106,11 @@ func retryableStatus(code int) bool {
 	return code == http.StatusTooManyRequests || code >= 500
 }
 
-// isRetryableNetErr reports whether a transport error may be retried (any
-// error that is not the context's and not a malformed request).
+// isRetryableNetErr reports whether a transport error may be retried: any
+// error from sending the request. Callers check their context first, so an
+// error that wraps context.DeadlineExceeded here is the per-attempt timeout
+// (http.Client.Timeout, WithTimeout), which is retried like any network error.
 func isRetryableNetErr(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
 	var ue *url.Error
 	return errors.As(err, &ue)
 }

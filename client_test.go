@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -1184,3 +1185,30 @@ func TestClientStringsHideSecrets(t *testing.T) {
 }
 
 func mustRegexp(s string) *regexp.Regexp { return regexp.MustCompile(s) }
+
+func TestPerAttemptTimeoutIsRetried(t *testing.T) {
+	t.Parallel()
+	// http.Client.Timeout errors wrap context.DeadlineExceeded although the
+	// caller's context is fine: they are network errors like any other.
+	timeout := func(*http.Request) (*http.Response, error) {
+		return nil, fmt.Errorf("net/http: request canceled (Client.Timeout exceeded while awaiting headers): %w", context.DeadlineExceeded)
+	}
+	env := newTestClient(t)
+	var cp capture
+	env.mt.RegisterResponder(http.MethodGet, testAPI+"/things/x", cp.wrap(sequence(timeout, jsonResponder(200, `{"Id":"x"}`))))
+	_, err := getThing(context.Background(), env.c, "x")
+	require.NoError(t, err)
+	assert.Equal(t, 2, cp.n())
+
+	// The token call too, and goroutines waiting for it share the outcome.
+	env = newTestClient(t)
+	var calls atomic.Int64
+	env.mt.RegisterResponder(http.MethodPost, testBase+"/v2.01/oauth/token", func(r *http.Request) (*http.Response, error) {
+		calls.Add(1)
+		return timeout(r)
+	})
+	_, err = getThing(context.Background(), env.c, "x")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.EqualValues(t, 1+defaultMaxRetries, calls.Load())
+}
