@@ -818,7 +818,8 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 			}
 			// The POST succeeded but its answer was cut off: the resource
 			// exists. Fetch the recorded answer rather than fail.
-			done, rerr := c.recover(ctx, st, err, &retries)
+			cause := fmt.Errorf("mangopay: POST %s succeeded (status %d) but its answer was cut off: %w", st.where(), resp.StatusCode, err)
+			done, rerr := c.recover(ctx, st, cause, &retries)
 			if done {
 				return rerr
 			}

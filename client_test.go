@@ -906,6 +906,7 @@ func TestConflictRecovery(t *testing.T) {
 		var meta Response
 		require.NoError(t, env.c.post(ctx, "/transfers", nil, &out, []RequestOption{CaptureResponse(&meta)}))
 		assert.Equal(t, thing{ID: "xfer_m_8", Status: "SUCCEEDED"}, out)
+		assert.Equal(t, 200, meta.StatusCode)
 		assert.Equal(t, 1, post.n())
 		require.Equal(t, 1, get.n())
 		assert.True(t, meta.Recovered)
@@ -1211,4 +1212,58 @@ func TestPerAttemptTimeoutIsRetried(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.EqualValues(t, 1+defaultMaxRetries, calls.Load())
+}
+
+func TestWithRedirectHosts(t *testing.T) {
+	t.Parallel()
+	link := func(l string) string { return `{"Id":"u1","PendingUserAction":{"RedirectUrl":"` + l + `"}}` }
+	for _, tc := range []struct {
+		hosts []string
+		link  string
+		ok    bool
+	}{
+		{nil, "https://sca.mangopay.com?token=t", true},
+		{nil, "https://sca.sandbox.mangopay.com/?token=t", true},
+		{nil, "https://mangopay.com.evil.example/?token=t", false},
+		{nil, "http://sca.mangopay.com?token=t", false},
+		{[]string{" Emulator.TEST "}, "https://sca.emulator.test/?token=t", true},
+		{[]string{"emulator.test"}, "https://sca.mangopay.com?token=t", false},
+		{[]string{"127.0.0.1:8089"}, "http://127.0.0.1:8089/sca?token=t", true},
+		{[]string{"127.0.0.1:8089"}, "http://127.0.0.1:9999/sca?token=t", false},
+	} {
+		t.Run(fmt.Sprint(tc.hosts, tc.link), func(t *testing.T) {
+			t.Parallel()
+			var opts []Option
+			if tc.hosts != nil {
+				opts = append(opts, WithRedirectHosts(tc.hosts...))
+			}
+			env := newTestClient(t, opts...)
+			env.mt.RegisterResponder(http.MethodPost, testAPI+"/users", jsonResponder(200, link(tc.link)))
+			var out scaThing
+			err := env.c.post(context.Background(), "/users", nil, &out, nil)
+			if tc.ok {
+				sca, ok := AsScaRequired(err)
+				require.True(t, ok, "%v", err)
+				assert.Equal(t, tc.link, sca.RedirectURL)
+			} else {
+				assert.ErrorIs(t, err, ErrUntrustedRedirect)
+			}
+			assert.Equal(t, "u1", out.ID)
+		})
+	}
+}
+
+func TestCutOffSuccessBodyNotRecorded(t *testing.T) {
+	t.Parallel()
+	env := newTestClient(t, WithMaxRetries(1))
+	var post, get capture
+	env.mt.RegisterResponder(http.MethodPost, testAPI+"/transfers", post.wrap(jsonResponder(201, `{"Id":"xfer_m_9"`)))
+	env.mt.RegisterRegexpResponder(http.MethodGet, regexpResponses, get.wrap(jsonResponder(404, apiErrorBody(ErrorTypeNotFound, "The ressource does not exist"))))
+	err := env.c.post(context.Background(), "/transfers", nil, &thing{}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "succeeded (status 201) but its answer was cut off")
+	assert.Contains(t, err.Error(), "could not be fetched from /responses")
+	assert.NotErrorIs(t, err, ErrNotFound)
+	assert.Equal(t, 1, post.n(), "never re-sent")
+	assert.Equal(t, 2, get.n())
 }
