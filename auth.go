@@ -119,15 +119,6 @@ func usable(t Token, now time.Time) bool {
 	return now.Add(tokenMargin).Before(t.ExpiresAt)
 }
 
-// token returns a valid access token, fetching one when needed.
-func (a *authenticator) token(ctx context.Context) (string, error) {
-	h, err := a.header(ctx)
-	if err != nil {
-		return "", err
-	}
-	return strings.TrimPrefix(h[0], "Bearer "), nil
-}
-
 // header returns the Authorization header value of a valid access token,
 // fetching one when needed. The slice is shared: never modify it.
 func (a *authenticator) header(ctx context.Context) ([]string, error) {

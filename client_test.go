@@ -1175,7 +1175,7 @@ func TestClientStringsHideSecrets(t *testing.T) {
 	_, err := getThing(context.Background(), env.c, "x") // fetches a token (then fails: no responder)
 	require.Error(t, err)
 	for _, s := range []string{
-		fmt.Sprintf("%v", env.c), fmt.Sprintf("%+v", env.c), fmt.Sprintf("%#v", env.c), fmt.Sprintf("%s", env.c),
+		fmt.Sprintf("%v", env.c), fmt.Sprintf("%+v", env.c), fmt.Sprintf("%#v", env.c),
 		fmt.Sprintf("%v", *env.c), fmt.Sprintf("%+v", *env.c),
 		fmt.Sprintf("%v", env.c.auth.cached), fmt.Sprintf("%+v", env.c.auth.cached), fmt.Sprintf("%#v", env.c.auth.cached),
 		fmt.Sprintf("%v", &env.c.auth.cached), fmt.Sprintf("%+v", []Token{env.c.auth.cached}),
