@@ -583,8 +583,9 @@ func validateID(name, id string) error {
 	return nil
 }
 
-// pathf builds a path from a format whose %s verbs are filled with escaped,
-// validated ids. names label the ids in errors ("user id", "wallet id").
+// pathf builds a path from a format whose %s verbs (its only verbs, one per
+// id) are filled with validated, escaped ids. An invalid id yields an error
+// wrapping ErrInvalidID, before any network call.
 func pathf(format string, ids ...string) (string, error) {
 	n := len(format)
 	for _, id := range ids {

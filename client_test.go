@@ -1267,3 +1267,15 @@ func TestCutOffSuccessBodyNotRecorded(t *testing.T) {
 	assert.Equal(t, 1, post.n(), "never re-sent")
 	assert.Equal(t, 2, get.n())
 }
+
+func TestPathfFormat(t *testing.T) {
+	t.Parallel()
+	p, err := pathf("/users/%s/wallets/%s/x", "u 1"[:1], "w-2")
+	require.NoError(t, err)
+	assert.Equal(t, "/users/u/wallets/w-2/x", p)
+	_, err = pathf("/users/%d", "u")
+	assert.Error(t, err, "only %s verbs")
+	_, err = pathf("/users/%s/%s", "u")
+	assert.Error(t, err, "one id per verb")
+	assert.NotErrorIs(t, err, ErrInvalidID)
+}
