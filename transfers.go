@@ -169,7 +169,7 @@ func (s *TransfersService) Create(ctx context.Context, in *CreateTransferRequest
 		return nil, err
 	}
 	var out Transfer
-	return withSca(&out, s.client.post(ctx, "/transfers", in, &out, opts))
+	return keepOnSca(&out, s.client.post(ctx, "/transfers", in, &out, opts))
 }
 
 // Get reads a transfer: GET /transfers/{TransferId}. Use it to confirm the
@@ -184,20 +184,5 @@ func (s *TransfersService) Get(ctx context.Context, transferID string, opts ...R
 		return nil, err
 	}
 	var out Transfer
-	return withSca(&out, s.client.get(ctx, path, nil, &out, opts))
-}
-
-// withSca returns v together with err when v was decoded and carries an SCA
-// link that err reports (a *ScaRequiredError, or ErrUntrustedRedirect when
-// the link failed the redirect check), so the caller keeps the resource; for
-// any other error it returns nil and err.
-func withSca[T any](v *T, err error) (*T, error) {
-	if err == nil {
-		return v, nil
-	}
-	if c, ok := any(v).(scaCarrier); ok && c.pendingRedirect() != "" &&
-		(errors.Is(err, ErrScaRequired) || errors.Is(err, ErrUntrustedRedirect)) {
-		return v, err
-	}
-	return nil, err
+	return keepOnSca(&out, s.client.get(ctx, path, nil, &out, opts))
 }

@@ -368,32 +368,3 @@ func TestTransfersGet(t *testing.T) {
 		assert.Zero(t, env.mt.GetTotalCallCount())
 	})
 }
-
-func TestWithSca(t *testing.T) {
-	t.Parallel()
-	withLink := &Transfer{ID: "t1", PendingUserAction: &PendingUserAction{RedirectURL: "https://sca.mangopay.com/?token=x"}}
-	noLink := &Transfer{}
-	scaErr := &ScaRequiredError{RedirectURL: "https://sca.mangopay.com/?token=x", Source: ScaSourceBody}
-	other := errors.New("boom")
-
-	got, err := withSca(withLink, nil)
-	assert.Same(t, withLink, got)
-	assert.NoError(t, err)
-
-	got, err = withSca(withLink, scaErr)
-	assert.Same(t, withLink, got)
-	assert.Same(t, scaErr, err)
-
-	got, err = withSca(noLink, &ScaRequiredError{Source: ScaSourceHeader})
-	assert.Nil(t, got, "an SCA demand from a header comes without a resource")
-	assert.Error(t, err)
-
-	got, err = withSca(withLink, other)
-	assert.Nil(t, got)
-	assert.Same(t, other, err)
-
-	var w Wallet // not an scaCarrier
-	got2, err := withSca(&w, scaErr)
-	assert.Nil(t, got2)
-	assert.Same(t, scaErr, err)
-}

@@ -787,3 +787,25 @@ func TestWalletReadsContextCancelled(t *testing.T) {
 		assert.ErrorIs(t, err, context.Canceled)
 	}
 }
+
+func TestWalletsCreateAndUpdateErrors(t *testing.T) {
+	t.Parallel()
+	env := newTestClient(t)
+	env.mt.RegisterResponder(http.MethodPost, testAPI+"/wallets", wlRespond(400,
+		`{"Message":"One or several required parameters are missing or incorrect.","Type":"param_error","Id":"e1","Date":1740581497.0,"errors":{"Currency":"The Currency field is not supported."}}`))
+	env.mt.RegisterResponder(http.MethodPut, testAPI+"/wallets/missing", wlRespond(404,
+		`{"Message":"The ressource does not exist","Type":"ressource_not_found","Id":"e2","Date":1740581497,"errors":null}`))
+
+	w, err := env.c.Wallets.Create(context.Background(), &CreateWalletRequest{Owners: []string{"u1"}, Description: "d", Currency: "XAU"})
+	assert.Nil(t, w)
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, ErrorTypeParam, apiErr.Type)
+	msg, ok := apiErr.FieldError("Currency")
+	assert.True(t, ok)
+	assert.Equal(t, "The Currency field is not supported.", msg)
+
+	w, err = env.c.Wallets.Update(context.Background(), "missing", &UpdateWalletRequest{Description: Ptr("x")})
+	assert.Nil(t, w)
+	assert.ErrorIs(t, err, ErrNotFound)
+}
