@@ -1,0 +1,452 @@
+// Package app is the web backend of examples/platform: a small marketplace
+// integrating Mangopay's Strong Customer Authentication (SCA) the way a real
+// platform does, with html/template pages, net/http and the SDK.
+//
+// Members sign up as natural OWNER users, confirm their account on
+// Mangopay's hosted SCA page, open their wallets (an SCA-gated read with
+// ScaContext USER_PRESENT), send transfers (SCA above Mangopay's threshold)
+// and register payout recipients (always SCA). Whenever Mangopay demands
+// SCA the handler redirects the browser to the hosted page with a return URL
+// on /sca/return, which reads controlStatus as a hint and confirms the outcome
+// with a GET. Mangopay's webhooks, received on /webhooks/mangopay through
+// mangopay.NewWebhookHandler, update what the dashboard shows.
+//
+// The handlers reach Mangopay through the small interfaces of API, which a
+// *mangopay.Client satisfies (see FromClient): declare the few methods you
+// call rather than depending on the whole client, and test your handlers
+// against the mangopaytest emulator (see app_test.go) or a fake of your own.
+//
+// State lives in memory: it is an example, not a product.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"iter"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"embed"
+
+	"github.com/scaforge/mangopay"
+)
+
+// Users is what the platform needs of c.Users.
+type Users interface {
+	CreateNatural(ctx context.Context, in *mangopay.CreateNaturalUserRequest, opts ...mangopay.RequestOption) (*mangopay.NaturalUser, error)
+	Get(ctx context.Context, id string, opts ...mangopay.RequestOption) (*mangopay.User, error)
+}
+
+// Wallets is what the platform needs of c.Wallets.
+type Wallets interface {
+	Create(ctx context.Context, in *mangopay.CreateWalletRequest, opts ...mangopay.RequestOption) (*mangopay.Wallet, error)
+	ListByUser(ctx context.Context, userID string, sca mangopay.ScaContext, lo *mangopay.ListOptions, opts ...mangopay.RequestOption) (*mangopay.Page[mangopay.Wallet], error)
+}
+
+// Transactions is what the platform needs of c.Transactions.
+type Transactions interface {
+	ListByUser(ctx context.Context, userID string, sca mangopay.ScaContext, lo *mangopay.TransactionListOptions, opts ...mangopay.RequestOption) (*mangopay.Page[mangopay.Transaction], error)
+}
+
+// Transfers is what the platform needs of c.Transfers.
+type Transfers interface {
+	Create(ctx context.Context, in *mangopay.CreateTransferRequest, opts ...mangopay.RequestOption) (*mangopay.Transfer, error)
+	Get(ctx context.Context, id string, opts ...mangopay.RequestOption) (*mangopay.Transfer, error)
+}
+
+// Recipients is what the platform needs of c.Recipients.
+type Recipients interface {
+	Create(ctx context.Context, userID string, in *mangopay.CreateRecipientRequest, opts ...mangopay.RequestOption) (*mangopay.Recipient, error)
+	Get(ctx context.Context, id string, opts ...mangopay.RequestOption) (*mangopay.Recipient, error)
+}
+
+// Hooks is what RegisterHooks needs of c.Hooks.
+type Hooks interface {
+	Create(ctx context.Context, in *mangopay.CreateHookRequest, opts ...mangopay.RequestOption) (*mangopay.Hook, error)
+	All(ctx context.Context, lo *mangopay.ListOptions) iter.Seq2[*mangopay.Hook, error]
+	Update(ctx context.Context, id string, in *mangopay.UpdateHookRequest, opts ...mangopay.RequestOption) (*mangopay.Hook, error)
+}
+
+// API groups the parts of Mangopay the platform talks to. Tests may replace
+// any part with a fake.
+type API struct {
+	Users        Users
+	Wallets      Wallets
+	Transactions Transactions
+	Transfers    Transfers
+	Recipients   Recipients
+}
+
+// FromClient returns the API served by c.
+func FromClient(c *mangopay.Client) API {
+	return API{Users: c.Users, Wallets: c.Wallets, Transactions: c.Transactions, Transfers: c.Transfers, Recipients: c.Recipients}
+}
+
+// Config configures an App.
+type Config struct {
+	// API is how the app reaches Mangopay (required; see FromClient).
+	API API
+	// BaseURL is the app's own address as browsers reach it, such as
+	// "http://127.0.0.1:8080" (required): the SCA return URLs are built on it.
+	BaseURL string
+	// Fund, when set, adds a "test money" button to the dashboard that
+	// credits the member's wallet by the given amount (minor units). Only an
+	// emulator can do this (mangopaytest.Server.Credit); leave it nil against
+	// Mangopay.
+	Fund func(ctx context.Context, walletID string, amount int64) error
+	// Logger receives the errors the pages only summarise (default: discard).
+	Logger *slog.Logger
+	// Backend describes where the app's Mangopay is, for the page footer.
+	Backend string
+}
+
+// App is the platform: an http.Handler with in-memory state. Build it with New.
+type App struct {
+	api     API
+	base    *url.URL
+	fund    func(ctx context.Context, walletID string, amount int64) error
+	log     *slog.Logger
+	backend string
+	pages   map[string]*template.Template
+	mux     *http.ServeMux
+
+	mu       sync.Mutex
+	members  map[string]*member // by Mangopay user id
+	order    []string           // member ids in sign-up order
+	sessions map[string]string  // session cookie value -> member id
+}
+
+// member is a user of the platform (a Mangopay natural OWNER) with what the
+// platform remembers about them. Fields are guarded by App.mu.
+type member struct {
+	ID, Name, Email string
+	Status          mangopay.UserStatus
+	WalletID        string
+	// WalletsOpen is set once a wallet read succeeded; it is cleared when
+	// Mangopay asks for SCA again.
+	WalletsOpen bool
+	Transfers   []*transferRecord
+	Recipients  []*recipientRecord
+	Events      []eventRecord
+	Flash       *flash
+}
+
+type transferRecord struct {
+	ID, To        string
+	Amount        mangopay.Money
+	Status        mangopay.TransferStatus
+	ResultCode    string
+	ResultMessage string
+	SCA           bool
+}
+
+type recipientRecord struct {
+	ID, DisplayName, IBAN string
+	Status                mangopay.RecipientStatus
+}
+
+type eventRecord struct {
+	At         time.Time
+	Type       mangopay.EventType
+	ResourceID string
+	Confirmed  string
+}
+
+type flash struct {
+	Kind string // "ok" or "error"
+	Text string
+}
+
+// Paths the app serves.
+const (
+	pathReturn   = "/sca/return"
+	pathWebhooks = "/webhooks/mangopay"
+	sessionName  = "platform_session"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// New builds the platform.
+func New(cfg Config) (*App, error) {
+	if cfg.API.Users == nil || cfg.API.Wallets == nil || cfg.API.Transactions == nil || cfg.API.Transfers == nil || cfg.API.Recipients == nil {
+		return nil, errors.New("app: Config.API needs Users, Wallets, Transactions, Transfers and Recipients (use FromClient)")
+	}
+	base, err := url.Parse(cfg.BaseURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("app: Config.BaseURL %q must be an absolute http(s) URL", cfg.BaseURL)
+	}
+	base.Path = strings.TrimSuffix(base.Path, "/")
+	a := &App{
+		api: cfg.API, base: base, fund: cfg.Fund, log: cfg.Logger, backend: cfg.Backend,
+		members: map[string]*member{}, sessions: map[string]string{},
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", a.home)
+	mux.HandleFunc("POST /signup", a.signup)
+	mux.HandleFunc("POST /signout", a.signout)
+	mux.HandleFunc("GET /dashboard", a.dashboard)
+	mux.HandleFunc("POST /wallets/open", a.openWallets)
+	mux.HandleFunc("POST /wallets/fund", a.fundWallet)
+	mux.HandleFunc("POST /transfers", a.createTransfer)
+	mux.HandleFunc("POST /recipients", a.createRecipient)
+	mux.HandleFunc("GET "+pathReturn, a.scaReturn)
+	mux.Handle(pathWebhooks, mangopay.NewWebhookHandler(a.onEvent,
+		mangopay.WithDeduplication(nil),
+		mangopay.WithWebhookErrorHook(func(r *http.Request, status int, err error) {
+			a.log.Warn("webhook refused", "path", r.URL.Path, "status", status, "error", err)
+		})))
+	a.mux = mux
+	return a, nil
+}
+
+// ServeHTTP serves the platform's pages, its SCA return URL and its webhook
+// endpoint.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	a.mux.ServeHTTP(w, r)
+}
+
+// WebhookURL is the address to register with Mangopay's hooks.
+func (a *App) WebhookURL() string { return a.base.String() + pathWebhooks }
+
+// AddMember makes an existing Mangopay user (with a wallet) a member, so
+// that others can send them money. It is how the demo's payee is seeded.
+func (a *App) AddMember(userID, name, walletID string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.members[userID]; !ok {
+		a.order = append(a.order, userID)
+	}
+	a.members[userID] = &member{ID: userID, Name: name, WalletID: walletID, Status: mangopay.UserStatusActive}
+}
+
+// EventTypes are the webhooks the platform reacts to.
+var EventTypes = []mangopay.EventType{
+	mangopay.EventUserAccountActivated,
+	mangopay.EventTransferNormalSucceeded,
+	mangopay.EventTransferNormalFailed,
+	mangopay.EventRecipientActive,
+	mangopay.EventRecipientCanceled,
+}
+
+// RegisterHooks points Mangopay's hooks for EventTypes at url: it creates
+// them, or updates the hook Mangopay already has for a type (one hook per
+// EventType is allowed).
+func RegisterHooks(ctx context.Context, hooks Hooks, url string) error {
+	for _, typ := range EventTypes {
+		_, err := hooks.Create(ctx, &mangopay.CreateHookRequest{EventType: typ, URL: url, Tag: "examples/platform"})
+		if !errors.Is(err, mangopay.ErrHookAlreadyRegistered) {
+			if err != nil {
+				return fmt.Errorf("registering the %s hook: %w", typ, err)
+			}
+			continue
+		}
+		updated := false
+		for h, err := range hooks.All(ctx, nil) {
+			if err != nil {
+				return fmt.Errorf("listing hooks: %w", err)
+			}
+			if h.EventType == typ {
+				if _, err := hooks.Update(ctx, h.ID, &mangopay.UpdateHookRequest{URL: url, Status: mangopay.HookStatusEnabled}); err != nil {
+					return fmt.Errorf("updating the %s hook: %w", typ, err)
+				}
+				updated = true
+				break
+			}
+		}
+		if !updated {
+			return fmt.Errorf("registering the %s hook: %w, but it is not listed", typ, err)
+		}
+	}
+	return nil
+}
+
+// ---- sessions ----
+
+func (a *App) currentMember(r *http.Request) *member {
+	c, err := r.Cookie(sessionName)
+	if err != nil {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.members[a.sessions[c.Value]]
+}
+
+func (a *App) startSession(w http.ResponseWriter, memberID string) error {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return err
+	}
+	v := hex.EncodeToString(b[:])
+	a.mu.Lock()
+	a.sessions[v] = memberID
+	a.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionName, Value: v, Path: "/", HttpOnly: true,
+		// Lax: the cookie comes back with the top-level redirect from
+		// Mangopay's hosted page, and not with other sites' form posts.
+		SameSite: http.SameSiteLaxMode, Secure: a.base.Scheme == "https",
+	})
+	return nil
+}
+
+func (a *App) setFlash(m *member, kind, format string, args ...any) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	m.Flash = &flash{Kind: kind, Text: fmt.Sprintf(format, args...)}
+}
+
+// returnURL is the platform page Mangopay sends the user back to.
+func (a *App) returnURL(what, id string) string {
+	q := url.Values{"what": {what}}
+	if id != "" {
+		q.Set("id", id)
+	}
+	return a.base.String() + pathReturn + "?" + q.Encode()
+}
+
+// redirectForSca sends the browser to the hosted SCA page of err with the
+// return URL for what/id, and reports whether err was an SCA demand.
+func (a *App) redirectForSca(w http.ResponseWriter, r *http.Request, err error, what, id string) bool {
+	sca, ok := mangopay.AsScaRequired(err)
+	if !ok {
+		return false
+	}
+	to, lerr := sca.RedirectURLWithReturn(a.returnURL(what, id), mangopay.WithLang("en"))
+	if lerr != nil {
+		a.fail(w, r, http.StatusInternalServerError, "Could not build the authentication link", lerr)
+		return true
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return true
+}
+
+// ---- pages ----
+
+func parsePages() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"lower": func(v any) string { return strings.ToLower(fmt.Sprint(v)) },
+		"when":  func(t time.Time) string { return t.Local().Format("15:04:05") },
+	}
+	pages := map[string]*template.Template{}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if n == "templates/layout.html" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		if err != nil {
+			return nil, err
+		}
+		pages[strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")] = t
+	}
+	return pages, nil
+}
+
+// pageData is what every page template gets.
+type pageData struct {
+	Title   string
+	Backend string
+	Member  *memberView
+	Flash   *flash
+	Error   string
+	Form    map[string]string
+	Data    any
+}
+
+func (a *App) render(w http.ResponseWriter, status int, page string, d pageData) {
+	d.Backend = a.backend
+	var b strings.Builder
+	if err := a.pages[page].Execute(&b, d); err != nil {
+		a.log.Error("rendering", "page", page, "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(b.String()))
+}
+
+// fail renders an error page; the details go to the log, not to the page.
+func (a *App) fail(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
+	a.log.Error(msg, "path", r.URL.Path, "error", err)
+	a.render(w, status, "error", pageData{Title: "Something went wrong", Error: msg + ": " + describe(err)})
+}
+
+// describe says what went wrong in words fit for the page: Mangopay's
+// message and type for an API error, the error itself otherwise.
+func describe(err error) string {
+	var apiErr *mangopay.APIError
+	if errors.As(err, &apiErr) {
+		s := fmt.Sprintf("Mangopay answered %d %s", apiErr.StatusCode, apiErr.Type)
+		if apiErr.Message != "" {
+			s += ": " + apiErr.Message
+		}
+		if len(apiErr.Errors) > 0 {
+			keys := make([]string, 0, len(apiErr.Errors))
+			for k := range apiErr.Errors {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
+				s += fmt.Sprintf(" (%s: %s)", k, apiErr.Errors[k])
+			}
+		}
+		return s
+	}
+	return err.Error()
+}
+
+// AddDemoPayee registers "Sam Lee", a second OWNER with a EUR wallet, and
+// makes them a member, so that a newcomer has someone to pay. approve
+// completes Sam's enrollment session (an emulator's CompleteSca): it only
+// works where something can answer the hosted page without a person.
+func (a *App) AddDemoPayee(ctx context.Context, approve func(link string) error) error {
+	u, err := a.api.Users.CreateNatural(ctx, &mangopay.CreateNaturalUserRequest{
+		UserCategory:               mangopay.UserCategoryOwner,
+		TermsAndConditionsAccepted: mangopay.Ptr(true),
+		FirstName:                  "Sam",
+		LastName:                   "Lee",
+		Email:                      "sam.lee@example.com",
+		Birthday:                   mangopay.NewDate(1988, time.March, 3),
+		Nationality:                "FR",
+		CountryOfResidence:         "FR",
+		PhoneNumber:                "+33611111111",
+		ScaContext:                 mangopay.ScaUserPresent,
+	})
+	if sca, ok := mangopay.AsScaRequired(err); ok {
+		err = approve(sca.RedirectURL)
+	}
+	if err != nil {
+		return fmt.Errorf("registering the demo payee: %w", err)
+	}
+	w, err := a.api.Wallets.Create(ctx, &mangopay.CreateWalletRequest{Owners: []string{u.ID}, Description: "Marketplace wallet of Sam Lee", Currency: "EUR"})
+	if err != nil {
+		return fmt.Errorf("creating the demo payee's wallet: %w", err)
+	}
+	a.AddMember(u.ID, "Sam Lee (demo seller)", w.ID)
+	return nil
+}

@@ -1,0 +1,625 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scaforge/mangopay"
+)
+
+// scaThreshold is the amount (euro cents) from which Mangopay's sandbox
+// asks for SCA on a transfer between two OWNERs; shown on the form.
+const scaThreshold = 50001
+
+// home shows the sign-up form, or sends a signed-in member to the dashboard.
+func (a *App) home(w http.ResponseWriter, r *http.Request) {
+	if a.currentMember(r) != nil {
+		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+		return
+	}
+	a.render(w, http.StatusOK, "signup", pageData{Title: "Join the marketplace"})
+}
+
+// signup registers a natural OWNER with Mangopay (POST /sca/users/natural)
+// and a EUR wallet, then sends the browser to the hosted SCA page to enroll.
+func (a *App) signup(w http.ResponseWriter, r *http.Request) {
+	form := map[string]string{
+		"first_name": strings.TrimSpace(r.PostFormValue("first_name")),
+		"last_name":  strings.TrimSpace(r.PostFormValue("last_name")),
+		"email":      strings.TrimSpace(r.PostFormValue("email")),
+	}
+	if form["first_name"] == "" || form["last_name"] == "" || !strings.Contains(form["email"], "@") {
+		a.render(w, http.StatusBadRequest, "signup", pageData{Title: "Join the marketplace", Form: form,
+			Error: "Please give your first name, last name and email address."})
+		return
+	}
+	ctx := r.Context()
+	u, err := a.api.Users.CreateNatural(ctx, &mangopay.CreateNaturalUserRequest{
+		UserCategory:               mangopay.UserCategoryOwner,
+		TermsAndConditionsAccepted: mangopay.Ptr(true),
+		FirstName:                  form["first_name"],
+		LastName:                   form["last_name"],
+		Email:                      form["email"],
+		// A real platform asks for these; the demo fills them in.
+		Birthday:           mangopay.NewDate(1990, time.August, 31),
+		Nationality:        "FR",
+		CountryOfResidence: "FR",
+		PhoneNumber:        "+33611111111", // Mangopay's sandbox test number (code 702100)
+		ScaContext:         mangopay.ScaUserPresent,
+	})
+	if u == nil { // no user at all: a refusal (nothing to redirect to)
+		a.log.Error("creating a user", "error", err)
+		a.render(w, http.StatusBadGateway, "signup", pageData{Title: "Join the marketplace", Form: form,
+			Error: "Mangopay refused the registration: " + describe(err)})
+		return
+	}
+	// The user exists (with or without an SCA demand): keep it before
+	// anything else, then give it a wallet (not SCA-gated).
+	m := &member{ID: u.ID, Name: u.FirstName + " " + u.LastName, Email: u.Email, Status: u.UserStatus}
+	wallet, werr := a.api.Wallets.Create(ctx, &mangopay.CreateWalletRequest{
+		Owners: []string{u.ID}, Description: "Marketplace wallet of " + m.Name, Currency: "EUR",
+	})
+	if werr != nil {
+		a.fail(w, r, http.StatusBadGateway, "Could not create your wallet", werr)
+		return
+	}
+	m.WalletID = wallet.ID
+	a.mu.Lock()
+	a.members[m.ID] = m
+	a.order = append(a.order, m.ID)
+	a.mu.Unlock()
+	if serr := a.startSession(w, m.ID); serr != nil {
+		a.fail(w, r, http.StatusInternalServerError, "Could not start your session", serr)
+		return
+	}
+	if a.redirectForSca(w, r, err, "user", u.ID) {
+		return
+	}
+	if err != nil { // e.g. ErrUntrustedRedirect: never follow that link
+		a.fail(w, r, http.StatusBadGateway, "Mangopay's answer could not be used", err)
+		return
+	}
+	a.setFlash(m, "ok", "Welcome %s: your account is %s.", u.FirstName, u.UserStatus)
+	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+}
+
+func (a *App) signout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionName); err == nil {
+		a.mu.Lock()
+		delete(a.sessions, c.Value)
+		a.mu.Unlock()
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// memberView is a consistent copy of a member for a template.
+type memberView struct {
+	ID, Name, Email string
+	Status          mangopay.UserStatus
+	WalletID        string
+	WalletsOpen     bool
+	Transfers       []transferRecord
+	Recipients      []recipientRecord
+	Events          []eventRecord
+}
+
+// dashboardData is the dashboard's own data.
+type dashboardData struct {
+	Wallets      []mangopay.Wallet
+	Transactions []mangopay.Transaction
+	WalletError  string
+	Payees       []payee
+	Threshold    mangopay.Money
+	CanFund      bool
+}
+
+type payee struct{ ID, Name string }
+
+// view copies m under the lock, newest records first; it also takes the
+// flash message, which is shown once.
+func (a *App) view(m *member) (*memberView, *flash) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	v := &memberView{ID: m.ID, Name: m.Name, Email: m.Email, Status: m.Status, WalletID: m.WalletID, WalletsOpen: m.WalletsOpen}
+	for i := len(m.Transfers) - 1; i >= 0; i-- {
+		v.Transfers = append(v.Transfers, *m.Transfers[i])
+	}
+	for i := len(m.Recipients) - 1; i >= 0; i-- {
+		v.Recipients = append(v.Recipients, *m.Recipients[i])
+	}
+	for i := len(m.Events) - 1; i >= 0; i-- {
+		v.Events = append(v.Events, m.Events[i])
+	}
+	f := m.Flash
+	m.Flash = nil
+	return v, f
+}
+
+// dashboard shows the account (refreshed with GET /sca/users/{id}), the
+// wallets and transactions once opened (read with USER_PRESENT), the
+// transfer and recipient forms and what the webhooks said.
+func (a *App) dashboard(w http.ResponseWriter, r *http.Request) {
+	m := a.currentMember(r)
+	if m == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	ctx := r.Context()
+	if u, err := a.api.Users.Get(ctx, m.ID); err == nil {
+		a.mu.Lock()
+		m.Status = u.UserStatus
+		a.mu.Unlock()
+	} else {
+		a.log.Warn("refreshing the user", "user", m.ID, "error", err)
+	}
+
+	d := dashboardData{Threshold: mangopay.Money{Currency: "EUR", Amount: scaThreshold}, CanFund: a.fund != nil}
+	a.mu.Lock()
+	open := m.WalletsOpen
+	for _, id := range a.order {
+		if o := a.members[id]; id != m.ID && o.WalletID != "" && o.Status == mangopay.UserStatusActive {
+			d.Payees = append(d.Payees, payee{ID: o.ID, Name: o.Name})
+		}
+	}
+	a.mu.Unlock()
+	if open {
+		ws, txs, err := a.readWallets(ctx, m.ID)
+		switch {
+		case errors.Is(err, mangopay.ErrScaRequired):
+			// The 180 days are over (or access was revoked): ask again.
+			a.mu.Lock()
+			m.WalletsOpen = false
+			a.mu.Unlock()
+		case err != nil:
+			a.log.Error("reading wallets", "user", m.ID, "error", err)
+			d.WalletError = describe(err)
+		default:
+			d.Wallets, d.Transactions = ws, txs
+		}
+	}
+	v, f := a.view(m)
+	a.render(w, http.StatusOK, "dashboard", pageData{Title: "Dashboard", Member: v, Flash: f, Data: d})
+}
+
+// readWallets reads a member's wallets and latest transactions with
+// ScaContext USER_PRESENT: the member is at the screen and can be
+// redirected. Either read may answer with a *ScaRequiredError.
+func (a *App) readWallets(ctx context.Context, userID string) ([]mangopay.Wallet, []mangopay.Transaction, error) {
+	ws, err := a.api.Wallets.ListByUser(ctx, userID, mangopay.ScaUserPresent, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	txs, err := a.api.Transactions.ListByUser(ctx, userID, mangopay.ScaUserPresent, &mangopay.TransactionListOptions{
+		ListOptions: mangopay.ListOptions{PerPage: 20, Sort: mangopay.SortCreationDateDesc},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return ws.Items, txs.Items, nil
+}
+
+// openWallets reads the wallets with USER_PRESENT: when Mangopay asks for
+// SCA (a 401 with WWW-Authenticate), the browser goes to the hosted page.
+func (a *App) openWallets(w http.ResponseWriter, r *http.Request) {
+	m := a.currentMember(r)
+	if m == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	_, _, err := a.readWallets(r.Context(), m.ID)
+	if a.redirectForSca(w, r, err, "wallets", "") {
+		return
+	}
+	if err != nil {
+		a.setFlash(m, "error", "Could not read your wallets: %s", describe(err))
+	} else {
+		a.mu.Lock()
+		m.WalletsOpen = true
+		a.mu.Unlock()
+	}
+	http.Redirect(w, r, "/dashboard#wallets", http.StatusSeeOther)
+}
+
+// fundWallet adds test money through Config.Fund (emulator only).
+func (a *App) fundWallet(w http.ResponseWriter, r *http.Request) {
+	m := a.currentMember(r)
+	if m == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	if a.fund == nil {
+		http.NotFound(w, r)
+		return
+	}
+	const amount = 100000
+	if err := a.fund(r.Context(), m.WalletID, amount); err != nil {
+		a.setFlash(m, "error", "Could not add test money: %s", describe(err))
+	} else {
+		a.setFlash(m, "ok", "Added %s of test money to your wallet.", mangopay.Money{Currency: "EUR", Amount: amount})
+	}
+	http.Redirect(w, r, "/dashboard#wallets", http.StatusSeeOther)
+}
+
+var amountRE = regexp.MustCompile(`^([0-9]{1,9})(?:[.,]([0-9]{1,2}))?$`)
+
+// parseEuros reads "600", "600.5" or "600,50" as euro cents.
+func parseEuros(s string) (int64, error) {
+	m := amountRE.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return 0, fmt.Errorf("%q is not an amount in euros, such as 600.00", s)
+	}
+	whole, _ := strconv.ParseInt(m[1], 10, 64)
+	cents := int64(0)
+	if m[2] != "" {
+		frac := m[2]
+		if len(frac) == 1 {
+			frac += "0"
+		}
+		cents, _ = strconv.ParseInt(frac, 10, 64)
+	}
+	total := whole*100 + cents
+	if total <= 0 {
+		return 0, errors.New("the amount must be more than zero")
+	}
+	return total, nil
+}
+
+// createTransfer sends money to another member: POST /transfers with
+// USER_PRESENT. Above the threshold Mangopay answers with a CREATED
+// transfer and an SCA link: the transfer is recorded, then the browser goes
+// to the hosted page.
+func (a *App) createTransfer(w http.ResponseWriter, r *http.Request) {
+	m := a.currentMember(r)
+	if m == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	amount, err := parseEuros(r.PostFormValue("amount"))
+	if err != nil {
+		a.setFlash(m, "error", "Transfer not sent: %s.", err)
+		http.Redirect(w, r, "/dashboard#transfers", http.StatusSeeOther)
+		return
+	}
+	a.mu.Lock()
+	to := a.members[r.PostFormValue("to")]
+	var toName, toWallet string
+	if to != nil && to != m {
+		toName, toWallet = to.Name, to.WalletID
+	}
+	a.mu.Unlock()
+	if toWallet == "" {
+		a.setFlash(m, "error", "Transfer not sent: choose who to pay.")
+		http.Redirect(w, r, "/dashboard#transfers", http.StatusSeeOther)
+		return
+	}
+	funds := mangopay.Money{Currency: "EUR", Amount: amount}
+	t, err := a.api.Transfers.Create(r.Context(), &mangopay.CreateTransferRequest{
+		AuthorID:         m.ID,
+		DebitedFunds:     funds,
+		Fees:             mangopay.Money{Currency: "EUR"},
+		DebitedWalletID:  m.WalletID,
+		CreditedWalletID: toWallet,
+		Tag:              "marketplace payment",
+		ScaContext:       mangopay.ScaUserPresent,
+	})
+	if t == nil {
+		a.log.Error("creating a transfer", "user", m.ID, "error", err)
+		a.setFlash(m, "error", "Transfer not sent: %s.", describe(err))
+		http.Redirect(w, r, "/dashboard#transfers", http.StatusSeeOther)
+		return
+	}
+	_, sca := mangopay.AsScaRequired(err)
+	a.mu.Lock()
+	m.Transfers = append(m.Transfers, &transferRecord{ID: t.ID, To: toName, Amount: funds, Status: t.Status,
+		ResultCode: t.ResultCode, ResultMessage: t.ResultMessage, SCA: sca})
+	a.mu.Unlock()
+	if a.redirectForSca(w, r, err, "transfer", t.ID) {
+		return
+	}
+	if err != nil {
+		a.fail(w, r, http.StatusBadGateway, "Mangopay's answer could not be used", err)
+		return
+	}
+	a.setFlash(m, "ok", "Transfer of %s to %s: %s, without authentication (exempt).", funds, toName, t.Status)
+	http.Redirect(w, r, "/dashboard#transfers", http.StatusSeeOther)
+}
+
+var ibanRE = regexp.MustCompile(`^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$`)
+
+// createRecipient registers a payout bank account (POST
+// /users/{id}/recipients, scope PAYOUT): Mangopay answers PENDING with an
+// SCA link, always.
+func (a *App) createRecipient(w http.ResponseWriter, r *http.Request) {
+	m := a.currentMember(r)
+	if m == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	a.mu.Lock()
+	first, last, _ := strings.Cut(m.Name, " ")
+	a.mu.Unlock()
+	name := strings.TrimSpace(r.PostFormValue("display_name"))
+	iban := strings.ToUpper(strings.ReplaceAll(r.PostFormValue("iban"), " ", ""))
+	if name == "" || !ibanRE.MatchString(iban) {
+		a.setFlash(m, "error", "Recipient not registered: give a name and an IBAN such as DE75512108001245126199.")
+		http.Redirect(w, r, "/dashboard#recipients", http.StatusSeeOther)
+		return
+	}
+	rec, err := a.api.Recipients.Create(r.Context(), m.ID, &mangopay.CreateRecipientRequest{
+		DisplayName:      name,
+		PayoutMethodType: mangopay.PayoutMethodLocalBankTransfer,
+		RecipientType:    mangopay.RecipientTypeIndividual,
+		Currency:         "EUR",
+		Country:          iban[:2],
+		RecipientScope:   mangopay.RecipientScopePayout,
+		IndividualRecipient: &mangopay.IndividualRecipient{
+			FirstName: first, LastName: last,
+			Address: &mangopay.Address{AddressLine1: "1 rue de la Paix", City: "Paris", PostalCode: "75002", Country: "FR"},
+		},
+		LocalBankTransfer: &mangopay.LocalBankTransfer{EUR: &mangopay.IBANAccount{IBAN: iban}},
+		ScaContext:        mangopay.ScaUserPresent,
+	})
+	if rec == nil {
+		a.log.Error("creating a recipient", "user", m.ID, "error", err)
+		msg := describe(err)
+		if fields := mangopay.RecipientErrors(err); len(fields) > 0 {
+			msg = fmt.Sprint(fields)
+		}
+		a.setFlash(m, "error", "Recipient not registered: %s.", msg)
+		http.Redirect(w, r, "/dashboard#recipients", http.StatusSeeOther)
+		return
+	}
+	a.mu.Lock()
+	m.Recipients = append(m.Recipients, &recipientRecord{ID: rec.ID, DisplayName: rec.DisplayName, IBAN: iban, Status: rec.Status})
+	a.mu.Unlock()
+	if a.redirectForSca(w, r, err, "recipient", rec.ID) {
+		return
+	}
+	if err != nil {
+		a.fail(w, r, http.StatusBadGateway, "Mangopay's answer could not be used", err)
+		return
+	}
+	a.setFlash(m, "ok", "Recipient %s is %s.", rec.DisplayName, rec.Status)
+	http.Redirect(w, r, "/dashboard#recipients", http.StatusSeeOther)
+}
+
+// stillWaiting reports whether err only says that a resource still waits
+// for its SCA session: a GET of a CREATED transfer or a PENDING recipient
+// repeats the PendingUserAction, which the SDK returns (with the resource)
+// as a *ScaRequiredError.
+func stillWaiting(err error) bool {
+	_, ok := mangopay.AsScaRequired(err)
+	return ok
+}
+
+// scaReturn is the return URL of every SCA session. Mangopay appends
+// controlStatus (VALIDATED or FAILED), which the browser carries and anyone
+// could forge: it is shown as a hint, and the outcome is confirmed with a
+// GET of the resource before the page says anything.
+func (a *App) scaReturn(w http.ResponseWriter, r *http.Request) {
+	m := a.currentMember(r)
+	if m == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	hint, herr := mangopay.ParseReturn(r)
+	said := "Mangopay's page said " + string(hint)
+	if herr != nil {
+		said = "the return carried no usable controlStatus"
+	}
+	ctx := r.Context()
+	q := r.URL.Query()
+	id := q.Get("id")
+	anchor := ""
+	switch q.Get("what") {
+	case "user":
+		if id != m.ID {
+			http.NotFound(w, r)
+			return
+		}
+		u, err := a.api.Users.Get(ctx, id)
+		if err != nil && !stillWaiting(err) {
+			a.fail(w, r, http.StatusBadGateway, "Could not confirm your account", err)
+			return
+		}
+		a.mu.Lock()
+		m.Status = u.UserStatus
+		a.mu.Unlock()
+		if u.UserStatus == mangopay.UserStatusActive {
+			a.setFlash(m, "ok", "Your account is ACTIVE (%s; confirmed with Mangopay).", said)
+		} else {
+			a.setFlash(m, "error", "Your account is %s: authentication did not complete (%s).", u.UserStatus, said)
+		}
+	case "wallets":
+		anchor = "#wallets"
+		_, _, err := a.readWallets(ctx, m.ID)
+		switch {
+		case err == nil:
+			a.mu.Lock()
+			m.WalletsOpen = true
+			a.mu.Unlock()
+			a.setFlash(m, "ok", "Wallet access confirmed for 180 days (%s).", said)
+		case errors.Is(err, mangopay.ErrScaRequired):
+			a.setFlash(m, "error", "Wallet access was not confirmed: Mangopay still asks for authentication (%s).", said)
+		default:
+			a.fail(w, r, http.StatusBadGateway, "Could not read your wallets", err)
+			return
+		}
+	case "transfer":
+		anchor = "#transfers"
+		rec := a.findTransfer(m, id)
+		if rec == nil {
+			http.NotFound(w, r)
+			return
+		}
+		t, err := a.api.Transfers.Get(ctx, id)
+		if err != nil && !stillWaiting(err) {
+			a.fail(w, r, http.StatusBadGateway, "Could not confirm the transfer", err)
+			return
+		}
+		a.updateTransfer(rec, t)
+		switch t.Status {
+		case mangopay.TransferStatusSucceeded:
+			a.setFlash(m, "ok", "Transfer of %s SUCCEEDED (%s; confirmed with Mangopay).", t.DebitedFunds, said)
+		case mangopay.TransferStatusFailed:
+			a.setFlash(m, "error", "Transfer of %s FAILED: %s %s (%s).", t.DebitedFunds, t.ResultCode, t.ResultMessage, said)
+		default:
+			a.setFlash(m, "error", "Transfer of %s is still %s (%s).", t.DebitedFunds, t.Status, said)
+		}
+	case "recipient":
+		anchor = "#recipients"
+		rec := a.findRecipient(m, id)
+		if rec == nil {
+			http.NotFound(w, r)
+			return
+		}
+		got, err := a.api.Recipients.Get(ctx, id)
+		if err != nil && !stillWaiting(err) {
+			a.fail(w, r, http.StatusBadGateway, "Could not confirm the recipient", err)
+			return
+		}
+		a.mu.Lock()
+		rec.Status = got.Status
+		a.mu.Unlock()
+		kind := "ok"
+		if got.Status != mangopay.RecipientStatusActive {
+			kind = "error"
+		}
+		a.setFlash(m, kind, "Recipient %s is %s (%s; confirmed with Mangopay).", got.DisplayName, got.Status, said)
+	default:
+		http.Error(w, "unknown return", http.StatusBadRequest)
+		return
+	}
+	http.Redirect(w, r, "/dashboard"+anchor, http.StatusSeeOther)
+}
+
+func (a *App) findTransfer(m *member, id string) *transferRecord {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, t := range m.Transfers {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
+func (a *App) findRecipient(m *member, id string) *recipientRecord {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, r := range m.Recipients {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}
+
+func (a *App) updateTransfer(rec *transferRecord, t *mangopay.Transfer) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	rec.Status, rec.ResultCode, rec.ResultMessage = t.Status, t.ResultCode, t.ResultMessage
+}
+
+// onEvent handles a webhook notification. Mangopay does not sign them, so
+// the event only says what to look at: the resource is fetched (the check
+// Mangopay recommends) and its current state is what the dashboard shows.
+// Notifications about resources of no member are ignored.
+func (a *App) onEvent(ctx context.Context, ev mangopay.Event) error {
+	var (
+		owner     *member
+		confirmed string
+	)
+	switch ev.Type.ResourceKind() {
+	case mangopay.ResourceKindUser:
+		a.mu.Lock()
+		owner = a.members[ev.ResourceID]
+		a.mu.Unlock()
+		if owner == nil {
+			return nil
+		}
+		u, err := a.api.Users.Get(ctx, ev.ResourceID)
+		if err != nil && !stillWaiting(err) {
+			return ignoreNotFound(err)
+		}
+		a.mu.Lock()
+		owner.Status = u.UserStatus
+		a.mu.Unlock()
+		confirmed = "user " + string(u.UserStatus)
+	case mangopay.ResourceKindTransfer:
+		var rec *transferRecord
+		owner, rec = a.transferOwner(ev.ResourceID)
+		if rec == nil {
+			return nil
+		}
+		t, err := a.api.Transfers.Get(ctx, ev.ResourceID)
+		if err != nil && !stillWaiting(err) {
+			return ignoreNotFound(err)
+		}
+		a.updateTransfer(rec, t)
+		confirmed = "transfer " + string(t.Status)
+	case mangopay.ResourceKindRecipient:
+		var rec *recipientRecord
+		owner, rec = a.recipientOwner(ev.ResourceID)
+		if rec == nil {
+			return nil
+		}
+		got, err := a.api.Recipients.Get(ctx, ev.ResourceID)
+		if err != nil && !stillWaiting(err) {
+			return ignoreNotFound(err)
+		}
+		a.mu.Lock()
+		rec.Status = got.Status
+		a.mu.Unlock()
+		confirmed = "recipient " + string(got.Status)
+	default:
+		return nil
+	}
+	a.mu.Lock()
+	owner.Events = append(owner.Events, eventRecord{At: ev.Date, Type: ev.Type, ResourceID: ev.ResourceID, Confirmed: confirmed})
+	a.mu.Unlock()
+	return nil
+}
+
+// ignoreNotFound turns "no such resource" into nil: a forged notification
+// gets a 200 and changes nothing. Other errors make the handler answer 500,
+// so Mangopay delivers again later.
+func ignoreNotFound(err error) error {
+	if errors.Is(err, mangopay.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func (a *App) transferOwner(id string) (*member, *transferRecord) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, m := range a.members {
+		for _, t := range m.Transfers {
+			if t.ID == id {
+				return m, t
+			}
+		}
+	}
+	return nil, nil
+}
+
+func (a *App) recipientOwner(id string) (*member, *recipientRecord) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, m := range a.members {
+		for _, r := range m.Recipients {
+			if r.ID == id {
+				return m, r
+			}
+		}
+	}
+	return nil, nil
+}

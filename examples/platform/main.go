@@ -1,0 +1,158 @@
+// Command platform is a small marketplace backend built on the SDK:
+// html/template pages, net/http handlers and Mangopay's SCA flows (sign-up,
+// wallet access, transfers, payout recipients, webhooks). The application
+// itself is the importable package examples/platform/app; this command
+// wires it to a Mangopay and serves it.
+//
+//	go run ./examples/platform                 # http://127.0.0.1:8080, with an in-process emulator
+//	go run ./examples/platform -addr :9000 -v  # another address, request logs on stderr
+//
+// By default Mangopay is the in-process emulator (mangopaytest): its hosted
+// SCA page runs on this machine too (the one-time code is 702100), a demo
+// seller is registered for you to pay, the dashboard has a button adding
+// test money, and the emulator's webhooks reach the platform directly.
+//
+// With MANGOPAY_CLIENT_ID and MANGOPAY_API_KEY set it uses Mangopay's
+// sandbox (MANGOPAY_BASE_URL overrides the address) and its hosted pages.
+// Webhooks are registered only with -public-url, an https address at which
+// Mangopay can reach this server.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/scaforge/mangopay"
+	"github.com/scaforge/mangopay/examples/platform/app"
+	"github.com/scaforge/mangopay/mangopaytest"
+)
+
+type options struct {
+	addr, emulatorAddr, publicURL string
+	clientID, apiKey, baseURL     string
+	verbose                       bool
+}
+
+func main() {
+	o := options{clientID: os.Getenv("MANGOPAY_CLIENT_ID"), apiKey: os.Getenv("MANGOPAY_API_KEY"), baseURL: os.Getenv("MANGOPAY_BASE_URL")}
+	flag.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to serve the platform on")
+	flag.StringVar(&o.emulatorAddr, "emulator-addr", "127.0.0.1:0", "emulator mode: address of the emulator's API and hosted SCA page (port 0: any free port)")
+	flag.StringVar(&o.publicURL, "public-url", "", "the platform's address as browsers reach it (default http://<addr>); in sandbox mode, an https URL Mangopay can reach enables webhooks")
+	flag.BoolVar(&o.verbose, "v", false, "log every request to Mangopay on stderr (credentials and tokens are never logged)")
+	flag.Parse()
+	if (o.clientID == "") != (o.apiKey == "") {
+		fmt.Fprintln(os.Stderr, "platform: set both MANGOPAY_CLIENT_ID and MANGOPAY_API_KEY for the sandbox, or neither for the emulator")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := serve(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "platform:", err)
+		os.Exit(1)
+	}
+}
+
+// serve runs the platform until ctx ends.
+func serve(ctx context.Context, o options) error {
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	public := o.publicURL
+	if public == "" {
+		public = "http://" + ln.Addr().String()
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if o.verbose {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	a, closeBackend, err := setup(ctx, o, public, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer closeBackend()
+
+	hs := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	fmt.Printf("Acme Marketplace: open %s/ in a browser (Ctrl-C to stop)\n", public)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// setup connects the platform to the emulator (no credentials) or to
+// Mangopay's sandbox, and returns it with a function releasing the backend.
+func setup(ctx context.Context, o options, public string, logger *slog.Logger) (*app.App, func(), error) {
+	var clientOpts []mangopay.Option
+	if o.verbose {
+		clientOpts = append(clientOpts, mangopay.WithLogger(logger))
+	}
+	if o.clientID != "" {
+		if o.baseURL != "" {
+			clientOpts = append(clientOpts, mangopay.WithBaseURL(o.baseURL))
+		}
+		c, err := mangopay.New(o.clientID, o.apiKey, clientOpts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		base := o.baseURL
+		if base == "" {
+			base = mangopay.SandboxURL
+		}
+		a, err := app.New(app.Config{API: app.FromClient(c), BaseURL: public, Logger: logger, Backend: "Mangopay at " + base})
+		if err != nil {
+			return nil, nil, err
+		}
+		if strings.HasPrefix(o.publicURL, "https://") {
+			if err := app.RegisterHooks(ctx, c.Hooks, a.WebhookURL()); err != nil {
+				return nil, nil, err
+			}
+			logger.Info("webhooks registered", "url", a.WebhookURL())
+		} else {
+			logger.Info("webhooks not registered: Mangopay needs an https -public-url that reaches this server")
+		}
+		return a, func() {}, nil
+	}
+
+	srv, err := mangopaytest.Listen(o.emulatorAddr)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := srv.Client(clientOpts...)
+	a, err := app.New(app.Config{
+		API: app.FromClient(c), BaseURL: public, Logger: logger,
+		Backend: "in-process emulator (mangopaytest) at " + srv.URL + ", hosted SCA page at " + srv.URL + "/sca/, code " + mangopaytest.OTP,
+		Fund:    func(_ context.Context, walletID string, amount int64) error { return srv.Credit(walletID, amount) },
+	})
+	if err == nil {
+		err = a.AddDemoPayee(ctx, func(link string) error { return srv.CompleteSca(link, mangopaytest.Validated) })
+	}
+	if err == nil {
+		err = app.RegisterHooks(ctx, c.Hooks, a.WebhookURL())
+	}
+	if err != nil {
+		srv.Close()
+		return nil, nil, err
+	}
+	logger.Info("Mangopay is the in-process emulator", "api", srv.URL, "hosted_sca_page", srv.URL+"/sca/", "code", mangopaytest.OTP)
+	return a, srv.Close, nil
+}
