@@ -110,6 +110,7 @@ func TestParseEventTable(t *testing.T) {
 		{"Date over a day ahead", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=u1&Date=" + tooLate, "Date", "more than a day in the future", false},
 		{"Date absurdly large", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=u1&Date=99999999999999999999", "Date", "out of range", false},
 		{"query over 2 KiB", docsQuery + "&pad=" + strings.Repeat("x", MaxEventQueryLength), "query", "longer than 2048 bytes", false},
+		{"query over 2 KiB once escaped", docsQuery + "&pad=" + strings.Repeat("%41", 700), "query", "longer than 2048 bytes", false},
 		{"bad percent-encoding", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=u%zz&Date=1743627006", "query", "does not parse", false},
 		{"semicolon separator", "EventType=USER_ACCOUNT_ACTIVATED;RessourceId=u1&Date=1743627006", "query", "does not parse", false},
 	}
