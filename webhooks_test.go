@@ -88,6 +88,7 @@ func TestParseEventTable(t *testing.T) {
 		{"RessourceId twice", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=u1&RessourceId=u2&Date=1743627006", "RessourceId", "given 2 times", false},
 		{"ResourceId empty", "EventType=USER_ACCOUNT_ACTIVATED&ResourceId=&Date=1743627006", "ResourceId", "is empty", false},
 		{"both spellings disagreeing", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=u1&ResourceId=u2&Date=1743627006", "RessourceId", "disagrees with ResourceId", false},
+		{"both spellings, RessourceId repeated", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=u1&RessourceId=u1&ResourceId=u1&Date=1743627006", "RessourceId", "given 2 times", false},
 		{"both spellings, one repeated", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=u1&ResourceId=u1&ResourceId=u1&Date=1743627006", "ResourceId", "given 2 times", false},
 		{"id with a slash", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=u1%2F..%2Fwallets&Date=1743627006", "RessourceId", "not a valid Mangopay id", true},
 		{"id is a dot segment", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=..&Date=1743627006", "RessourceId", "not a valid Mangopay id", true},
