@@ -56,6 +56,67 @@ func ExampleNewWebhookHandler() {
 	// 400 for a malformed notification
 }
 
+// Confirm each notification by fetching its resource from Mangopay: the
+// only authenticity check Mangopay allows, since webhooks are unsigned. A
+// test server stands in for Mangopay here, knowing one user; the second
+// notification names a user that does not exist, as a forged one would.
+func ExampleWithConfirmation() {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/v2.01/oauth/token":
+			fmt.Fprint(w, `{"access_token":"example-token","token_type":"bearer","expires_in":3600}`)
+		case "/v2.01/your-client-id/sca/users/user_m_01JQVHDG0S0TJP5KFX029211BF":
+			fmt.Fprint(w, `{"Id":"user_m_01JQVHDG0S0TJP5KFX029211BF","PersonType":"NATURAL","UserCategory":"OWNER","UserStatus":"ACTIVE"}`)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"Message":"The ressource does not exist","Type":"ressource_not_found","errors":null}`)
+		}
+	}))
+	defer api.Close()
+	c, err := mangopay.New("your-client-id", "your-api-key", mangopay.WithBaseURL(api.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	handle := func(ctx context.Context, ev mangopay.Event) error {
+		switch r := ev.Resource.(type) { // fetched by WithConfirmation
+		case *mangopay.User:
+			fmt.Println("user", r.ID, "is", r.UserStatus)
+		case *mangopay.Transfer:
+			fmt.Println("transfer", r.ID, "is", r.Status)
+		case *mangopay.Recipient:
+			fmt.Println("recipient", r.ID, "is", r.Status)
+		}
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/mangopay/hooks", mangopay.NewWebhookHandler(handle,
+		mangopay.WithConfirmation(c),    // GET the user, transfer or recipient; 400 if it does not exist
+		mangopay.WithDeduplication(nil), // skip repeated deliveries (in memory, bounded)
+		mangopay.WithWebhookErrorHook(func(r *http.Request, status int, err error) {
+			fmt.Println("answered", status, "to a notification on", r.URL.Path)
+		}),
+	))
+
+	for _, id := range []string{"user_m_01JQVHDG0S0TJP5KFX029211BF", "user_m_01JQZZZZZZZZZZZZZZZZZZZZZZ"} {
+		r, err := mangopay.NewTestEventRequest("/mangopay/hooks", mangopay.Event{
+			Type: mangopay.EventUserAccountActivated, ResourceID: id, Date: time.Now(),
+		})
+		if err != nil {
+			log.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, r)
+		fmt.Println(rec.Code)
+	}
+	// Output:
+	// user user_m_01JQVHDG0S0TJP5KFX029211BF is ACTIVE
+	// 200
+	// answered 400 to a notification on /mangopay/hooks
+	// 400
+}
+
 // Test your own webhook handling without a network: NewTestEventRequest
 // builds the request Mangopay would send.
 func ExampleNewTestEventRequest() {

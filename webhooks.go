@@ -3,7 +3,6 @@ package mangopay
 import (
 	"container/list"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -952,32 +951,42 @@ func notExists(err error) bool {
 	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusBadRequest && apiErr.Type == ErrorTypeParam
 }
 
-// clientFetcher fetches the resource an event names through c.
-// TODO(webhooks): switch to c.Users.Get, c.Transfers.Get and c.Recipients.Get
-// once they are on main.
+// clientFetcher fetches the resource an event names through c: a *User
+// (c.Users.Get), a *Transfer (c.Transfers.Get) or a *Recipient
+// (c.Recipients.Get). A resource returned together with an SCA demand (a
+// CREATED transfer still carries its PendingUserAction on GET) exists: it
+// counts as found.
 func clientFetcher(c *Client) resourceFetcher {
 	return func(ctx context.Context, kind ResourceKind, id string) (any, error) {
-		var format string
 		switch kind {
 		case ResourceKindUser:
-			format = "/sca/users/%s"
+			return found(c.Users.Get(ctx, id))
 		case ResourceKindTransfer:
-			format = "/transfers/%s"
+			return found(c.Transfers.Get(ctx, id))
 		case ResourceKindRecipient:
-			format = "/recipients/%s"
-		default:
-			return nil, fmt.Errorf("mangopay: cannot fetch a resource of kind %q", kind)
+			return found(c.Recipients.Get(ctx, id))
 		}
-		path, err := pathf(format, id)
-		if err != nil {
-			return nil, err
-		}
-		var raw json.RawMessage
-		if err := c.get(ctx, path, nil, &raw, nil); err != nil {
-			return nil, err
-		}
-		return raw, nil
+		return nil, fmt.Errorf("mangopay: cannot fetch a resource of kind %q", kind)
 	}
+}
+
+// found turns a service's (resource, error) into the fetcher's, never
+// returning a typed nil inside the interface.
+func found[T any](res *T, err error) (any, error) {
+	if res != nil && (err == nil || isScaDemand(err)) {
+		return res, nil
+	}
+	if err == nil {
+		return nil, errors.New("mangopay: empty answer")
+	}
+	return nil, err
+}
+
+// isScaDemand reports whether err is the SCA demand (or the untrusted-link
+// refusal) that the one SCA rule returns together with a resource.
+func isScaDemand(err error) bool {
+	_, ok := AsScaRequired(err)
+	return ok || errors.Is(err, ErrUntrustedRedirect)
 }
 
 // ---- hooks ----

@@ -3,8 +3,10 @@ package mangopay
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,13 +28,39 @@ func TestWebhookConfirmationFound(t *testing.T) {
 		check   func(t *testing.T, res any)
 	}{
 		{"user", EventUserAccountActivated, "user_m_01JF7AP1M46TR0JH7WBGPWK7D7", "/sca/users/user_m_01JF7AP1M46TR0JH7WBGPWK7D7", "webhooks/user-natural-owner.json",
-			func(t *testing.T, res any) { assertResourceID(t, res, "user_m_01JF7AP1M46TR0JH7WBGPWK7D7") }},
+			func(t *testing.T, res any) {
+				u, ok := res.(*User)
+				require.True(t, ok, "%T", res)
+				assert.Equal(t, "user_m_01JF7AP1M46TR0JH7WBGPWK7D7", u.ID)
+				assert.Equal(t, UserStatusPendingUserAction, u.UserStatus)
+				assert.Equal(t, UserCategoryOwner, u.UserCategory)
+				n, ok := u.Natural()
+				require.True(t, ok)
+				assert.Equal(t, "Reinger", n.LastName)
+			}},
 		{"consent event names the user", EventScaTransferConsentGiven, "user_m_01JF7AP1M46TR0JH7WBGPWK7D7", "/sca/users/user_m_01JF7AP1M46TR0JH7WBGPWK7D7", "webhooks/user-natural-owner.json",
-			func(t *testing.T, res any) { assertResourceID(t, res, "user_m_01JF7AP1M46TR0JH7WBGPWK7D7") }},
+			func(t *testing.T, res any) {
+				u, ok := res.(*User)
+				require.True(t, ok, "%T", res)
+				assert.Equal(t, "user_m_01JF7AP1M46TR0JH7WBGPWK7D7", u.ID)
+			}},
 		{"transfer still awaiting SCA", EventTransferNormalCreated, "xfer_c_01JRSHQFG2337DBQ4NS8XPYCK7", "/transfers/xfer_c_01JRSHQFG2337DBQ4NS8XPYCK7", "webhooks/transfer-created-sca-pending.json",
-			func(t *testing.T, res any) { assertResourceID(t, res, "xfer_c_01JRSHQFG2337DBQ4NS8XPYCK7") }},
+			func(t *testing.T, res any) {
+				tr, ok := res.(*Transfer)
+				require.True(t, ok, "%T", res)
+				assert.Equal(t, "xfer_c_01JRSHQFG2337DBQ4NS8XPYCK7", tr.ID)
+				assert.Equal(t, TransferStatusCreated, tr.Status)
+				assert.Equal(t, Money{Currency: "EUR", Amount: 3001}, tr.DebitedFunds)
+				require.NotNil(t, tr.PendingUserAction, "the GET still carries the link: the SCA demand does not make it 'not found'")
+			}},
 		{"recipient", EventRecipientActive, "rec_01JRSJ0W0T4X9W2Y3Z4A5B6C7D", "/recipients/rec_01JRSJ0W0T4X9W2Y3Z4A5B6C7D", "webhooks/recipient-active.json",
-			func(t *testing.T, res any) { assertResourceID(t, res, "rec_01JRSJ0W0T4X9W2Y3Z4A5B6C7D") }},
+			func(t *testing.T, res any) {
+				r, ok := res.(*Recipient)
+				require.True(t, ok, "%T", res)
+				assert.Equal(t, "rec_01JRSJ0W0T4X9W2Y3Z4A5B6C7D", r.ID)
+				assert.Equal(t, RecipientStatusActive, r.Status)
+				assert.Equal(t, "user_m_01JRJM5RR5NYQDN0S6QWJJDRMR", r.UserID)
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -210,20 +238,76 @@ func TestWebhookConfirmationConcurrent(t *testing.T) {
 	assert.Equal(t, 10, rc.calls(), "each distinct notification ran fn once")
 }
 
-// assertResourceID checks that res is the decoded resource with that id.
-func assertResourceID(t *testing.T, res any, id string) {
-	t.Helper()
-	switch r := res.(type) {
-	case interface{ GetID() string }:
-		assert.Equal(t, id, r.GetID())
-	default:
-		raw, ok := res.([]byte)
-		if !ok {
-			if m, ok2 := res.(interface{ MarshalJSON() ([]byte, error) }); ok2 {
-				raw, _ = m.MarshalJSON()
-			}
-		}
-		assert.Contains(t, string(raw), `"Id": "`+id+`"`)
+func TestWebhookConfirmationNotFoundPerKind(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		typ  EventType
+		id   string
+		path string
+	}{
+		{EventTransferNormalSucceeded, "xfer_m_gone", "/transfers/xfer_m_gone"},
+		{EventRecipientDeactivated, "rec_gone", "/recipients/rec_gone"},
+		{EventScaEnrollmentFailed, "user_m_gone", "/sca/users/user_m_gone"},
+	} {
+		t.Run(string(tc.typ), func(t *testing.T) {
+			t.Parallel()
+			env := newTestClient(t)
+			var cp capture
+			env.mt.RegisterResponder(http.MethodGet, testAPI+tc.path, cp.wrap(jsonResponder(404, string(fixture(t, "webhooks/error-not-found.json")))))
+			rc := &recorder{}
+			rec := deliver(t, NewWebhookHandler(rc.fn, WithConfirmation(env.c)), Event{Type: tc.typ, ResourceID: tc.id, Date: time.Unix(docsDate, 0)})
+			assert.Equal(t, 400, rec.Code)
+			assert.Zero(t, rc.calls())
+			assert.Len(t, cp.reqs, 1)
+		})
 	}
-	_ = errors.New
+}
+
+func TestWebhookConfirmationUntrustedLinkStillConfirms(t *testing.T) {
+	t.Parallel()
+	env := newTestClient(t)
+	body := strings.Replace(string(fixture(t, "webhooks/transfer-created-sca-pending.json")),
+		"https://sca.sandbox.mangopay.com/", "https://sca.evil.example/", 1)
+	require.Contains(t, body, "evil.example")
+	env.mt.RegisterResponder(http.MethodGet, testAPI+"/transfers/xfer_c_01JRSHQFG2337DBQ4NS8XPYCK7", jsonResponder(200, body))
+	rc := &recorder{}
+	rec := deliver(t, NewWebhookHandler(rc.fn, WithConfirmation(env.c)),
+		Event{Type: EventTransferNormalCreated, ResourceID: "xfer_c_01JRSHQFG2337DBQ4NS8XPYCK7", Date: time.Unix(docsDate, 0)})
+	assert.Equal(t, 200, rec.Code, "the transfer exists; the link is only refused for redirection")
+	require.Equal(t, 1, rc.calls())
+	tr, ok := rc.events[0].Resource.(*Transfer)
+	require.True(t, ok)
+	assert.Equal(t, "xfer_c_01JRSHQFG2337DBQ4NS8XPYCK7", tr.ID)
+}
+
+func TestFound(t *testing.T) {
+	t.Parallel()
+	u := &User{ID: "u1"}
+	res, err := found(u, nil)
+	require.NoError(t, err)
+	assert.Same(t, u, res)
+
+	res, err = found(u, &ScaRequiredError{RedirectURL: "https://sca.mangopay.com/?token=x"})
+	require.NoError(t, err, "an SCA demand comes with an existing resource")
+	assert.Same(t, u, res)
+
+	res, err = found(u, fmt.Errorf("wrapped: %w", ErrUntrustedRedirect))
+	require.NoError(t, err)
+	assert.Same(t, u, res)
+
+	boom := errors.New("boom")
+	res, err = found(u, boom)
+	assert.Nil(t, res, "a resource with another error is not trusted")
+	assert.Same(t, boom, err)
+
+	res, err = found[User](nil, nil)
+	assert.Nil(t, res)
+	assert.Error(t, err)
+
+	res, err = found[User](nil, ErrNotFound)
+	assert.Nil(t, res, "no typed nil inside the interface")
+	assert.ErrorIs(t, err, ErrNotFound)
+
+	_, err = clientFetcher(newTestClient(t).c)(context.Background(), ResourceKindUnknown, "x")
+	assert.ErrorContains(t, err, "cannot fetch")
 }

@@ -199,6 +199,16 @@ func TestHooksUpdate(t *testing.T) {
 	}
 }
 
+func TestHooksUpdateNotFound(t *testing.T) {
+	t.Parallel()
+	env := newTestClient(t)
+	env.mt.RegisterResponder(http.MethodPut, testAPI+"/hooks/hook_missing",
+		jsonResponder(404, `{"Message":"The ressource does not exist","Type":"ressource_not_found","Id":"x","Date":1743626900,"errors":null}`))
+	h, err := env.c.Hooks.Update(context.Background(), "hook_missing", &UpdateHookRequest{Validity: HookValidityValid})
+	assert.Nil(t, h)
+	assert.ErrorIs(t, err, ErrNotFound)
+}
+
 func TestHooksUpdateValidation(t *testing.T) {
 	t.Parallel()
 	env := newTestClient(t)

@@ -88,6 +88,7 @@ func TestParseEventTable(t *testing.T) {
 		{"RessourceId twice", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=u1&RessourceId=u2&Date=1743627006", "RessourceId", "given 2 times", false},
 		{"ResourceId empty", "EventType=USER_ACCOUNT_ACTIVATED&ResourceId=&Date=1743627006", "ResourceId", "is empty", false},
 		{"both spellings disagreeing", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=u1&ResourceId=u2&Date=1743627006", "RessourceId", "disagrees with ResourceId", false},
+		{"both spellings, RessourceId repeated", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=u1&RessourceId=u1&ResourceId=u1&Date=1743627006", "RessourceId", "given 2 times", false},
 		{"both spellings, one repeated", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=u1&ResourceId=u1&ResourceId=u1&Date=1743627006", "ResourceId", "given 2 times", false},
 		{"id with a slash", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=u1%2F..%2Fwallets&Date=1743627006", "RessourceId", "not a valid Mangopay id", true},
 		{"id is a dot segment", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=..&Date=1743627006", "RessourceId", "not a valid Mangopay id", true},
@@ -110,6 +111,7 @@ func TestParseEventTable(t *testing.T) {
 		{"Date over a day ahead", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=u1&Date=" + tooLate, "Date", "more than a day in the future", false},
 		{"Date absurdly large", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=u1&Date=99999999999999999999", "Date", "out of range", false},
 		{"query over 2 KiB", docsQuery + "&pad=" + strings.Repeat("x", MaxEventQueryLength), "query", "longer than 2048 bytes", false},
+		{"query over 2 KiB once escaped", docsQuery + "&pad=" + strings.Repeat("%41", 700), "query", "longer than 2048 bytes", false},
 		{"bad percent-encoding", "EventType=USER_ACCOUNT_ACTIVATED&RessourceId=u%zz&Date=1743627006", "query", "does not parse", false},
 		{"semicolon separator", "EventType=USER_ACCOUNT_ACTIVATED;RessourceId=u1&Date=1743627006", "query", "does not parse", false},
 	}
