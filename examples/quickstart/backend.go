@@ -104,6 +104,7 @@ func startEmulator(logger *slog.Logger) (*backend, error) {
 				return err
 			}
 			p.ok("the user entered the code %s and approved (emulator: srv.CompleteSca(link, mangopaytest.Validated))", mangopaytest.OTP)
+			p.say("the browser comes back with controlStatus=VALIDATED (mangopay.ParseReturn): only a hint, so confirm with a GET")
 			return nil
 		},
 		fund: func(_ context.Context, walletID string, amount int64) (string, error) {
@@ -146,7 +147,7 @@ func dialSandbox(cfg config, logger *slog.Logger) (*backend, error) {
 		returnURL: "https://example.com/",
 		approve: func(_ context.Context, p *printer, link string) error {
 			p.say("open the link above in a browser: phone +33611111111 (FR), one-time code 702100, then approve")
-			p.say("waiting up to %s, asking Mangopay every %s (Ctrl-C to stop)", cfg.Deadline, cfg.PollEvery)
+			p.say("controlStatus on the return URL is only a hint: the quickstart asks Mangopay instead, every %s for up to %s (Ctrl-C to stop)", cfg.PollEvery, cfg.Deadline)
 			return nil
 		},
 		fund: func(_ context.Context, walletID string, amount int64) (string, error) {

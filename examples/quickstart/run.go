@@ -187,7 +187,6 @@ func (t *tour) handleSca(ctx context.Context, err error, returnQuery url.Values,
 	if err := t.b.approve(ctx, t.p, link); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	t.p.say("back on the return URL, controlStatus (mangopay.ParseReturn) is only a hint: confirm with a GET")
 	t.p.call(confirm.sdk, confirm.endpoint)
 	return t.b.poll.wait(ctx, what, confirm.check)
 }

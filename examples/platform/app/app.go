@@ -22,6 +22,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -35,8 +36,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"embed"
 
 	"github.com/scaforge/mangopay"
 )
