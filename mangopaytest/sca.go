@@ -185,7 +185,6 @@ type pageData struct {
 	Lang      string
 	Title     string
 	Error     string
-	Hint      string
 	What      string
 	Details   []string
 	Token     string
@@ -232,9 +231,6 @@ button[value=approve]{background:#ff5f3c;border-color:#ff5f3c;color:#fff}
 <h1>{{.Title}}</h1>
 {{- if .Error}}
 <p class="error" role="alert">{{.Error}}</p>
-{{- if .Hint}}
-<p class="hint">{{.Hint}}</p>
-{{- end}}
 {{- else}}
 <p class="what">{{.What}}</p>
 {{- range .Details}}
@@ -466,7 +462,7 @@ func (s *Server) errorPage(w http.ResponseWriter, lang string, status int, title
 	if lang == "" {
 		lang = "en"
 	}
-	s.render(w, status, pageData{Lang: lang, Title: title, Error: title + ".", Hint: hint})
+	s.render(w, status, pageData{Lang: lang, Title: title, Error: hint})
 }
 
 // maskPhone shows the last two digits of a phone number.
