@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -84,7 +83,9 @@ func (s *MemoryTokenStore) Set(_ context.Context, baseURL, clientID string, tok 
 const tokenMargin = 30 * time.Second
 
 // authenticator fetches and caches the client's bearer token. One refresh
-// runs at a time: goroutines that need a token while it runs wait for it.
+// runs at a time: goroutines that need a token while it runs wait for it and
+// share its outcome, a failure included, so a refused API key is not
+// hammered by every waiting goroutine in turn.
 type authenticator struct {
 	client   *Client
 	clientID string
@@ -92,9 +93,22 @@ type authenticator struct {
 	store    TokenStore
 	storeKey string
 
-	mu     sync.RWMutex
-	cached Token
-	sem    chan struct{} // held by the goroutine refreshing the token
+	mu       sync.RWMutex
+	cached   Token
+	bearer   []string   // {"Bearer " + cached.AccessToken}, shared by requests
+	refused  string     // the last token Mangopay refused with a 401
+	inflight *tokenCall // the refresh in progress, if any
+}
+
+// tokenCall is one refresh that several goroutines may wait for.
+type tokenCall struct {
+	done   chan struct{}
+	tok    Token
+	bearer []string
+	err    error
+	// gaveUp is set when the refresh failed because the context of the
+	// goroutine running it ended: the others then try again themselves.
+	gaveUp bool
 }
 
 // usable reports whether t can still be sent at now.
@@ -105,64 +119,89 @@ func usable(t Token, now time.Time) bool {
 	return now.Add(tokenMargin).Before(t.ExpiresAt)
 }
 
-// token returns a valid access token, fetching one when needed.
-func (a *authenticator) token(ctx context.Context) (string, error) {
-	now := a.client.now()
-	a.mu.RLock()
-	t := a.cached
-	a.mu.RUnlock()
-	if usable(t, now) {
-		return t.AccessToken, nil
+// header returns the Authorization header value of a valid access token,
+// fetching one when needed. The slice is shared: never modify it.
+func (a *authenticator) header(ctx context.Context) ([]string, error) {
+	for {
+		a.mu.RLock()
+		t, h := a.cached, a.bearer
+		a.mu.RUnlock()
+		if usable(t, a.client.now()) {
+			return h, nil
+		}
+		a.mu.Lock()
+		if usable(a.cached, a.client.now()) { // refreshed meanwhile
+			h := a.bearer
+			a.mu.Unlock()
+			return h, nil
+		}
+		call := a.inflight
+		if call == nil {
+			call = &tokenCall{done: make(chan struct{})}
+			a.inflight = call
+			a.mu.Unlock()
+			a.refresh(ctx, call)
+		} else {
+			a.mu.Unlock()
+		}
+		select {
+		case <-call.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if call.err == nil {
+			return call.bearer, nil
+		}
+		if call.gaveUp && ctx.Err() == nil {
+			continue // the goroutine that fetched gave up with its context: fetch again
+		}
+		return nil, call.err
 	}
-	select {
-	case a.sem <- struct{}{}:
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
-	defer func() { <-a.sem }()
+}
 
-	// Another goroutine may have refreshed it while this one waited.
-	now = a.client.now()
+// refresh runs call: a usable token from the store, else a new one from
+// Mangopay. It always completes call.
+func (a *authenticator) refresh(ctx context.Context, call *tokenCall) {
+	call.err = errors.New("mangopay: token refresh did not complete")
+	defer func() {
+		a.mu.Lock()
+		if call.err == nil {
+			call.bearer = []string{"Bearer " + call.tok.AccessToken}
+			a.cached, a.bearer = call.tok, call.bearer
+		}
+		a.inflight = nil
+		a.mu.Unlock()
+		close(call.done)
+	}()
 	a.mu.RLock()
-	t = a.cached
+	refused := a.refused
 	a.mu.RUnlock()
-	if usable(t, now) {
-		return t.AccessToken, nil
-	}
-	if st, err := a.store.Get(ctx, a.storeKey, a.clientID); err == nil && st != nil && usable(*st, now) && st.AccessToken != t.AccessToken {
-		a.set(*st)
-		return st.AccessToken, nil
+	if st, err := a.store.Get(ctx, a.storeKey, a.clientID); err == nil && st != nil && usable(*st, a.client.now()) && st.AccessToken != refused {
+		call.tok, call.err = *st, nil
+		return
 	}
 	nt, err := a.fetch(ctx)
 	if err != nil {
-		return "", err
+		call.err, call.gaveUp = err, ctx.Err() != nil
+		return
 	}
-	a.set(nt)
-	if err := a.store.Set(ctx, a.storeKey, a.clientID, &nt); err != nil {
-		a.client.logger.LogAttrs(ctx, slog.LevelWarn, "mangopay token store Set failed", slog.String("error", err.Error()))
+	call.tok, call.err = nt, nil
+	if err := a.store.Set(ctx, a.storeKey, a.clientID, &nt); err != nil && a.client.logger.Enabled(ctx, slog.LevelWarn) {
+		a.client.logger.LogAttrs(ctx, slog.LevelWarn, "mangopay token store Set failed", slog.String("error", oneLine(err.Error())))
 	}
-	return nt.AccessToken, nil
 }
 
-func (a *authenticator) set(t Token) {
+// invalidate drops the cached token if it is tok, the one Mangopay just
+// refused, so that the next call fetches a new one; a token already replaced
+// is left alone. The store is not written: the refused token is remembered
+// and ignored there until a new one replaces it.
+func (a *authenticator) invalidate(tok string) {
 	a.mu.Lock()
-	a.cached = t
-	a.mu.Unlock()
-}
-
-// invalidate drops the cached token if it is the one that was refused
-// (authHeader is the refused request's Authorization header), so that the
-// next call fetches a new one. A token already replaced is left alone.
-func (a *authenticator) invalidate(authHeader string) {
-	refused := strings.TrimPrefix(authHeader, "Bearer ")
-	a.mu.Lock()
-	if a.cached.AccessToken == refused {
-		a.cached = Token{}
+	a.refused = tok
+	if a.cached.AccessToken == tok {
+		a.cached, a.bearer = Token{}, nil
 	}
 	a.mu.Unlock()
-	if st, err := a.store.Get(context.Background(), a.storeKey, a.clientID); err == nil && st != nil && st.AccessToken == refused {
-		_ = a.store.Set(context.Background(), a.storeKey, a.clientID, &Token{})
-	}
 }
 
 // tokenResponse is the OAuth token endpoint's answer.
@@ -214,12 +253,16 @@ func (a *authenticator) fetchOnce(ctx context.Context, u *url.URL) (Token, http.
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
+	sent := c.now()
 	start := time.Now()
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
 		return Token{}, nil, fmt.Errorf("mangopay: POST %s: %w", redactURL(u.String()), err)
 	}
 	defer closeBody(resp)
+	if resp.Request == nil {
+		resp.Request = req // some RoundTrippers (test doubles) leave it unset
+	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "mangopay token request", slog.String("path", u.Path), slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start)))
 	body, _, rerr := readCapped(resp.Body, maxErrorBody)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -244,10 +287,10 @@ func (a *authenticator) fetchOnce(ctx context.Context, u *url.URL) (Token, http.
 	}
 	// Renew early on short lifetimes too: never keep a token past half its life
 	// when that is shorter than the usual margin.
-	exp := c.now().Add(life)
+	// The lifetime runs from when the request was sent.
+	exp := sent.Add(life)
 	if life <= 2*tokenMargin {
-		exp = c.now().Add(tokenMargin + life/2)
+		exp = sent.Add(tokenMargin + life/2)
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
 	return Token{AccessToken: tr.AccessToken, ExpiresAt: exp}, resp.Header, nil
 }

@@ -67,16 +67,20 @@ type Client struct {
 	// Hooks manages webhook subscriptions.
 	Hooks *HooksService
 
-	clientID   string
-	baseURL    *url.URL // without trailing slash
-	httpClient *http.Client
-	maxRetries int
-	retryBase  time.Duration
-	retryMax   time.Duration
-	userAgent  string
-	logger     *slog.Logger
-	redirects  redirectPolicy
-	auth       *authenticator
+	clientID string
+	baseURL  *url.URL // without trailing slash
+	// prefix is the decoded path of <base>/v2.01/{ClientId}; rawBase is the
+	// escaped absolute URL of the same. Both are computed once in New.
+	prefix, rawBase string
+	httpClient      *http.Client
+	maxRetries      int
+	retryBase       time.Duration
+	retryMax        time.Duration
+	userAgent       string
+	uaHeader        []string // {userAgent}, shared by every request (never modified)
+	logger          *slog.Logger
+	redirects       redirectPolicy
+	auth            *authenticator
 
 	// Test seams.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -130,8 +134,11 @@ func WithBaseURL(u string) Option {
 		if err != nil {
 			return fmt.Errorf("mangopay: WithBaseURL: %w", err)
 		}
-		if p.RawQuery != "" || p.Fragment != "" {
-			return fmt.Errorf("mangopay: WithBaseURL: %q must not have a query or fragment", u)
+		if p.RawQuery != "" || p.ForceQuery || p.Fragment != "" {
+			return fmt.Errorf("mangopay: WithBaseURL: %q must not have a query or fragment", truncate(u, 60))
+		}
+		if p.User != nil {
+			return errors.New("mangopay: WithBaseURL: the URL must not carry user info (credentials go in New)")
 		}
 		c.baseURL = u
 		return nil
@@ -205,8 +212,10 @@ func WithLogger(l *slog.Logger) Option {
 // User-Agent "mangopay-go/<version> go<version>".
 func WithUserAgent(suffix string) Option {
 	return func(c *clientConfig) error {
-		if strings.ContainsAny(suffix, "\r\n") {
-			return errors.New("mangopay: WithUserAgent: suffix contains a line break")
+		for _, r := range suffix {
+			if r < 0x20 || r == 0x7f {
+				return errors.New("mangopay: WithUserAgent: suffix contains a line break or control character")
+			}
 		}
 		c.uaSuffix = strings.TrimSpace(suffix)
 		return nil
@@ -300,7 +309,7 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mangopay: New: base URL: %w", err)
 	}
-	hc, err := buildHTTPClient(cfg)
+	hc, err := buildHTTPClient(cfg, http.DefaultTransport)
 	if err != nil {
 		return nil, err
 	}
@@ -319,11 +328,14 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 	c := &Client{
 		clientID:   clientID,
 		baseURL:    base,
+		prefix:     base.Path + apiVersion + "/" + clientID,
+		rawBase:    base.Scheme + "://" + base.Host + base.EscapedPath() + apiVersion + "/" + url.PathEscape(clientID),
 		httpClient: hc,
 		maxRetries: cfg.maxRetries,
 		retryBase:  cfg.retryBase,
 		retryMax:   cfg.retryMax,
 		userAgent:  ua,
+		uaHeader:   []string{ua},
 		logger:     logger,
 		redirects:  redirectPolicy{hosts: cfg.redirectHosts},
 		sleep:      sleepCtx,
@@ -335,7 +347,6 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 		apiKey:   apiKey,
 		store:    store,
 		storeKey: base.String(),
-		sem:      make(chan struct{}, 1),
 	}
 	c.Users = &UsersService{client: c}
 	c.Wallets = &WalletsService{client: c}
@@ -346,16 +357,31 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// buildHTTPClient returns the *http.Client to use, never modifying the caller's.
-func buildHTTPClient(cfg clientConfig) (*http.Client, error) {
+// buildHTTPClient returns the *http.Client to use, never modifying the
+// caller's. defaultRT is http.DefaultTransport (a parameter for tests): it may
+// have been replaced by something other than an *http.Transport (httpmock's
+// Activate does that), which is then used as it is.
+func buildHTTPClient(cfg clientConfig, defaultRT http.RoundTripper) (*http.Client, error) {
 	if cfg.httpClient == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		if cfg.cert != nil {
-			t.TLSClientConfig = &tls.Config{Certificates: []tls.Certificate{*cfg.cert}, MinVersion: tls.VersionTLS12}
-		}
 		timeout := cfg.timeout
 		if timeout == 0 {
 			timeout = defaultTimeout
+		}
+		dt, ok := defaultRT.(*http.Transport)
+		if !ok {
+			if cfg.cert != nil {
+				return nil, fmt.Errorf("mangopay: WithClientCertificate needs an *http.Transport, but http.DefaultTransport is a %T: pass an HTTP client with WithHTTPClient", defaultRT)
+			}
+			return &http.Client{Transport: defaultRT, Timeout: timeout}, nil
+		}
+		t := dt.Clone()
+		if cfg.cert != nil {
+			tc := &tls.Config{MinVersion: tls.VersionTLS12}
+			if t.TLSClientConfig != nil {
+				tc = t.TLSClientConfig.Clone()
+			}
+			tc.Certificates = append(tc.Certificates, *cfg.cert)
+			t.TLSClientConfig = tc
 		}
 		return &http.Client{Transport: t, Timeout: timeout}, nil
 	}
@@ -369,7 +395,7 @@ func buildHTTPClient(cfg clientConfig) (*http.Client, error) {
 	if cfg.cert != nil {
 		rt := cp.Transport
 		if rt == nil {
-			rt = http.DefaultTransport
+			rt = defaultRT
 		}
 		t, ok := rt.(*http.Transport)
 		if !ok {
@@ -415,7 +441,7 @@ type RequestOption func(*requestConfig)
 
 type requestConfig struct {
 	idempotencyKey string
-	capture        *Response
+	captures       []*Response
 }
 
 // WithIdempotencyKey sets the Idempotency-Key of a POST (16 to 36 characters
@@ -428,9 +454,15 @@ func WithIdempotencyKey(key string) RequestOption {
 }
 
 // CaptureResponse stores the metadata of the call's final HTTP response in
-// *meta (status, headers, rate limits, pagination totals, idempotency key).
+// *meta (status, headers, rate limits, pagination totals, idempotency key,
+// attempts). It is filled whether the call succeeds or fails; a nil meta is
+// ignored.
 func CaptureResponse(meta *Response) RequestOption {
-	return func(rc *requestConfig) { rc.capture = meta }
+	return func(rc *requestConfig) {
+		if meta != nil {
+			rc.captures = append(rc.captures, meta)
+		}
+	}
 }
 
 // Response is the metadata of one call's final HTTP response.
@@ -551,17 +583,30 @@ func validateID(name, id string) error {
 	return nil
 }
 
-// pathf builds a path from a format whose %s verbs are filled with escaped,
-// validated ids. names label the ids in errors ("user id", "wallet id").
+// pathf builds a path from a format whose %s verbs (its only verbs, one per
+// id) are filled with validated, escaped ids. An invalid id yields an error
+// wrapping ErrInvalidID, before any network call.
 func pathf(format string, ids ...string) (string, error) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
+	n := len(format)
+	for _, id := range ids {
 		if err := validateID("id", id); err != nil {
 			return "", err
 		}
-		args[i] = url.PathEscape(id)
+		n += 3 * len(id)
 	}
-	return fmt.Sprintf(format, args...), nil
+	if strings.Count(format, "%") != len(ids) || strings.Count(format, "%s") != len(ids) {
+		return "", fmt.Errorf("mangopay: pathf(%q): need one %%s per id, got %d ids", format, len(ids))
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, id := range ids {
+		i := strings.Index(format, "%s")
+		b.WriteString(format[:i])
+		b.WriteString(url.PathEscape(id))
+		format = format[i+2:]
+	}
+	b.WriteString(format)
+	return b.String(), nil
 }
 
 // ---- the request pipeline ----
@@ -648,10 +693,8 @@ func (c *Client) do(ctx context.Context, r apiRequest) error {
 		return errors.New("mangopay: nil context")
 	}
 	var rc requestConfig
-	for _, o := range r.opts {
-		if o != nil {
-			o(&rc)
-		}
+	if len(r.opts) > 0 {
+		rc = applyOptions(r.opts) // out of line: a call without options allocates no config
 	}
 	if r.method == http.MethodPost {
 		if rc.idempotencyKey != "" && !validKey(rc.idempotencyKey) {
@@ -673,44 +716,60 @@ func (c *Client) do(ctx context.Context, r apiRequest) error {
 			return fmt.Errorf("mangopay: encoding %s %s body: %w", r.method, r.path, err)
 		}
 	}
-	u := c.endpoint(r.path)
-	u.RawQuery = rawQuery
-
-	st := callState{req: r, url: u, body: body, key: rc.idempotencyKey}
+	urlStr := c.rawBase + r.path
+	if rawQuery != "" {
+		urlStr += "?" + rawQuery
+	}
+	st := callState{req: r, urlStr: urlStr, body: body, key: rc.idempotencyKey}
 	err = c.run(ctx, &st)
-	if rc.capture != nil {
-		*rc.capture = Response{}
+	for _, meta := range rc.captures {
+		*meta = Response{}
 		if st.resp != nil {
-			rc.capture.fill(st.resp)
+			meta.fill(st.resp)
 		}
-		rc.capture.IdempotencyKey = st.key
-		rc.capture.Attempts = st.attempts
-		rc.capture.Recovered = st.recovered
+		meta.IdempotencyKey = st.key
+		meta.Attempts = st.attempts
+		meta.Recovered = st.recovered
 	}
 	return err
 }
 
-// endpoint returns the absolute URL of a path under /v2.01/{ClientId}.
-func (c *Client) endpoint(path string) *url.URL {
-	u := *c.baseURL
-	// path is already escaped (pathf); keep it as RawPath so ids are not
-	// escaped twice, and derive Path from it.
-	u.RawPath = c.baseURL.EscapedPath() + apiVersion + "/" + url.PathEscape(c.clientID) + path
-	if p, err := url.PathUnescape(u.RawPath); err == nil {
-		u.Path = p
+// applyOptions collects the RequestOptions of a call.
+func applyOptions(opts []RequestOption) requestConfig {
+	var rc requestConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&rc)
+		}
 	}
-	return &u
+	return rc
 }
 
 // callState is what one logical call carries across attempts.
 type callState struct {
 	req       apiRequest
-	url       *url.URL
+	urlStr    string // the absolute URL with its query, escaped
 	body      []byte
 	key       string
 	attempts  int
 	resp      *http.Response // the last response (body already consumed)
 	recovered bool
+	drain     io.LimitedReader // reused to drain bodies without allocating
+}
+
+// where names the call's URL (without query) for errors.
+func (st *callState) where() string {
+	s, _, _ := strings.Cut(st.urlStr, "?")
+	return s
+}
+
+// path returns the call's decoded URL path, for logs.
+func (st *callState) path() string {
+	u, err := url.Parse(st.urlStr)
+	if err != nil {
+		return ""
+	}
+	return u.Path
 }
 
 // run is the retry loop.
@@ -721,30 +780,26 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		st.attempts++
-		resp, err := c.attempt(ctx, st.req.method, st.url, st.body, st.key, true)
+		auth, err := c.auth.header(ctx)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return ctxErr
 			}
-			var apiErr *APIError
-			if errors.As(err, &apiErr) { // the token call failed with an API answer
-				if retries < c.maxRetries && retryableStatus(apiErr.StatusCode) {
-					if wait, ok := c.retryWait(retries, apiErr.Header); ok {
-						retries++
-						if err := c.sleep(ctx, wait); err != nil {
-							return err
-						}
-						continue
-					}
-				}
-				return err
+			return err // the token call has already been retried under the same policy
+		}
+		st.attempts++
+		resp, err := c.attempt(ctx, st, auth)
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return ctxErr
 			}
 			if retries < c.maxRetries && isRetryableNetErr(err) {
-				if err := c.sleep(ctx, c.backoff(retries)); err != nil {
+				wait := c.backoff(retries)
+				retries++
+				c.logRetry(ctx, st, 0, wait)
+				if err := c.sleep(ctx, wait); err != nil {
 					return err
 				}
-				retries++
 				continue
 			}
 			return err
@@ -752,7 +807,24 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 		st.resp = resp
 		switch {
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
-			return c.decodeSuccess(st, resp)
+			err := c.decodeBody(st, resp)
+			if err == nil {
+				return c.checkSca(st, resp)
+			}
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return ctxErr // the body read was cut by the context
+			}
+			if st.req.method != http.MethodPost || !lostBody(err) {
+				return err
+			}
+			// The POST succeeded but its answer was cut off: the resource
+			// exists. Fetch the recorded answer rather than fail.
+			cause := fmt.Errorf("mangopay: POST %s succeeded (status %d) but its answer was cut off: %w", st.where(), resp.StatusCode, err)
+			done, rerr := c.recover(ctx, st, cause, &retries)
+			if done {
+				return rerr
+			}
+			continue
 
 		case resp.StatusCode == http.StatusUnauthorized:
 			b, _, _ := readCapped(resp.Body, maxErrorBody)
@@ -763,7 +835,7 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 			apiErr := newAPIError(resp, b)
 			if !refreshed {
 				refreshed = true
-				c.auth.invalidate(resp.Request.Header.Get("Authorization"))
+				c.auth.invalidate(strings.TrimPrefix(auth[0], "Bearer "))
 				continue // replay once with a fresh token; not counted as a retry
 			}
 			return apiErr
@@ -788,7 +860,7 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 			if retries < c.maxRetries && retryableStatus(resp.StatusCode) {
 				if wait, ok := c.retryWait(retries, resp.Header); ok {
 					retries++
-					c.logger.LogAttrs(ctx, slog.LevelDebug, "mangopay retry", slog.String("method", st.req.method), slog.String("path", st.url.Path), slog.Int("status", resp.StatusCode), slog.Duration("wait", wait))
+					c.logRetry(ctx, st, resp.StatusCode, wait)
 					if err := c.sleep(ctx, wait); err != nil {
 						return err
 					}
@@ -800,97 +872,140 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 	}
 }
 
-// recover resolves a 409 idempotent_creation_conflict on a POST through
-// GET /responses/{key}. It reports done=false when the original attempt is
-// known to have had no effect (a recorded 5xx or 429), after switching the
-// call to a fresh key.
-func (c *Client) recover(ctx context.Context, st *callState, conflict *APIError, retries *int) (done bool, err error) {
+// logRetry records a retry at debug level.
+func (c *Client) logRetry(ctx context.Context, st *callState, status int, wait time.Duration) {
+	if !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "mangopay retry", slog.String("method", st.req.method),
+		slog.String("path", st.path()), slog.Int("status", status), slog.Duration("wait", wait))
+}
+
+// lostBody reports whether a decoding error means the body was cut off or
+// could not be read (rather than being well-formed JSON of the wrong shape).
+func lostBody(err error) bool {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	var ie *json.InvalidUnmarshalError
+	return !errors.As(err, &se) && !errors.As(err, &te) && !errors.As(err, &ie)
+}
+
+// recover finds out what became of a POST whose key Mangopay has already
+// seen (a 409 idempotent_creation_conflict) or whose answer was lost, through
+// GET /responses/{key}. A recorded 2xx is decoded into the result; a recorded
+// 4xx is returned as that *APIError. It reports done=false when the original
+// attempt is known to have had no effect (a recorded 5xx or 429), after
+// switching the call to a fresh key: the caller then starts again. cause is
+// wrapped in the error returned when the outcome cannot be established.
+func (c *Client) recover(ctx context.Context, st *callState, cause error, retries *int) (done bool, err error) {
 	path, err := pathf("/responses/%s", st.key)
 	if err != nil {
-		return true, conflict
+		return true, cause
 	}
-	for {
+	// The lookup has its own budget for "not recorded yet" (404): Mangopay may
+	// still be processing the original request. Transient failures are
+	// retried inside the GET itself.
+	for lookups := 0; ; lookups++ {
 		var stored storedResponse
 		lookupErr := c.get(ctx, path, nil, &stored, nil)
 		if lookupErr != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return true, ctxErr
 			}
-			// Not recorded yet (404) or the lookup failed: wait and look again
-			// while the retry budget lasts, else report the conflict.
-			if *retries < c.maxRetries && (errors.Is(lookupErr, ErrNotFound) || isTransient(lookupErr)) {
-				wait := c.backoff(*retries)
-				*retries++
-				if err := c.sleep(ctx, wait); err != nil {
+			if lookups < c.maxRetries && errors.Is(lookupErr, ErrNotFound) {
+				if err := c.sleep(ctx, c.backoff(lookups)); err != nil {
 					return true, err
 				}
 				continue
 			}
-			return true, fmt.Errorf("%w; the original result could not be fetched from /responses: %v", conflict, lookupErr)
+			return true, fmt.Errorf("%w; the original result could not be fetched from /responses: %v", cause, lookupErr)
 		}
-		status, _ := strconv.Atoi(strings.TrimSpace(stored.StatusCode))
+		status, convErr := strconv.Atoi(strings.TrimSpace(stored.StatusCode))
 		st.recovered = true
 		switch {
-		case status >= 200 && status < 300:
+		case convErr == nil && status >= 200 && status < 300:
 			synthetic := &http.Response{StatusCode: status, Header: st.resp.Header, Request: st.resp.Request,
-				Body: io.NopCloser(bytes.NewReader(stored.Resource))}
-			return true, c.decodeSuccess(st, synthetic)
-		case status == http.StatusTooManyRequests || status >= 500 || status == 0:
+				Body: io.NopCloser(bytes.NewReader(stored.resource()))}
+			st.resp = synthetic
+			if err := c.decodeBody(st, synthetic); err != nil {
+				return true, err
+			}
+			return true, c.checkSca(st, synthetic)
+		case convErr == nil && (status == http.StatusTooManyRequests || status >= 500 && status < 600):
 			if *retries >= c.maxRetries {
-				return true, fmt.Errorf("%w; the original attempt failed with status %s and the retry budget is spent", conflict, stored.StatusCode)
+				return true, fmt.Errorf("%w; the original attempt failed with status %d and the retry budget is spent", cause, status)
 			}
 			*retries++
 			st.key = newIdempotencyKey()
 			st.recovered = false
 			return false, c.sleep(ctx, c.backoff(*retries-1))
-		default:
-			apiErr := &APIError{StatusCode: status, Method: st.req.method, URL: redactURL(st.url.Scheme + "://" + st.url.Host + st.url.Path), Header: st.resp.Header}
-			decodeErrorBody(apiErr, stored.Resource)
+		case convErr == nil && status >= 400 && status < 500:
+			apiErr := &APIError{StatusCode: status, Method: st.req.method, URL: st.where(), Header: st.resp.Header}
+			decodeErrorBody(apiErr, stored.resource())
 			return true, apiErr
+		default:
+			// Never guess: starting again could duplicate the operation.
+			return true, fmt.Errorf("%w; /responses recorded an unexpected status %q", cause, truncate(stored.StatusCode, 20))
 		}
 	}
 }
 
-// storedResponse is the body of GET /responses/{IdempotencyKey}.
+// storedResponse is the body of GET /responses/{IdempotencyKey}. Only the
+// fields the SDK needs are decoded; StatusCode is documented as a string but
+// a number is accepted too.
 type storedResponse struct {
-	StatusCode    string          `json:"StatusCode"`
-	ContentLength string          `json:"ContentLength"`
-	ContentType   string          `json:"ContentType"`
-	Date          string          `json:"Date"`
-	RequestURL    string          `json:"RequestURL"`
-	Resource      json.RawMessage `json:"Resource"`
+	StatusCode string
+	Resource   json.RawMessage
 }
 
-// UnmarshalJSON accepts StatusCode as a string (documented) or a number.
+// UnmarshalJSON accepts StatusCode as a string or a number.
 func (s *storedResponse) UnmarshalJSON(b []byte) error {
-	type plain storedResponse
 	var aux struct {
-		plain
 		StatusCode json.RawMessage `json:"StatusCode"`
+		Resource   json.RawMessage `json:"Resource"`
 	}
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
 	}
-	*s = storedResponse(aux.plain)
 	s.StatusCode = strings.Trim(string(aux.StatusCode), `"`)
+	s.Resource = aux.Resource
 	return nil
 }
 
-// decodeSuccess decodes a 2xx body into st.req.out and raises SCA demands.
-func (c *Client) decodeSuccess(st *callState, resp *http.Response) error {
-	defer closeBody(resp)
+// resource returns the recorded body. A body recorded as a JSON string
+// holding the original JSON text is unwrapped.
+func (s *storedResponse) resource() []byte {
+	r := bytes.TrimSpace(s.Resource)
+	if len(r) > 0 && r[0] == '"' {
+		var txt string
+		if json.Unmarshal(r, &txt) == nil {
+			return []byte(txt)
+		}
+	}
+	return r
+}
+
+// decodeBody decodes a 2xx body into st.req.out (an empty body decodes to
+// nothing).
+func (c *Client) decodeBody(st *callState, resp *http.Response) error {
+	defer st.closeBody(resp)
 	out := st.req.out
 	if out == nil {
 		return nil
 	}
-	dec := json.NewDecoder(resp.Body)
-	if err := dec.Decode(out); err != nil {
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil // an empty 200/204 body
 		}
-		return fmt.Errorf("mangopay: %s %s: decoding %d response: %w", st.req.method, st.url.Path, resp.StatusCode, err)
+		return fmt.Errorf("mangopay: %s %s: decoding %d response: %w", st.req.method, st.where(), resp.StatusCode, err)
 	}
-	if carrier, ok := out.(scaCarrier); ok {
+	return nil
+}
+
+// checkSca turns a PendingUserAction link in the decoded result into a
+// *ScaRequiredError.
+func (c *Client) checkSca(st *callState, resp *http.Response) error {
+	if carrier, ok := st.req.out.(scaCarrier); ok {
 		if link := carrier.pendingRedirect(); link != "" {
 			return c.scaError(st, resp, link, ScaSourceBody)
 		}
@@ -900,7 +1015,7 @@ func (c *Client) decodeSuccess(st *callState, resp *http.Response) error {
 
 // scaError validates link and wraps it in a *ScaRequiredError.
 func (c *Client) scaError(st *callState, resp *http.Response, link string, src ScaSource) error {
-	where := redactURL(st.url.Scheme + "://" + st.url.Host + st.url.Path)
+	where := st.where()
 	if err := c.redirects.check(link); err != nil {
 		return fmt.Errorf("mangopay: %s %s demanded SCA: %w", st.req.method, where, err)
 	}
@@ -914,46 +1029,73 @@ func (c *Client) scaError(st *callState, resp *http.Response, link string, src S
 	}
 }
 
-// attempt sends one HTTP request. With auth, it adds a Bearer token (fetching
-// one if needed).
-func (c *Client) attempt(ctx context.Context, method string, u *url.URL, body []byte, key string, auth bool) (*http.Response, error) {
+// attempt sends one HTTP request of the call with the Authorization header
+// value auth.
+func (c *Client) attempt(ctx context.Context, st *callState, auth []string) (*http.Response, error) {
 	var rdr io.Reader
-	if body != nil {
-		rdr = bytes.NewReader(body)
+	if st.body != nil {
+		rdr = bytes.NewReader(st.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), rdr)
+	req, err := http.NewRequestWithContext(ctx, st.req.method, st.urlStr, rdr)
 	if err != nil {
 		return nil, fmt.Errorf("mangopay: building request: %w", err)
 	}
-	req.Header.Set("User-Agent", c.userAgent)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	h := req.Header
+	h["User-Agent"] = c.uaHeader
+	h["Accept"] = acceptJSON
+	if st.body != nil {
+		h["Content-Type"] = contentJSON
 	}
-	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
+	if st.key != "" {
+		h["Idempotency-Key"] = []string{st.key}
 	}
-	if auth {
-		tok, err := c.auth.token(ctx)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Authorization", "Bearer "+tok)
+	h["Authorization"] = auth
+	debug := c.logger.Enabled(ctx, slog.LevelDebug)
+	var start time.Time
+	if debug {
+		start = time.Now()
 	}
-	start := time.Now()
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
-		c.logger.LogAttrs(ctx, slog.LevelDebug, "mangopay request failed", slog.String("method", method), slog.String("path", u.Path), slog.String("error", redactErr(err)))
-		return nil, fmt.Errorf("mangopay: %s %s: %w", method, redactURL(u.Scheme+"://"+u.Host+u.Path), err)
+		if debug {
+			c.logger.LogAttrs(ctx, slog.LevelDebug, "mangopay request failed", slog.String("method", st.req.method),
+				slog.String("path", st.path()), slog.String("error", redactErr(err)))
+		}
+		return nil, fmt.Errorf("mangopay: %s %s: %w", st.req.method, st.where(), err)
 	}
-	attrs := []slog.Attr{slog.String("method", method), slog.String("path", u.Path), slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start))}
-	if key != "" {
-		attrs = append(attrs, slog.String("idempotency_key", key))
+	if resp.Request == nil {
+		resp.Request = req // some RoundTrippers (test doubles) leave it unset
 	}
-	c.logger.LogAttrs(ctx, slog.LevelDebug, "mangopay request", attrs...)
+	if debug {
+		attrs := []slog.Attr{slog.String("method", st.req.method), slog.String("path", st.path()),
+			slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start))}
+		if st.key != "" {
+			attrs = append(attrs, slog.String("idempotency_key", st.key))
+		}
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "mangopay request", attrs...)
+	}
 	return resp, nil
 }
 
+// Shared header values. Requests share these slices: RoundTrippers must not
+// modify a request, and net/http does not.
+var (
+	acceptJSON  = []string{"application/json"}
+	contentJSON = []string{"application/json"}
+)
+
+// closeBody drains (up to 4 KiB, so the connection can be reused) and closes
+// the body, with the call's reusable reader.
+func (st *callState) closeBody(resp *http.Response) {
+	if resp != nil && resp.Body != nil {
+		st.drain = io.LimitedReader{R: resp.Body, N: 4096}
+		_, _ = io.Copy(io.Discard, &st.drain)
+		st.drain.R = nil
+		_ = resp.Body.Close()
+	}
+}
+
+// closeBody drains (up to 4 KiB) and closes the body.
 func closeBody(resp *http.Response) {
 	if resp != nil && resp.Body != nil {
 		_, _ = io.CopyN(io.Discard, resp.Body, 4096)
@@ -966,12 +1108,11 @@ func retryableStatus(code int) bool {
 	return code == http.StatusTooManyRequests || code >= 500
 }
 
-// isRetryableNetErr reports whether a transport error may be retried (any
-// error that is not the context's and not a malformed request).
+// isRetryableNetErr reports whether a transport error may be retried: any
+// error from sending the request. Callers check their context first, so an
+// error that wraps context.DeadlineExceeded here is the per-attempt timeout
+// (http.Client.Timeout, WithTimeout), which is retried like any network error.
 func isRetryableNetErr(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
 	var ue *url.Error
 	return errors.As(err, &ue)
 }

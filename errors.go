@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -187,22 +188,11 @@ func (e *APIError) FieldError(key string) (string, bool) {
 	return "", false
 }
 
-// wireError is the union of the error body shapes Mangopay produces.
-type wireError struct {
-	Message          string          `json:"Message"`
-	Type             string          `json:"Type"`
-	ID               string          `json:"Id"`
-	Date             json.RawMessage `json:"Date"`
-	Errors           json.RawMessage `json:"errors"` // matches "Errors" too: encoding/json is case-insensitive
-	OAuthError       string          `json:"error"`
-	OAuthDescription string          `json:"error_description"`
-}
-
 // newAPIError builds an *APIError from a response whose body has been (at
 // most maxErrorBody bytes of it) read into body.
 func newAPIError(resp *http.Response, body []byte) *APIError {
 	e := &APIError{StatusCode: resp.StatusCode, Header: resp.Header}
-	if resp.Request != nil {
+	if resp.Request != nil && resp.Request.URL != nil {
 		e.Method = resp.Request.Method
 		e.URL = redactURL(resp.Request.URL.Scheme + "://" + resp.Request.URL.Host + resp.Request.URL.Path)
 	}
@@ -210,29 +200,69 @@ func newAPIError(resp *http.Response, body []byte) *APIError {
 	return e
 }
 
-// decodeErrorBody fills e from body, whatever its shape.
+// decodeErrorBody fills e from body, whatever its shape: Mangopay's
+// {Message, Type, Id, Date, errors|Errors}, the OAuth {error,
+// error_description} pair, fields of an unexpected JSON type (kept as their
+// JSON text), or a body that is not a JSON object (a short excerpt becomes
+// the Message).
 func decodeErrorBody(e *APIError, body []byte) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return
 	}
-	var w wireError
-	if trimmed[0] == '{' && json.Unmarshal(trimmed, &w) == nil {
-		e.Type = w.Type
-		e.Message = w.Message
-		e.ID = w.ID
-		e.Date = parseWireDate(w.Date)
-		e.Errors = parseFieldErrors(w.Errors)
-		if e.Type == "" && w.OAuthError != "" {
-			e.Type = w.OAuthError
-		}
-		if e.Message == "" && w.OAuthDescription != "" {
-			e.Message = w.OAuthDescription
-		}
-		e.Message = oneLine(e.Message)
+	var m map[string]json.RawMessage
+	if trimmed[0] != '{' || json.Unmarshal(trimmed, &m) != nil {
+		e.Message = excerpt(trimmed)
 		return
 	}
-	e.Message = excerpt(trimmed)
+	field := func(names ...string) json.RawMessage {
+		for _, n := range names { // exact spellings first, in order
+			if v, ok := m[n]; ok && !isJSONNull(v) {
+				return v
+			}
+		}
+		for k, v := range m {
+			for _, n := range names {
+				if strings.EqualFold(k, n) && !isJSONNull(v) {
+					return v
+				}
+			}
+		}
+		return nil
+	}
+	e.Type = jsonText(field("Type"))
+	e.Message = jsonText(field("Message"))
+	e.ID = jsonText(field("Id"))
+	e.Date = parseWireDate(field("Date"))
+	e.Errors = parseFieldErrors(field("errors", "Errors"))
+	if e.Type == "" {
+		e.Type = jsonText(field("error"))
+	}
+	if e.Message == "" {
+		e.Message = jsonText(field("error_description"))
+	}
+}
+
+func isJSONNull(v json.RawMessage) bool {
+	return len(v) == 0 || string(bytes.TrimSpace(v)) == "null"
+}
+
+// jsonText returns a JSON string's value, or the compact JSON text of any
+// other value, on one line and at most 500 bytes.
+func jsonText(v json.RawMessage) string {
+	if isJSONNull(v) {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(v, &s) != nil {
+		var buf bytes.Buffer
+		if json.Compact(&buf, v) == nil {
+			s = buf.String()
+		} else {
+			s = string(v)
+		}
+	}
+	return truncate(oneLine(s), 500)
 }
 
 // parseWireDate accepts an integer or float Unix timestamp, or a numeric string.
@@ -241,8 +271,8 @@ func parseWireDate(raw json.RawMessage) time.Time {
 		return time.Time{}
 	}
 	s := strings.Trim(string(raw), `"`)
-	var f float64
-	if _, err := fmt.Sscanf(s, "%g", &f); err != nil || f <= 0 || math.IsInf(f, 0) || f > 1e11 {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || !(f > 0) || f > 1e11 {
 		return time.Time{}
 	}
 	sec, frac := math.Modf(f)
@@ -261,12 +291,7 @@ func parseFieldErrors(raw json.RawMessage) map[string]string {
 	}
 	out := make(map[string]string, len(m))
 	for k, v := range m {
-		var s string
-		if json.Unmarshal(v, &s) == nil {
-			out[k] = oneLine(s)
-		} else {
-			out[k] = oneLine(string(v))
-		}
+		out[k] = jsonText(v)
 	}
 	return out
 }

@@ -2,12 +2,14 @@ package mangopay
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -33,7 +35,16 @@ type testEnv struct {
 	c          *Client
 	mt         *httpmock.MockTransport
 	tokenCalls atomic.Int64
-	sleeps     []time.Duration
+
+	mu     sync.Mutex
+	sleeps []time.Duration // every wait the client asked for, in order
+}
+
+// waits returns a copy of the waits recorded so far (safe with concurrent calls).
+func (env *testEnv) waits() []time.Duration {
+	env.mu.Lock()
+	defer env.mu.Unlock()
+	return append([]time.Duration(nil), env.sleeps...)
 }
 
 // newTestClient returns a client on its own MockTransport with the OAuth
@@ -51,7 +62,9 @@ func newTestClient(t *testing.T, opts ...Option) *testEnv {
 	c, err := New(testClientID, testAPIKey, all...)
 	require.NoError(t, err)
 	c.sleep = func(ctx context.Context, d time.Duration) error {
+		env.mu.Lock()
 		env.sleeps = append(env.sleeps, d)
+		env.mu.Unlock()
 		return ctx.Err()
 	}
 	env.c = c
@@ -77,8 +90,16 @@ func jsonResponder(status int, body string) httpmock.Responder {
 
 // capture records requests to a responder and answers with next.
 type capture struct {
+	mu     sync.Mutex
 	reqs   []*http.Request
 	bodies [][]byte
+}
+
+// n returns how many requests were recorded.
+func (cp *capture) n() int {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	return len(cp.reqs)
 }
 
 // wrap returns a responder that records each request (and its body) before
@@ -89,8 +110,10 @@ func (cp *capture) wrap(next httpmock.Responder) httpmock.Responder {
 		if r.Body != nil {
 			b, _ = io.ReadAll(r.Body)
 		}
+		cp.mu.Lock()
 		cp.reqs = append(cp.reqs, r)
 		cp.bodies = append(cp.bodies, b)
+		cp.mu.Unlock()
 		return next(r)
 	}
 }
@@ -98,6 +121,8 @@ func (cp *capture) wrap(next httpmock.Responder) httpmock.Responder {
 // last returns the last recorded request and its body.
 func (cp *capture) last(t *testing.T) (*http.Request, []byte) {
 	t.Helper()
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
 	require.NotEmpty(t, cp.reqs, "no request was recorded")
 	return cp.reqs[len(cp.reqs)-1], cp.bodies[len(cp.bodies)-1]
 }
@@ -121,4 +146,75 @@ func assertJSONEq(t *testing.T, want, got []byte) {
 	require.NoError(t, json.Unmarshal(want, &w), "want is not JSON")
 	require.NoError(t, json.Unmarshal(got, &g), "got is not JSON: %s", got)
 	assert.Equal(t, w, g)
+}
+
+// fakeClock is a settable clock for Client.now.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2025, time.March, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (fc *fakeClock) Now() time.Time {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	return fc.t
+}
+
+func (fc *fakeClock) Advance(d time.Duration) {
+	fc.mu.Lock()
+	fc.t = fc.t.Add(d)
+	fc.mu.Unlock()
+}
+
+// sequence answers with each responder in turn, repeating the last one.
+func sequence(rs ...httpmock.Responder) httpmock.Responder {
+	var mu sync.Mutex
+	i := 0
+	return func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		n := min(i, len(rs)-1)
+		i++
+		mu.Unlock()
+		return rs[n](r)
+	}
+}
+
+// withHeader adds a response header to what next answers.
+func withHeader(next httpmock.Responder, kv ...string) httpmock.Responder {
+	return func(r *http.Request) (*http.Response, error) {
+		resp, err := next(r)
+		if resp != nil {
+			for i := 0; i+1 < len(kv); i += 2 {
+				resp.Header.Add(kv[i], kv[i+1])
+			}
+		}
+		return resp, err
+	}
+}
+
+// apiErrorBody is a Mangopay error body of the given type.
+func apiErrorBody(typ, msg string) string {
+	return `{"Message":"` + msg + `","Type":"` + typ + `","Id":"err-1","Date":1740581497,"errors":null}`
+}
+
+// secrets are the strings that must never appear in errors, logs or dumps.
+var secrets = []string{
+	testAPIKey,
+	testToken,
+	"tok-SECRET-second",
+	base64.StdEncoding.EncodeToString([]byte(testClientID + ":" + testAPIKey)),
+	"SECRET",
+}
+
+// assertNoSecret fails when s contains the API key, the Basic credentials or
+// a bearer token.
+func assertNoSecret(t *testing.T, s string) {
+	t.Helper()
+	for _, sec := range secrets {
+		assert.NotContains(t, s, sec)
+	}
 }

@@ -12,8 +12,10 @@ import (
 // Money is an amount in the currency's minor unit (EUR 12.60 is Amount 1260,
 // JPY 12 is Amount 12) with its ISO 4217 currency code.
 type Money struct {
+	// Currency is the ISO 4217 code, e.g. "EUR".
 	Currency string `json:"Currency"`
-	Amount   int64  `json:"Amount"`
+	// Amount is in the currency's minor unit (cents for EUR), a JSON integer.
+	Amount int64 `json:"Amount"`
 }
 
 // String formats m as "EUR 12.60" for the common two-decimal currencies and
@@ -24,9 +26,9 @@ func (m Money) String() string {
 		return fmt.Sprintf("%s %d", m.Currency, m.Amount)
 	}
 	sign := ""
-	a := m.Amount
-	if a < 0 {
-		sign, a = "-", -a
+	a := uint64(m.Amount)
+	if m.Amount < 0 {
+		sign, a = "-", -a // two's complement: right for math.MinInt64 too
 	}
 	return fmt.Sprintf("%s %s%d.%02d", m.Currency, sign, a/100, a%100)
 }
@@ -35,11 +37,16 @@ func (m Money) String() string {
 // HeadquartersAddress and LegalRepresentativeAddress, recipients' Address).
 // Mangopay may return an address whose fields are all empty.
 type Address struct {
+	// AddressLine1 is required whenever the address is sent.
 	AddressLine1 string `json:"AddressLine1,omitempty"`
+	// AddressLine2 is optional.
 	AddressLine2 string `json:"AddressLine2,omitempty"`
-	City         string `json:"City,omitempty"`
+	// City is required whenever the address is sent.
+	City string `json:"City,omitempty"`
 	// Region is required when Country is US, CA or MX.
-	Region     string `json:"Region,omitempty"`
+	Region string `json:"Region,omitempty"`
+	// PostalCode is required whenever the address is sent (letters, digits,
+	// dashes and spaces).
 	PostalCode string `json:"PostalCode,omitempty"`
 	// Country is ISO 3166-1 alpha-2.
 	Country string `json:"Country,omitempty"`

@@ -96,9 +96,13 @@ func iterate[T any](ctx context.Context, opts *ListOptions, fetch func(ctx conte
 	}
 	return func(yield func(*T, error) bool) {
 		for {
-			page, err := fetch(ctx, &lo)
+			req := lo // fetch gets its own copy
+			page, err := fetch(ctx, &req)
 			if err != nil {
 				yield(nil, err)
+				return
+			}
+			if page == nil {
 				return
 			}
 			for i := range page.Items {

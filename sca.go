@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 )
@@ -235,8 +236,8 @@ func (p *authParser) isParamAhead() bool {
 	if p.i >= len(p.s) || p.s[p.i] != '=' {
 		return false
 	}
-	// "token=" followed by another '=' or end is token68 padding, not a param.
-	return true
+	// "token==" is token68 padding (e.g. Basic credentials), not a param.
+	return p.i+1 >= len(p.s) || p.s[p.i+1] != '='
 }
 
 // nextChallenge returns the next challenge's scheme and parameters, and
@@ -308,10 +309,11 @@ const MaxRedirectURLLength = 2000
 // AppendReturnURL appends the platform's returnURL to a Mangopay SCA redirect
 // link as the percent-encoded, case-sensitive query parameter returnUrl (and
 // lang when WithLang is given), keeping the link's token and any other query
-// parameter as they are. A returnUrl or lang already on the link is replaced.
+// parameter exactly as they are. A returnUrl (in any letter case) already on
+// the link is replaced, and so is a lang when WithLang is given.
 //
 // returnURL must be an absolute http or https URL without a fragment (Mangopay
-// appends controlStatus to it). The result must be shorter than
+// appends controlStatus to it) or whitespace. The result must be shorter than
 // MaxRedirectURLLength characters. Each failure is a descriptive error.
 func AppendReturnURL(redirectURL, returnURL string, opts ...ReturnOption) (string, error) {
 	var cfg returnConfig
@@ -331,6 +333,9 @@ func AppendReturnURL(redirectURL, returnURL string, opts ...ReturnOption) (strin
 	if err != nil {
 		return "", fmt.Errorf("mangopay: invalid return URL: %w", err)
 	}
+	if strings.ContainsAny(returnURL, " \t\r\n") {
+		return "", fmt.Errorf("mangopay: invalid return URL: %q contains whitespace (percent-encode it as %%20)", truncate(returnURL, 60))
+	}
 	if ret.Fragment != "" || strings.Contains(returnURL, "#") {
 		return "", errors.New("mangopay: invalid return URL: it has a #fragment, and Mangopay appends controlStatus to it")
 	}
@@ -344,7 +349,7 @@ func AppendReturnURL(redirectURL, returnURL string, opts ...ReturnOption) (strin
 			if dec, err := url.QueryUnescape(name); err == nil {
 				name = dec
 			}
-			if name == "returnUrl" || (cfg.lang != "" && name == "lang") || part == "" {
+			if strings.EqualFold(name, "returnUrl") || (cfg.lang != "" && name == "lang") || part == "" {
 				continue
 			}
 			parts = append(parts, part)
@@ -364,72 +369,82 @@ func AppendReturnURL(redirectURL, returnURL string, opts ...ReturnOption) (strin
 }
 
 // parseAbsoluteHTTP parses s and insists on an absolute http(s) URL with a host.
-func parseAbsoluteHTTP(s string) (*url.URL, error) {
+func parseAbsoluteHTTP(s string) (*url.URL, error) { return parseAbsoluteHTTPAs(s, s) }
+
+// parseAbsoluteHTTPAs is parseAbsoluteHTTP naming the URL as shown in errors.
+func parseAbsoluteHTTPAs(s, shown string) (*url.URL, error) {
 	if s == "" {
 		return nil, errors.New("empty URL")
 	}
 	if strings.TrimSpace(s) != s {
-		return nil, fmt.Errorf("%q has leading or trailing whitespace", truncate(s, 60))
+		return nil, fmt.Errorf("%q has leading or trailing whitespace", truncate(shown, 60))
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("%q does not parse: %v", truncate(s, 60), errors.Unwrap(err))
+		return nil, fmt.Errorf("%q does not parse: %v", truncate(shown, 60), errors.Unwrap(err))
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
 	case "":
-		return nil, fmt.Errorf("%q is not absolute: it needs an http or https scheme", truncate(s, 60))
+		return nil, fmt.Errorf("%q is not absolute: it needs an http or https scheme", truncate(shown, 60))
 	default:
-		return nil, fmt.Errorf("%q has scheme %q: only http and https are allowed", truncate(s, 60), truncate(u.Scheme, 20))
+		return nil, fmt.Errorf("%q has scheme %q: only http and https are allowed", truncate(shown, 60), truncate(u.Scheme, 20))
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return nil, fmt.Errorf("%q has no host", truncate(s, 60))
+		return nil, fmt.Errorf("%q has no host", truncate(shown, 60))
 	}
 	if u.Opaque != "" {
-		return nil, fmt.Errorf("%q is not a hierarchical URL", truncate(s, 60))
+		return nil, fmt.Errorf("%q is not a hierarchical URL", truncate(shown, 60))
 	}
 	return u, nil
 }
 
 // ParseReturn reads the controlStatus Mangopay appends to the platform's
-// return URL when the user leaves the hosted SCA page. The value is indicative
-// only (the user's browser carries it, so anyone can forge it): confirm the
-// outcome with a GET of the resource or a webhook before acting on it. It
-// fails when the parameter is missing, repeated with different values, or not
-// VALIDATED or FAILED (the unknown value is still returned).
+// return URL when the user leaves the hosted SCA page
+// (https://platform.example/sca/done?controlStatus=VALIDATED). The parameter
+// name and value are matched case-insensitively. The value is indicative only
+// (the user's browser carries it, so anyone can forge it): confirm the outcome
+// with a GET of the resource or a webhook before acting on it.
+//
+// It fails when the parameter is missing or empty, repeated with different
+// values, or neither VALIDATED nor FAILED; for an unknown value the (truncated)
+// value is returned with the error. Other, malformed query parameters of the
+// platform's own URL are ignored.
 func ParseReturn(r *http.Request) (ControlStatus, error) {
 	if r == nil || r.URL == nil {
 		return "", errors.New("mangopay: ParseReturn: nil request")
 	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return "", fmt.Errorf("mangopay: return URL query does not parse: %w", err)
-	}
-	vals, ok := q["controlStatus"]
-	if !ok {
-		for k, v := range q {
-			if strings.EqualFold(k, "controlStatus") {
-				vals, ok = v, true
-				break
-			}
+	// url.ParseQuery keeps every well-formed pair even when it reports an
+	// error for another one; only controlStatus matters here.
+	q, _ := url.ParseQuery(r.URL.RawQuery)
+	keys := make([]string, 0, 1)
+	for k := range q {
+		if strings.EqualFold(k, "controlStatus") {
+			keys = append(keys, k)
 		}
 	}
-	if !ok || len(vals) == 0 {
+	sort.Strings(keys) // deterministic order across spellings
+	var vals []string
+	for _, k := range keys {
+		vals = append(vals, q[k]...)
+	}
+	if len(vals) == 0 {
 		return "", errors.New("mangopay: return URL has no controlStatus parameter")
 	}
+	norm := func(v string) ControlStatus { return ControlStatus(strings.ToUpper(strings.TrimSpace(v))) }
+	cs := norm(vals[0])
 	for _, v := range vals[1:] {
-		if v != vals[0] {
-			return "", errors.New("mangopay: return URL has conflicting controlStatus values")
+		if norm(v) != cs {
+			return "", fmt.Errorf("mangopay: return URL has conflicting controlStatus values %q and %q", truncate(vals[0], 40), truncate(v, 40))
 		}
 	}
-	cs := ControlStatus(strings.ToUpper(strings.TrimSpace(vals[0])))
 	switch cs {
 	case ControlStatusValidated, ControlStatusFailed:
 		return cs, nil
 	case "":
 		return "", errors.New("mangopay: return URL has an empty controlStatus")
 	}
-	return ControlStatus(truncate(vals[0], 40)), fmt.Errorf("mangopay: unknown controlStatus %q", truncate(vals[0], 40))
+	return ControlStatus(truncate(vals[0], 40)), fmt.Errorf("mangopay: unknown controlStatus %q: want VALIDATED or FAILED", truncate(vals[0], 40))
 }
 
 // redirectPolicy decides which SCA links may be handed to the platform.
@@ -441,31 +456,52 @@ type redirectPolicy struct {
 // https (plain http is accepted only for loopback hosts, such as the
 // mangopaytest emulator).
 func (p redirectPolicy) check(link string) error {
-	u, err := parseAbsoluteHTTP(link)
+	u, err := parseAbsoluteHTTPAs(link, redactLink(link))
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUntrustedRedirect, err)
 	}
 	host := strings.ToLower(u.Hostname())
+	// Messages name the scheme and host only: the query holds the session
+	// token and user info may hold a password.
 	if u.User != nil {
-		return fmt.Errorf("%w: link %q carries user info", ErrUntrustedRedirect, truncate(link, 80))
+		return fmt.Errorf("%w: link to host %q carries user info", ErrUntrustedRedirect, truncate(host, 80))
 	}
 	if !strings.EqualFold(u.Scheme, "https") && !isLoopback(host) {
-		return fmt.Errorf("%w: link %q is not https", ErrUntrustedRedirect, truncate(link, 80))
+		return fmt.Errorf("%w: link to %s://%s is not https", ErrUntrustedRedirect, u.Scheme, truncate(host, 80))
 	}
-	hostPort := strings.ToLower(u.Host)
 	for _, h := range p.hosts {
-		if strings.Contains(h, ":") && !strings.HasPrefix(h, "[") && strings.Count(h, ":") == 1 {
-			if hostPort == h {
+		if hh, port, err := net.SplitHostPort(h); err == nil {
+			// "host:port" or "[v6]:port" matches that host and port exactly.
+			if host == strings.ToLower(hh) && u.Port() == port {
 				return nil
 			}
 			continue
 		}
-		h = strings.Trim(h, "[]")
+		h = strings.ToLower(strings.Trim(h, "[]"))
 		if host == h || strings.HasSuffix(host, "."+h) {
 			return nil
 		}
 	}
 	return fmt.Errorf("%w: host %q is not mangopay.com or an allowed host (see WithRedirectHosts)", ErrUntrustedRedirect, truncate(host, 80))
+}
+
+// redactLink shortens a link for an error message: the query and fragment
+// (which hold the session token) and any user info are replaced by "…".
+func redactLink(s string) string {
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		s = s[:i] + "?…"
+	}
+	if i := strings.Index(s, "//"); i >= 0 {
+		rest := s[i+2:]
+		end := strings.IndexByte(rest, '/')
+		if end < 0 {
+			end = len(rest)
+		}
+		if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+			s = s[:i+2] + "…@" + rest[at+1:]
+		}
+	}
+	return s
 }
 
 func isLoopback(host string) bool {

@@ -15,9 +15,9 @@ func TestPipelineSmoke(t *testing.T) {
 	env := newTestClient(t)
 	var cp capture
 	env.mt.RegisterResponder(http.MethodGet, testAPI+"/things/a%20b", cp.wrap(jsonResponder(200, `{"Id":"x"}`)))
-	p, err := pathf("/things/%s", "a b")
+	_, err := pathf("/things/%s", "a b")
 	require.Error(t, err, "ids with spaces are refused")
-	p = "/things/a%20b"
+	p := "/things/a%20b"
 	var out struct {
 		ID string `json:"Id"`
 	}

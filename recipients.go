@@ -1,0 +1,1352 @@
+package mangopay
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// RecipientStatus is the lifecycle state of a recipient. Unknown values
+// decode as they are.
+type RecipientStatus string
+
+// RecipientStatus values.
+const (
+	// RecipientStatusPending: just created. A PAYOUT recipient stays PENDING
+	// until the user completes SCA on the hosted page.
+	RecipientStatusPending RecipientStatus = "PENDING"
+	// RecipientStatusCanceled: SCA failed or expired. Create a new recipient to retry.
+	RecipientStatusCanceled RecipientStatus = "CANCELED"
+	// RecipientStatusActive: usable for payouts (PAYOUT scope) or pay-ins (PAYIN scope).
+	RecipientStatusActive RecipientStatus = "ACTIVE"
+	// RecipientStatusDeactivated: deactivated with Deactivate; permanent.
+	RecipientStatusDeactivated RecipientStatus = "DEACTIVATED"
+)
+
+// PayoutMethodType is the payout rail of a recipient (PascalCase on the
+// wire). Unknown values decode as they are.
+type PayoutMethodType string
+
+// PayoutMethodType values.
+const (
+	// PayoutMethodLocalBankTransfer: domestic rails; the account goes in
+	// LocalBankTransfer under its currency.
+	PayoutMethodLocalBankTransfer PayoutMethodType = "LocalBankTransfer"
+	// PayoutMethodInternationalBankTransfer: SWIFT (and domestic rails for
+	// the local currency); the account goes in InternationalBankTransfer.
+	PayoutMethodInternationalBankTransfer PayoutMethodType = "InternationalBankTransfer"
+)
+
+// RecipientType says who holds the account. Unknown values decode as they are.
+type RecipientType string
+
+// RecipientType values.
+const (
+	// RecipientTypeIndividual: a natural person; set IndividualRecipient.
+	RecipientTypeIndividual RecipientType = "Individual"
+	// RecipientTypeBusiness: a legal entity; set BusinessRecipient.
+	RecipientTypeBusiness RecipientType = "Business"
+)
+
+// RecipientScope says what a recipient may be used for. Unknown values
+// decode as they are.
+type RecipientScope string
+
+// RecipientScope values.
+const (
+	// RecipientScopePayout (Mangopay's default): payouts and pay-in use
+	// cases. Only an OWNER user can create one, and creation always
+	// requires SCA.
+	RecipientScopePayout RecipientScope = "PAYOUT"
+	// RecipientScopePayin: direct-debit pay-ins and refunds through payouts
+	// only. PAYER or OWNER users; no SCA.
+	RecipientScopePayin RecipientScope = "PAYIN"
+)
+
+// RecipientErrorCode is the value of a field-level recipient error: what
+// Mangopay puts in APIError.Errors["<json.path>"] on the Recipients
+// endpoints, and what RecipientSchema.Check and the SDK's own input checks
+// report. Get them for either kind of error with RecipientErrors.
+type RecipientErrorCode string
+
+// Field-level error codes documented for Create and Validate a Recipient.
+const (
+	// RecipientErrorRequired: the value is required but absent.
+	RecipientErrorRequired RecipientErrorCode = "REQUIRED"
+	// RecipientErrorLengthMoreThanMax: the value is longer than MaxLength.
+	RecipientErrorLengthMoreThanMax RecipientErrorCode = "LENGTH_MORE_THAN_MAX"
+	// RecipientErrorLengthLessThanMin: the value is shorter than MinLength.
+	RecipientErrorLengthLessThanMin RecipientErrorCode = "LENGTH_LESS_THAN_MIN"
+	// RecipientErrorInvalidFormat: the value does not match the field's Pattern.
+	RecipientErrorInvalidFormat RecipientErrorCode = "INVALID_FORMAT"
+	// RecipientErrorNotInAllowedValues: the value is not one of AllowedValues.
+	RecipientErrorNotInAllowedValues RecipientErrorCode = "NOT_IN_ALLOWED_VALUES"
+	// RecipientErrorUnsupportedCountry: the country is not supported for recipients.
+	RecipientErrorUnsupportedCountry RecipientErrorCode = "UNSUPPORTED_COUNTRY"
+	// RecipientErrorUnsupportedCurrency: a valid ISO 4217 code not (yet)
+	// supported for recipients.
+	RecipientErrorUnsupportedCurrency RecipientErrorCode = "UNSUPPORTED_CURRENCY"
+	// RecipientErrorUnsupportedPayoutMethodForCurrency: the payout method is
+	// not available for this Currency and Country.
+	RecipientErrorUnsupportedPayoutMethodForCurrency RecipientErrorCode = "UNSUPPORTED_PAYOUT_METHOD_FOR_CURRENCY"
+	// RecipientErrorClientNotFound: the ClientId does not exist.
+	RecipientErrorClientNotFound RecipientErrorCode = "CLIENT_NOT_FOUND"
+	// RecipientErrorUserNotFound: the UserId does not exist.
+	RecipientErrorUserNotFound RecipientErrorCode = "USER_NOT_FOUND"
+	// RecipientErrorInvalidSortCode: the (GBP) sort code is not valid.
+	RecipientErrorInvalidSortCode RecipientErrorCode = "INVALID_SORT_CODE"
+	// RecipientErrorInvalidAccountNumber: the account number is not valid.
+	RecipientErrorInvalidAccountNumber RecipientErrorCode = "INVALID_ACCOUNT_NUMBER"
+	// RecipientErrorInvalidIBAN: the IBAN is not valid.
+	RecipientErrorInvalidIBAN RecipientErrorCode = "INVALID_IBAN"
+	// RecipientErrorInvalidBIC: the BIC is not valid.
+	RecipientErrorInvalidBIC RecipientErrorCode = "INVALID_BIC"
+	// RecipientErrorBICDoesNotCorrespondToAccountCountry: the BIC's country
+	// differs from the account's.
+	RecipientErrorBICDoesNotCorrespondToAccountCountry RecipientErrorCode = "BIC_DOES_NOT_CORRESPOND_TO_ACCOUNT_COUNTRY"
+	// RecipientErrorUnsupportedIBAN: a valid IBAN whose country the payout
+	// method does not serve.
+	RecipientErrorUnsupportedIBAN RecipientErrorCode = "UNSUPPORTED_IBAN"
+	// RecipientErrorInvalidAccountNumberAndSortCodeCombination: the GB sort
+	// code and account number do not belong together.
+	RecipientErrorInvalidAccountNumberAndSortCodeCombination RecipientErrorCode = "INVALID_ACCOUNT_NUMBER_AND_SORT_CODE_COMBINATION"
+
+	// RecipientErrorLegalRepresentativeEmailMissing is the documented value
+	// of the "SCA" entry when a legal user has no LegalRepresentative.Email
+	// (matched by ErrRecipientScaNotAllowed too).
+	RecipientErrorLegalRepresentativeEmailMissing RecipientErrorCode = "KAR_0042"
+)
+
+// Codes that only the SDK's local checks produce; Mangopay never sends them.
+const (
+	// RecipientErrorPatternUnsupported: the schema's Pattern for the field is
+	// a regular expression Go's regexp package cannot compile (for example
+	// one with a lookahead other than the "no forbidden characters" form
+	// Mangopay uses), so the value could not be checked locally.
+	RecipientErrorPatternUnsupported RecipientErrorCode = "PATTERN_UNSUPPORTED"
+	// RecipientErrorConflict: fields that exclude each other are both set,
+	// or a field disagrees with another (IndividualRecipient with
+	// RecipientType Business, LocalBankTransfer keyed by another currency
+	// than Currency).
+	RecipientErrorConflict RecipientErrorCode = "CONFLICT"
+)
+
+var (
+	// ErrRecipientScaNotAllowed matches a Recipients error whose Errors map
+	// has an "SCA" entry: Mangopay will not run SCA for this user and
+	// recipient. Most often a PAYER user asked for a PAYOUT recipient (PAYOUT
+	// needs an OWNER: send RecipientScope PAYIN, or categorize the user as
+	// OWNER first). The entry's value is an opaque reference, except
+	// RecipientErrorLegalRepresentativeEmailMissing ("KAR_0042"): a legal
+	// user has no LegalRepresentative.Email.
+	ErrRecipientScaNotAllowed = errors.New("mangopay: SCA cannot be performed for this recipient (a PAYOUT recipient needs an OWNER user)")
+	// ErrRecipientInvalidState matches Mangopay's 400 {"Type":"other",
+	// "Message":"Invalid State"}: Deactivate was called on a recipient that
+	// is not ACTIVE (PENDING, CANCELED or already DEACTIVATED).
+	ErrRecipientInvalidState = errors.New("mangopay: recipient is not in a state that allows this (only an ACTIVE recipient can be deactivated)")
+)
+
+// IndividualRecipient is the holder of a recipient account who is a natural
+// person (RecipientType Individual). Names are 1 to 255 characters and must
+// not contain ( ) & , . : _ /.
+type IndividualRecipient struct {
+	FirstName string   `json:"FirstName"`
+	LastName  string   `json:"LastName"`
+	Address   *Address `json:"Address,omitempty"`
+}
+
+// BusinessRecipient is the holder of a recipient account that is a legal
+// entity (RecipientType Business).
+type BusinessRecipient struct {
+	BusinessName string   `json:"BusinessName"`
+	Address      *Address `json:"Address,omitempty"`
+}
+
+// InternationalBankTransfer is the account of a PayoutMethodType
+// InternationalBankTransfer recipient. For IBAN countries AccountNumber is
+// the IBAN and Mangopay derives the BIC; elsewhere the format depends on the
+// Country (see Schema) and BIC is required.
+type InternationalBankTransfer struct {
+	AccountNumber string `json:"AccountNumber,omitempty"`
+	BIC           string `json:"BIC,omitempty"`
+}
+
+// GBPAccount is a UK account for LocalBankTransfer.GBP.
+type GBPAccount struct {
+	// AccountNumber is 8 digits.
+	AccountNumber string `json:"AccountNumber"`
+	// SortCode is 6 digits.
+	SortCode string `json:"SortCode"`
+}
+
+// USDAccount is a US account for LocalBankTransfer.USD.
+type USDAccount struct {
+	AccountNumber string `json:"AccountNumber"`
+	// ABA is the routing number.
+	ABA string `json:"ABA"`
+	// FFC ("for further credit") is optional.
+	FFC string `json:"FFC,omitempty"`
+}
+
+// CADAccount is a Canadian account for LocalBankTransfer.CAD.
+type CADAccount struct {
+	AccountNumber     string `json:"AccountNumber"`
+	InstitutionNumber string `json:"InstitutionNumber"`
+	BranchCode        string `json:"BranchCode"`
+	BankName          string `json:"BankName"`
+}
+
+// IBANAccount is the local account of the IBAN currencies (CHF, CZK, DKK,
+// EUR, HUF, NOK, PLN, RON, SEK).
+type IBANAccount struct {
+	IBAN string `json:"IBAN"`
+	// BIC is filled by Mangopay in responses; leave it empty in requests.
+	BIC string `json:"BIC,omitempty"`
+}
+
+// LocalBankTransfer is the account of a PayoutMethodType LocalBankTransfer
+// recipient, keyed on the wire by its currency: {"GBP": {...}}. Set exactly
+// one entry, the one matching the request's Currency. The documented shapes
+// are typed; any other currency goes in Other, which is encoded alongside:
+//
+//	&mangopay.LocalBankTransfer{Other: map[string]any{"AUD": map[string]string{"AccountNumber": "...", "BSBCode": "..."}}}
+//
+// When decoding, currencies without a typed field land in Other.
+type LocalBankTransfer struct {
+	GBP *GBPAccount
+	USD *USDAccount
+	CAD *CADAccount
+	CHF *IBANAccount
+	CZK *IBANAccount
+	DKK *IBANAccount
+	EUR *IBANAccount
+	HUF *IBANAccount
+	NOK *IBANAccount
+	PLN *IBANAccount
+	RON *IBANAccount
+	SEK *IBANAccount
+	// Other holds accounts in currencies without a typed field, keyed by
+	// ISO 4217 code; each value must encode to a JSON object.
+	Other map[string]any
+}
+
+// localAccount is one typed entry of a LocalBankTransfer.
+type localAccount struct {
+	currency string
+	ptr      any // **GBPAccount, **IBANAccount ...
+}
+
+// typed lists the typed entries, in a fixed order.
+func (l *LocalBankTransfer) typed() []localAccount {
+	return []localAccount{
+		{"GBP", &l.GBP}, {"USD", &l.USD}, {"CAD", &l.CAD},
+		{"CHF", &l.CHF}, {"CZK", &l.CZK}, {"DKK", &l.DKK}, {"EUR", &l.EUR}, {"HUF", &l.HUF},
+		{"NOK", &l.NOK}, {"PLN", &l.PLN}, {"RON", &l.RON}, {"SEK", &l.SEK},
+	}
+}
+
+// value returns the account the entry points to, and whether it is set.
+func (a localAccount) value() (any, bool) {
+	switch p := a.ptr.(type) {
+	case **GBPAccount:
+		return *p, *p != nil
+	case **USDAccount:
+		return *p, *p != nil
+	case **CADAccount:
+		return *p, *p != nil
+	case **IBANAccount:
+		return *p, *p != nil
+	}
+	return nil, false
+}
+
+// Currencies returns the currency keys that are set, typed ones first, then
+// Other's in sorted order.
+func (l *LocalBankTransfer) Currencies() []string {
+	if l == nil {
+		return nil
+	}
+	var out []string
+	for _, a := range l.typed() {
+		if _, ok := a.value(); ok {
+			out = append(out, a.currency)
+		}
+	}
+	var other []string
+	for k, v := range l.Other {
+		if v != nil {
+			other = append(other, k)
+		}
+	}
+	slices.Sort(other)
+	return append(out, other...)
+}
+
+// MarshalJSON encodes the accounts keyed by currency. A currency set both in
+// a typed field and in Other is an error.
+func (l LocalBankTransfer) MarshalJSON() ([]byte, error) {
+	m := make(map[string]any, 1)
+	for _, a := range l.typed() {
+		if v, ok := a.value(); ok {
+			m[a.currency] = v
+		}
+	}
+	for k, v := range l.Other {
+		if v == nil {
+			continue
+		}
+		if _, dup := m[k]; dup {
+			return nil, fmt.Errorf("mangopay: LocalBankTransfer: currency %s is set both in its field and in Other", truncate(k, 10))
+		}
+		m[k] = v
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON decodes the typed currencies into their fields and every
+// other currency into Other.
+func (l *LocalBankTransfer) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("mangopay: LocalBankTransfer: %w", err)
+	}
+	*l = LocalBankTransfer{}
+	typed := make(map[string]any)
+	for _, a := range l.typed() {
+		typed[a.currency] = a.ptr
+	}
+	for k, v := range raw {
+		if p, ok := typed[k]; ok {
+			if string(v) == "null" {
+				continue
+			}
+			if err := json.Unmarshal(v, p); err != nil {
+				return fmt.Errorf("mangopay: LocalBankTransfer.%s: %w", k, err)
+			}
+			continue
+		}
+		var x any
+		if err := json.Unmarshal(v, &x); err != nil {
+			return fmt.Errorf("mangopay: LocalBankTransfer.%s: %w", truncate(k, 10), err)
+		}
+		if l.Other == nil {
+			l.Other = make(map[string]any)
+		}
+		l.Other[k] = x
+	}
+	return nil
+}
+
+// CreateRecipientRequest is the body of Create and Validate
+// (POST /users/{UserId}/recipients[/validate]). Fetch the Schema for the
+// PayoutMethodType, RecipientType, Currency and Country first, and check a
+// draft with RecipientSchema.Check before sending it.
+type CreateRecipientRequest struct {
+	// DisplayName is 1 to 50 characters without & , ' or /. Immutable.
+	DisplayName string `json:"DisplayName"`
+	// PayoutMethodType selects LocalBankTransfer or InternationalBankTransfer.
+	PayoutMethodType PayoutMethodType `json:"PayoutMethodType"`
+	// RecipientType selects IndividualRecipient or BusinessRecipient.
+	RecipientType RecipientType `json:"RecipientType"`
+	// Currency is the ISO 4217 code of the account.
+	Currency string `json:"Currency"`
+	// Country is the ISO 3166-1 alpha-2 destination country.
+	Country string `json:"Country"`
+	// RecipientScope is PAYOUT when empty (Mangopay's default).
+	RecipientScope RecipientScope `json:"RecipientScope,omitempty"`
+	// Tag is custom data, at most 255 characters. Immutable.
+	Tag string `json:"Tag,omitempty"`
+	// IndividualRecipient or BusinessRecipient: set exactly one, matching RecipientType.
+	IndividualRecipient *IndividualRecipient `json:"IndividualRecipient,omitempty"`
+	BusinessRecipient   *BusinessRecipient   `json:"BusinessRecipient,omitempty"`
+	// InternationalBankTransfer or LocalBankTransfer: set exactly one,
+	// matching PayoutMethodType.
+	InternationalBankTransfer *InternationalBankTransfer `json:"InternationalBankTransfer,omitempty"`
+	LocalBankTransfer         *LocalBankTransfer         `json:"LocalBankTransfer,omitempty"`
+	// ScaContext defaults to USER_PRESENT for PAYOUT recipients.
+	// USER_NOT_PRESENT needs proxy management and the user's consent, else
+	// Mangopay answers 403 (ErrScaProxyMissing).
+	ScaContext ScaContext `json:"ScaContext,omitempty"`
+}
+
+// RecipientVerificationOfPayee is the outcome of Mangopay's Verification of
+// Payee check of the account holder's name.
+type RecipientVerificationOfPayee struct {
+	RecipientVerificationID string `json:"RecipientVerificationId"`
+	// RecipientVerificationCheck is e.g. "MATCH".
+	RecipientVerificationCheck   string `json:"RecipientVerificationCheck"`
+	RecipientVerificationMessage string `json:"RecipientVerificationMessage"`
+}
+
+// Recipient is a registered payout or pay-in account (returned by Create,
+// Get and Deactivate). Its ID is the BankAccountId of payouts.
+type Recipient struct {
+	ID               string           `json:"Id"`
+	Status           RecipientStatus  `json:"Status"`
+	CreationDate     Time             `json:"CreationDate"`
+	DisplayName      string           `json:"DisplayName"`
+	PayoutMethodType PayoutMethodType `json:"PayoutMethodType"`
+	RecipientType    RecipientType    `json:"RecipientType"`
+	Currency         string           `json:"Currency"`
+	Country          string           `json:"Country"`
+	UserID           string           `json:"UserId"`
+	RecipientScope   RecipientScope   `json:"RecipientScope"`
+	Tag              string           `json:"Tag,omitempty"`
+
+	IndividualRecipient       *IndividualRecipient       `json:"IndividualRecipient,omitempty"`
+	BusinessRecipient         *BusinessRecipient         `json:"BusinessRecipient,omitempty"`
+	InternationalBankTransfer *InternationalBankTransfer `json:"InternationalBankTransfer,omitempty"`
+	LocalBankTransfer         *LocalBankTransfer         `json:"LocalBankTransfer,omitempty"`
+
+	// PendingUserAction carries the SCA link of a PENDING PAYOUT recipient
+	// (the method also returns a *ScaRequiredError for it); nil otherwise.
+	PendingUserAction *PendingUserAction `json:"PendingUserAction,omitempty"`
+	// RecipientVerificationOfPayee is the Verification of Payee result, when available.
+	RecipientVerificationOfPayee *RecipientVerificationOfPayee `json:"RecipientVerificationOfPayee,omitempty"`
+}
+
+// pendingRedirect makes Recipient an scaCarrier.
+func (r *Recipient) pendingRedirect() string {
+	if r == nil || r.PendingUserAction == nil {
+		return ""
+	}
+	return r.PendingUserAction.RedirectURL
+}
+
+// RecipientSummary is one item of ListByUser: a recipient without its holder
+// and account details.
+type RecipientSummary struct {
+	ID               string           `json:"Id"`
+	CreationDate     Time             `json:"CreationDate"`
+	DisplayName      string           `json:"DisplayName"`
+	PayoutMethodType PayoutMethodType `json:"PayoutMethodType"`
+	RecipientType    RecipientType    `json:"RecipientType"`
+	Currency         string           `json:"Currency"`
+	Country          string           `json:"Country"`
+	UserID           string           `json:"UserId"`
+	Status           RecipientStatus  `json:"Status"`
+	RecipientScope   RecipientScope   `json:"RecipientScope"`
+}
+
+// PayoutMethods is the answer of RecipientsService.PayoutMethods.
+type PayoutMethods struct {
+	AvailablePayoutMethods []PayoutMethodType `json:"AvailablePayoutMethods"`
+}
+
+// Has reports whether m is available.
+func (p *PayoutMethods) Has(m PayoutMethodType) bool {
+	if p == nil {
+		return false
+	}
+	for _, x := range p.AvailablePayoutMethods {
+		if x == m {
+			return true
+		}
+	}
+	return false
+}
+
+// RecipientSchemaQuery selects the schema returned by RecipientsService.Schema.
+// All four fields are required; they are sent as the PascalCase query
+// parameters PayoutMethodType, RecipientType, Currency and Country.
+type RecipientSchemaQuery struct {
+	PayoutMethodType PayoutMethodType `url:"PayoutMethodType"`
+	RecipientType    RecipientType    `url:"RecipientType"`
+	// Currency is an ISO 4217 code.
+	Currency string `url:"Currency"`
+	// Country is the ISO 3166-1 alpha-2 destination country.
+	Country string `url:"Country"`
+}
+
+// RecipientListOptions filters and pages ListByUser and AllByUser.
+type RecipientListOptions struct {
+	ListOptions
+	// RecipientScope selects PAYOUT (Mangopay's default when empty) or
+	// PAYIN recipients; the scopes cannot be combined.
+	RecipientScope RecipientScope `url:"RecipientScope,omitempty"`
+}
+
+// payoutMethodsQuery is the query of PayoutMethods.
+type payoutMethodsQuery struct {
+	Country  string `url:"Country"`
+	Currency string `url:"Currency"`
+}
+
+// PayoutMethods lists the payout methods available for a destination country
+// (ISO 3166-1 alpha-2) and currency (ISO 4217): GET
+// /recipients/payout-methods?Country=..&Currency=... Both are required and
+// checked before any network call. An unsupported value gives an *APIError
+// whose Errors hold Currency UNSUPPORTED_CURRENCY or Country
+// UNSUPPORTED_COUNTRY (see RecipientErrors). No SCA is involved.
+func (s *RecipientsService) PayoutMethods(ctx context.Context, country, currency string, opts ...RequestOption) (*PayoutMethods, error) {
+	var p recipientProblems
+	p.code("Country", country, 2)
+	p.code("Currency", currency, 3)
+	if err := p.err("PayoutMethods"); err != nil {
+		return nil, err
+	}
+	var out PayoutMethods
+	if err := s.client.get(ctx, "/recipients/payout-methods", &payoutMethodsQuery{Country: country, Currency: currency}, &out, opts); err != nil {
+		return nil, recipientError(err)
+	}
+	return &out, nil
+}
+
+// Schema fetches the data requirements of a recipient for a payout method,
+// recipient type, currency and country: GET
+// /recipients/schema?PayoutMethodType=..&RecipientType=..&Currency=..&Country=...
+// All four query fields are required and checked before any network call.
+// Walk the result to render a form and Check a draft against it before
+// Validate or Create. No SCA is involved.
+func (s *RecipientsService) Schema(ctx context.Context, q *RecipientSchemaQuery, opts ...RequestOption) (*RecipientSchema, error) {
+	if q == nil {
+		return nil, errors.New("mangopay: Schema: nil *RecipientSchemaQuery")
+	}
+	var p recipientProblems
+	p.required("PayoutMethodType", string(q.PayoutMethodType))
+	p.required("RecipientType", string(q.RecipientType))
+	p.code("Currency", q.Currency, 3)
+	p.code("Country", q.Country, 2)
+	if err := p.err("Schema"); err != nil {
+		return nil, err
+	}
+	var out RecipientSchema
+	if err := s.client.get(ctx, "/recipients/schema", q, &out, opts); err != nil {
+		return nil, recipientError(err)
+	}
+	return &out, nil
+}
+
+// Validate asks Mangopay to check a recipient without creating it: POST
+// /users/{UserId}/recipients/validate with the body of Create. It returns
+// nil when Mangopay answers 200 (with no body). Otherwise the *APIError's
+// Errors map holds one code per field path, e.g.
+// "LocalBankTransfer.GBP.AccountNumber": "INVALID_ACCOUNT_NUMBER"; read them
+// with RecipientErrors. Obvious input problems are reported before any
+// network call as a *RecipientCheckError. No SCA is involved.
+func (s *RecipientsService) Validate(ctx context.Context, userID string, in *CreateRecipientRequest, opts ...RequestOption) error {
+	if err := in.validate("Validate"); err != nil {
+		return err
+	}
+	path, err := pathf("/users/%s/recipients/validate", userID)
+	if err != nil {
+		return err
+	}
+	return recipientError(s.client.post(ctx, path, in, nil, opts))
+}
+
+// Create registers a recipient for a user: POST /users/{UserId}/recipients
+// (201). The recipient starts PENDING. A PAYOUT recipient (the default scope)
+// needs an OWNER user and always requires SCA: Create then returns the
+// PENDING recipient together with a *ScaRequiredError whose link the user
+// must follow (store r.ID first); the recipient becomes ACTIVE (webhook
+// RECIPIENT_ACTIVE) or CANCELED (RECIPIENT_CANCELED: create a new one). A
+// PAYIN recipient needs no SCA. A PAYER asking for a PAYOUT recipient gets
+// an error matching ErrRecipientScaNotAllowed. Obvious input problems are
+// reported before any network call as a *RecipientCheckError.
+func (s *RecipientsService) Create(ctx context.Context, userID string, in *CreateRecipientRequest, opts ...RequestOption) (*Recipient, error) {
+	if err := in.validate("Create"); err != nil {
+		return nil, err
+	}
+	path, err := pathf("/users/%s/recipients", userID)
+	if err != nil {
+		return nil, err
+	}
+	var out Recipient
+	return recipientResult(&out, s.client.post(ctx, path, in, &out, opts))
+}
+
+// Get fetches a recipient, including its Verification of Payee result: GET
+// /recipients/{RecipientId}. Should the answer carry a PendingUserAction
+// link, the recipient comes back with a *ScaRequiredError.
+func (s *RecipientsService) Get(ctx context.Context, id string, opts ...RequestOption) (*Recipient, error) {
+	path, err := pathf("/recipients/%s", id)
+	if err != nil {
+		return nil, err
+	}
+	var out Recipient
+	return recipientResult(&out, s.client.get(ctx, path, nil, &out, opts))
+}
+
+// ListByUser returns one page of a user's recipients as summaries: GET
+// /users/{UserId}/recipients. Mangopay lists only PAYOUT recipients unless
+// opts.RecipientScope is PAYIN. No SCA is involved.
+func (s *RecipientsService) ListByUser(ctx context.Context, userID string, opts *RecipientListOptions, ropts ...RequestOption) (*Page[RecipientSummary], error) {
+	path, err := pathf("/users/%s/recipients", userID)
+	if err != nil {
+		return nil, err
+	}
+	var lo *ListOptions
+	if opts != nil {
+		lo = &opts.ListOptions
+	}
+	p, err := listPage[RecipientSummary](ctx, s.client, path, opts, lo, ropts)
+	if err != nil {
+		return nil, recipientError(err)
+	}
+	return p, nil
+}
+
+// AllByUser iterates over all of a user's recipients (GET
+// /users/{UserId}/recipients), fetching pages of 100 (or opts.PerPage)
+// lazily from opts.Page; opts.RecipientScope applies to every page. It
+// yields at most one error, then stops.
+func (s *RecipientsService) AllByUser(ctx context.Context, userID string, opts *RecipientListOptions) iter.Seq2[*RecipientSummary, error] {
+	var scope RecipientScope
+	var lo *ListOptions
+	if opts != nil {
+		scope, lo = opts.RecipientScope, &opts.ListOptions
+	}
+	return iterate(ctx, lo, func(ctx context.Context, page *ListOptions) (*Page[RecipientSummary], error) {
+		return s.ListByUser(ctx, userID, &RecipientListOptions{ListOptions: *page, RecipientScope: scope})
+	})
+}
+
+// deactivateRecipientRequest is the exact body of Deactivate.
+type deactivateRecipientRequest struct {
+	Status RecipientStatus `json:"Status"`
+}
+
+// Deactivate permanently deactivates an ACTIVE recipient: PUT
+// /recipients/{RecipientId} with {"Status":"DEACTIVATED"}. Payouts to it then
+// fail. On a recipient that is not ACTIVE Mangopay answers 400 "Invalid
+// State", returned as an error matching ErrRecipientInvalidState (and
+// *APIError). No SCA is involved.
+func (s *RecipientsService) Deactivate(ctx context.Context, id string, opts ...RequestOption) (*Recipient, error) {
+	path, err := pathf("/recipients/%s", id)
+	if err != nil {
+		return nil, err
+	}
+	var out Recipient
+	return recipientResult(&out, s.client.put(ctx, path, &deactivateRecipientRequest{Status: RecipientStatusDeactivated}, &out, opts))
+}
+
+// recipientResult returns the decoded recipient together with err when err
+// is about its SCA link (Mangopay created or returned the recipient, so the
+// caller must see its id), and nil with err otherwise.
+func recipientResult(r *Recipient, err error) (*Recipient, error) {
+	out, err := keepOnSca(r, err)
+	if out == nil && err != nil {
+		return nil, recipientError(err)
+	}
+	return out, err
+}
+
+// recipientAPIError attaches a recipients sentinel to an *APIError, so that
+// both errors.Is(err, sentinel) and errors.As(err, &apiErr) hold.
+type recipientAPIError struct {
+	api      *APIError
+	sentinel error
+}
+
+func (e *recipientAPIError) Error() string {
+	return e.api.Error() + " (" + strings.TrimPrefix(e.sentinel.Error(), "mangopay: ") + ")"
+}
+
+func (e *recipientAPIError) Unwrap() []error { return []error{e.api, e.sentinel} }
+
+// recipientError recognises the Recipients-specific error answers.
+func recipientError(err error) error {
+	var api *APIError
+	if err == nil || !errors.As(err, &api) {
+		return err
+	}
+	if _, ok := api.FieldError("SCA"); ok {
+		return &recipientAPIError{api: api, sentinel: ErrRecipientScaNotAllowed}
+	}
+	if api.StatusCode == http.StatusBadRequest && api.Type == ErrorTypeOther && strings.EqualFold(strings.TrimSpace(api.Message), "Invalid State") {
+		return &recipientAPIError{api: api, sentinel: ErrRecipientInvalidState}
+	}
+	return err
+}
+
+// RecipientErrors returns the field-level recipient errors carried by err,
+// keyed by JSON path ("LocalBankTransfer.GBP.AccountNumber",
+// "IndividualRecipient.Address.City", "SCA"): Mangopay's Errors map from an
+// *APIError, or the first problem of each path of a *RecipientCheckError (a
+// local check). It returns nil when err carries none.
+func RecipientErrors(err error) map[string]RecipientErrorCode {
+	var ce *RecipientCheckError
+	if errors.As(err, &ce) {
+		out := make(map[string]RecipientErrorCode, len(ce.Problems))
+		for _, p := range ce.Problems {
+			if _, seen := out[p.Path]; !seen {
+				out[p.Path] = p.Code
+			}
+		}
+		return out
+	}
+	var api *APIError
+	if errors.As(err, &api) && len(api.Errors) > 0 {
+		out := make(map[string]RecipientErrorCode, len(api.Errors))
+		for k, v := range api.Errors {
+			out[k] = RecipientErrorCode(v)
+		}
+		return out
+	}
+	return nil
+}
+
+// RecipientProblem is one problem found by a local check.
+type RecipientProblem struct {
+	// Path is the dotted JSON path of the field, e.g. "LocalBankTransfer.GBP.SortCode".
+	Path string
+	// Code is what is wrong, with Mangopay's codes where one applies.
+	Code RecipientErrorCode
+	// Detail explains the problem in words.
+	Detail string
+}
+
+// RecipientCheckError lists every problem a local check found in a recipient
+// draft: RecipientSchema.Check, and the input checks of Create, Validate,
+// PayoutMethods and Schema (which then send nothing).
+type RecipientCheckError struct {
+	// Problems are in schema (or field) order; a path may appear more than once.
+	Problems []RecipientProblem
+	op       string
+}
+
+// Error lists the problems on one line.
+func (e *RecipientCheckError) Error() string {
+	var b strings.Builder
+	b.WriteString("mangopay: ")
+	if e.op != "" {
+		b.WriteString(e.op)
+		b.WriteString(": ")
+	}
+	switch n := len(e.Problems); n {
+	case 1:
+		b.WriteString("1 problem: ")
+	default:
+		fmt.Fprintf(&b, "%d problems: ", n)
+	}
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(p.Path)
+		b.WriteString(": ")
+		b.WriteString(string(p.Code))
+		if p.Detail != "" {
+			b.WriteString(" (")
+			b.WriteString(p.Detail)
+			b.WriteByte(')')
+		}
+	}
+	return oneLine(b.String())
+}
+
+// Has reports whether a problem with code was found at path.
+func (e *RecipientCheckError) Has(path string, code RecipientErrorCode) bool {
+	for _, p := range e.Problems {
+		if p.Path == path && p.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// recipientProblems collects problems.
+type recipientProblems []RecipientProblem
+
+func (p *recipientProblems) add(path string, code RecipientErrorCode, format string, args ...any) {
+	*p = append(*p, RecipientProblem{Path: path, Code: code, Detail: fmt.Sprintf(format, args...)})
+}
+
+func (p *recipientProblems) required(path, v string) bool {
+	if strings.TrimSpace(v) == "" {
+		p.add(path, RecipientErrorRequired, "must not be empty")
+		return false
+	}
+	return true
+}
+
+// code checks a required ISO code of n ASCII letters.
+func (p *recipientProblems) code(path, v string, n int) {
+	if !p.required(path, v) {
+		return
+	}
+	ok := len(v) == n
+	for i := 0; ok && i < len(v); i++ {
+		c := v[i] | 0x20
+		ok = c >= 'a' && c <= 'z'
+	}
+	if !ok {
+		p.add(path, RecipientErrorInvalidFormat, "%q is not %d letters", truncate(v, 20), n)
+	}
+}
+
+func (p recipientProblems) err(op string) error {
+	if len(p) == 0 {
+		return nil
+	}
+	return &RecipientCheckError{Problems: p, op: op}
+}
+
+// validate reports obvious problems of a Create/Validate body.
+func (in *CreateRecipientRequest) validate(op string) error {
+	if in == nil {
+		return fmt.Errorf("mangopay: %s: nil *CreateRecipientRequest", op)
+	}
+	var p recipientProblems
+	if p.required("DisplayName", in.DisplayName) {
+		if n := utf8.RuneCountInString(in.DisplayName); n > 50 {
+			p.add("DisplayName", RecipientErrorLengthMoreThanMax, "%d characters, at most 50", n)
+		}
+		if strings.ContainsAny(in.DisplayName, "&,'/") {
+			p.add("DisplayName", RecipientErrorInvalidFormat, "must not contain & , ' or /")
+		}
+	}
+	p.required("PayoutMethodType", string(in.PayoutMethodType))
+	p.required("RecipientType", string(in.RecipientType))
+	p.code("Currency", in.Currency, 3)
+	p.code("Country", in.Country, 2)
+	if n := utf8.RuneCountInString(in.Tag); n > 255 {
+		p.add("Tag", RecipientErrorLengthMoreThanMax, "%d characters, at most 255", n)
+	}
+	if err := validateScaContext(in.ScaContext); err != nil {
+		p.add("ScaContext", RecipientErrorNotInAllowedValues, "%s", strings.TrimPrefix(err.Error(), "mangopay: "))
+	}
+
+	// Holder: exactly one, matching RecipientType.
+	ind, bus := in.IndividualRecipient != nil, in.BusinessRecipient != nil
+	switch {
+	case ind && bus:
+		p.add("BusinessRecipient", RecipientErrorConflict, "set only one of IndividualRecipient and BusinessRecipient")
+	case !ind && !bus:
+		path := "IndividualRecipient"
+		if in.RecipientType == RecipientTypeBusiness {
+			path = "BusinessRecipient"
+		}
+		p.add(path, RecipientErrorRequired, "set one of IndividualRecipient and BusinessRecipient")
+	case ind && in.RecipientType == RecipientTypeBusiness:
+		p.add("IndividualRecipient", RecipientErrorConflict, "RecipientType is Business: set BusinessRecipient instead")
+	case bus && in.RecipientType == RecipientTypeIndividual:
+		p.add("BusinessRecipient", RecipientErrorConflict, "RecipientType is Individual: set IndividualRecipient instead")
+	}
+
+	// Account: exactly one kind, matching PayoutMethodType.
+	intl, local := in.InternationalBankTransfer != nil, in.LocalBankTransfer != nil
+	switch {
+	case intl && local:
+		p.add("LocalBankTransfer", RecipientErrorConflict, "set only one of InternationalBankTransfer and LocalBankTransfer")
+	case !intl && !local:
+		path := "LocalBankTransfer"
+		if in.PayoutMethodType == PayoutMethodInternationalBankTransfer {
+			path = "InternationalBankTransfer"
+		}
+		p.add(path, RecipientErrorRequired, "set one of InternationalBankTransfer and LocalBankTransfer")
+	case intl && in.PayoutMethodType == PayoutMethodLocalBankTransfer:
+		p.add("InternationalBankTransfer", RecipientErrorConflict, "PayoutMethodType is LocalBankTransfer: set LocalBankTransfer instead")
+	case local && in.PayoutMethodType == PayoutMethodInternationalBankTransfer:
+		p.add("LocalBankTransfer", RecipientErrorConflict, "PayoutMethodType is InternationalBankTransfer: set InternationalBankTransfer instead")
+	}
+	if local {
+		in.LocalBankTransfer.validate(in.Currency, &p)
+	}
+	return p.err(op)
+}
+
+// validate checks that exactly one account is set, under the currency cur.
+func (l *LocalBankTransfer) validate(cur string, p *recipientProblems) {
+	var set []string
+	for _, c := range l.Currencies() {
+		if slices.Contains(set, c) {
+			p.add("LocalBankTransfer."+c, RecipientErrorConflict, "set both in its field and in Other")
+			continue
+		}
+		set = append(set, c)
+	}
+	switch {
+	case len(set) == 0:
+		path := "LocalBankTransfer"
+		if cur != "" {
+			path += "." + cur
+		}
+		p.add(path, RecipientErrorRequired, "LocalBankTransfer has no account: set the one of the request's Currency")
+	case len(set) > 1:
+		p.add("LocalBankTransfer", RecipientErrorConflict, "accounts in %d currencies (%s): set exactly one", len(set), strings.Join(set, ", "))
+	case cur != "" && !strings.EqualFold(set[0], cur):
+		p.add("LocalBankTransfer."+set[0], RecipientErrorConflict, "keyed by %s but Currency is %s", set[0], truncate(cur, 10))
+	}
+}
+
+// ---- recipient schemas ----
+
+// EndUserDisplay says whether a schema field is meant to be shown to the end
+// user in a form ("Show") or filled by the platform ("Hide").
+type EndUserDisplay string
+
+// EndUserDisplay values.
+const (
+	EndUserDisplayShow EndUserDisplay = "Show"
+	EndUserDisplayHide EndUserDisplay = "Hide"
+)
+
+// SchemaField holds the constraints of one value of a recipient, as
+// Mangopay's schema states them. Zero MaxLength and MinLength mean no limit;
+// an empty Pattern or AllowedValues means no constraint.
+type SchemaField struct {
+	Required  bool `json:"Required"`
+	MaxLength int  `json:"MaxLength,omitempty"`
+	MinLength int  `json:"MinLength,omitempty"`
+	// Pattern is the regular expression a value must match, as Mangopay
+	// wrote it (it may use syntax Go's regexp lacks; see RecipientSchema.Check).
+	Pattern        string         `json:"Pattern,omitempty"`
+	Label          string         `json:"Label,omitempty"`
+	EndUserDisplay EndUserDisplay `json:"EndUserDisplay,omitempty"`
+	AllowedValues  []string       `json:"AllowedValues,omitempty"`
+}
+
+// Hidden reports whether the field should not be shown to the end user
+// (EndUserDisplay "Hide").
+func (f *SchemaField) Hidden() bool {
+	return f != nil && strings.EqualFold(string(f.EndUserDisplay), string(EndUserDisplayHide))
+}
+
+// SchemaNode is one entry of a RecipientSchema: either a field (a leaf, such
+// as LocalBankTransfer.GBP.SortCode) or a group of named children (such as
+// IndividualRecipient or LocalBankTransfer.GBP).
+type SchemaNode struct {
+	// Name is the entry's JSON key, e.g. "SortCode".
+	Name string
+	// Path is the dotted JSON path from the top, e.g. "LocalBankTransfer.GBP.SortCode".
+	Path string
+	// Field holds the constraints of a leaf. A group normally has none; if
+	// Mangopay states constraints for the group itself (say an optional
+	// Address), they are here too.
+	Field *SchemaField
+	// Children are a group's entries in the order Mangopay sent them.
+	Children []*SchemaNode
+}
+
+// IsLeaf reports whether n is a field rather than a group.
+func (n *SchemaNode) IsLeaf() bool { return n != nil && n.Field != nil && len(n.Children) == 0 }
+
+// Child returns the child called name, or nil.
+func (n *SchemaNode) Child(name string) *SchemaNode {
+	if n == nil {
+		return nil
+	}
+	for _, c := range n.Children {
+		if c != nil && c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// RecipientSchema is the data requirements of a recipient for one payout
+// method, recipient type, currency and country (RecipientsService.Schema).
+// It mirrors the request's shape as a tree: Walk it to render a form,
+// Fields lists its leaves by dotted path, and Check tests a draft against it
+// locally. It decodes from and encodes to Mangopay's JSON, keeping the
+// document order, so it can be cached. Use it through a pointer; it is safe
+// for concurrent use once decoded.
+type RecipientSchema struct {
+	// Nodes are the top-level entries in the order Mangopay sent them.
+	Nodes []*SchemaNode
+
+	patterns sync.Map // Pattern -> *schemaPattern, compiled on first use
+}
+
+// Walk calls fn for every node, depth first in document order, a group
+// before its children; depth is 0 at the top. When fn returns false for a
+// group, its children are skipped.
+func (s *RecipientSchema) Walk(fn func(n *SchemaNode, depth int) bool) {
+	if s == nil {
+		return
+	}
+	var walk func(nodes []*SchemaNode, depth int)
+	walk = func(nodes []*SchemaNode, depth int) {
+		for _, n := range nodes {
+			if n == nil {
+				continue
+			}
+			if fn(n, depth) && len(n.Children) > 0 {
+				walk(n.Children, depth+1)
+			}
+		}
+	}
+	walk(s.Nodes, 0)
+}
+
+// Fields returns the leaves in document order; their Path is the dotted
+// JSON path, e.g. "LocalBankTransfer.GBP.AccountNumber".
+func (s *RecipientSchema) Fields() []*SchemaNode {
+	var out []*SchemaNode
+	s.Walk(func(n *SchemaNode, _ int) bool {
+		if n.IsLeaf() {
+			out = append(out, n)
+		}
+		return true
+	})
+	return out
+}
+
+// Lookup returns the node at a dotted path such as
+// "IndividualRecipient.Address.City", or nil.
+func (s *RecipientSchema) Lookup(path string) *SchemaNode {
+	var found *SchemaNode
+	s.Walk(func(n *SchemaNode, _ int) bool {
+		if found != nil {
+			return false
+		}
+		if n.Path == path {
+			found = n
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// maxSchemaDepth bounds the nesting of a schema (Mangopay's is 4 deep).
+const maxSchemaDepth = 32
+
+// schemaLeafKeys are the attributes of a field.
+var schemaLeafKeys = [...]string{"Required", "MaxLength", "MinLength", "Pattern", "Label", "EndUserDisplay", "AllowedValues"}
+
+func isSchemaLeafKey(k string) bool {
+	for _, l := range schemaLeafKeys {
+		if strings.EqualFold(k, l) {
+			return true
+		}
+	}
+	return false
+}
+
+// UnmarshalJSON decodes Mangopay's schema. An object whose members are all
+// objects is a group; an object with field attributes (Required, MaxLength,
+// Pattern ...) is a field. Document order is kept; a repeated key replaces
+// the earlier one in place; a null member is an absent entry.
+func (s *RecipientSchema) UnmarshalJSON(b []byte) error {
+	if t := bytes.TrimSpace(b); len(t) == 4 && string(t) == "null" {
+		return nil
+	}
+	nodes, field, err := decodeSchemaObject(b, "", 0)
+	if err != nil {
+		return err
+	}
+	if field != nil && len(nodes) == 0 {
+		return errors.New("mangopay: recipient schema: the top level is a single field, not an object of fields")
+	}
+	s.Nodes = nodes
+	s.patterns.Clear()
+	return nil
+}
+
+// decodeSchemaObject decodes the JSON object raw found at path: its object
+// members become child nodes, its other members the node's own field.
+func decodeSchemaObject(raw []byte, path string, depth int) ([]*SchemaNode, *SchemaField, error) {
+	where := "at the top"
+	if path != "" {
+		where = "at " + truncate(path, 200)
+	}
+	if depth > maxSchemaDepth {
+		return nil, nil, fmt.Errorf("mangopay: recipient schema %s: nested deeper than %d levels", where, maxSchemaDepth)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, nil, fmt.Errorf("mangopay: recipient schema %s: %w", where, err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, nil, fmt.Errorf("mangopay: recipient schema %s: want an object, got %s", where, truncate(fmt.Sprint(tok), 40))
+	}
+	type member struct {
+		key string
+		val json.RawMessage
+	}
+	var children, attrs []member
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return nil, nil, fmt.Errorf("mangopay: recipient schema %s: %w", where, err)
+		}
+		key, _ := kt.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, nil, fmt.Errorf("mangopay: recipient schema %s: %w", where, err)
+		}
+		switch {
+		case v[0] == '{':
+			children = append(children, member{key, v})
+		case v[0] != 'n' || isSchemaLeafKey(key):
+			attrs = append(attrs, member{key, v})
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, nil, fmt.Errorf("mangopay: recipient schema %s: %w", where, err)
+	}
+
+	var field *SchemaField
+	if len(attrs) > 0 {
+		var obj bytes.Buffer
+		obj.WriteByte('{')
+		for i, a := range attrs {
+			if i > 0 {
+				obj.WriteByte(',')
+			}
+			k, _ := json.Marshal(a.key)
+			obj.Write(k)
+			obj.WriteByte(':')
+			obj.Write(a.val)
+		}
+		obj.WriteByte('}')
+		field = new(SchemaField)
+		if err := json.Unmarshal(obj.Bytes(), field); err != nil {
+			return nil, nil, fmt.Errorf("mangopay: recipient schema field %s: %w", where, err)
+		}
+	}
+
+	var nodes []*SchemaNode
+	index := make(map[string]int, len(children))
+	for _, c := range children {
+		p := c.key
+		if depth > 0 {
+			p = path + "." + c.key
+		}
+		kids, f, err := decodeSchemaObject(c.val, p, depth+1)
+		if err != nil {
+			return nil, nil, err
+		}
+		n := &SchemaNode{Name: c.key, Path: p, Field: f, Children: kids}
+		if i, dup := index[c.key]; dup {
+			nodes[i] = n
+			continue
+		}
+		index[c.key] = len(nodes)
+		nodes = append(nodes, n)
+	}
+	return nodes, field, nil
+}
+
+// MarshalJSON encodes the schema in Mangopay's shape, in document order.
+func (s *RecipientSchema) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	if err := writeSchemaNodes(&b, nil, s.Nodes); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// writeSchemaNodes writes an object holding field's attributes and nodes.
+func writeSchemaNodes(b *bytes.Buffer, field *SchemaField, nodes []*SchemaNode) error {
+	b.WriteByte('{')
+	first := true
+	if field != nil {
+		f, err := json.Marshal(field)
+		if err != nil {
+			return err
+		}
+		b.Write(f[1 : len(f)-1]) // the attributes without their braces; Required is always there
+		first = false
+	}
+	for _, n := range nodes {
+		if n == nil {
+			continue
+		}
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		k, err := json.Marshal(n.Name)
+		if err != nil {
+			return err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		if len(n.Children) == 0 && n.Field != nil {
+			f, err := json.Marshal(n.Field)
+			if err != nil {
+				return err
+			}
+			b.Write(f)
+			continue
+		}
+		if err := writeSchemaNodes(b, n.Field, n.Children); err != nil {
+			return err
+		}
+	}
+	b.WriteByte('}')
+	return nil
+}
+
+// schemaPattern is a compiled Pattern, or why it could not be compiled.
+type schemaPattern struct {
+	re  *regexp.Regexp
+	err error
+}
+
+// pattern compiles p once per schema.
+func (s *RecipientSchema) pattern(p string) (*regexp.Regexp, error) {
+	if v, ok := s.patterns.Load(p); ok {
+		sp := v.(*schemaPattern)
+		return sp.re, sp.err
+	}
+	re, err := compileSchemaPattern(p)
+	v, _ := s.patterns.LoadOrStore(p, &schemaPattern{re: re, err: err})
+	sp := v.(*schemaPattern)
+	return sp.re, sp.err
+}
+
+// forbiddenCharsPattern matches the one lookahead form Mangopay's schemas
+// use, ^(?!.*[CHARS]).{m,n}$ ("no forbidden characters, m to n long"), which
+// Go's RE2 syntax cannot express directly.
+var forbiddenCharsPattern = regexp.MustCompile(`^\^\(\?!\.\*\[([^\]^\\][^\]\\]*)\]\)\.(\{[0-9]+(?:,[0-9]*)?\}|\*|\+)\$$`)
+
+// compileSchemaPattern compiles a schema Pattern with Go's regexp. The
+// forbidden-characters lookahead is rewritten to the equivalent
+// ^[^CHARS\n]{m,n}$; any other syntax Go lacks is an error.
+func compileSchemaPattern(p string) (*regexp.Regexp, error) {
+	re, err := regexp.Compile(p)
+	if err == nil {
+		return re, nil
+	}
+	if m := forbiddenCharsPattern.FindStringSubmatch(p); m != nil {
+		if re, err2 := regexp.Compile(`^[^` + m[1] + `\n]` + m[2] + `$`); err2 == nil {
+			return re, nil
+		}
+	}
+	return nil, err
+}
+
+// Check tests a recipient draft against the schema locally, before Validate
+// or Create: every required field present, lengths within MinLength and
+// MaxLength (in characters), values among AllowedValues, and values matching
+// Pattern (compiled with Go's regexp, once per schema). It returns nil or a
+// *RecipientCheckError listing every problem by dotted path with Mangopay's
+// codes (REQUIRED, LENGTH_MORE_THAN_MAX, LENGTH_LESS_THAN_MIN, INVALID_FORMAT,
+// NOT_IN_ALLOWED_VALUES). A Pattern Go cannot compile is reported as
+// RecipientErrorPatternUnsupported for that field (only when a value is
+// present), never a panic: leave such values to Validate. Values the schema
+// does not describe (ScaContext, say) are not checked.
+func (s *RecipientSchema) Check(req *CreateRecipientRequest) error {
+	if req == nil {
+		return errors.New("mangopay: RecipientSchema.Check: nil *CreateRecipientRequest")
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		return fmt.Errorf("mangopay: RecipientSchema.Check: %w", err)
+	}
+	var draft map[string]any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&draft); err != nil {
+		return fmt.Errorf("mangopay: RecipientSchema.Check: %w", err)
+	}
+	return s.CheckMap(draft)
+}
+
+// CheckMap is Check for a draft held as nested maps (for example decoded
+// from a form or JSON): draft["LocalBankTransfer"].(map[string]any)["GBP"]...
+// Keys are matched exactly, then case-insensitively. Leaf values may be
+// strings, numbers or booleans.
+func (s *RecipientSchema) CheckMap(draft map[string]any) error {
+	if s == nil {
+		return errors.New("mangopay: RecipientSchema.Check: nil schema")
+	}
+	var p recipientProblems
+	s.checkNodes(s.Nodes, draft, &p)
+	return p.err("RecipientSchema.Check")
+}
+
+// checkNodes checks the entries of one group against obj (nil when absent).
+func (s *RecipientSchema) checkNodes(nodes []*SchemaNode, obj map[string]any, p *recipientProblems) {
+	for _, n := range nodes {
+		if n == nil {
+			continue
+		}
+		v, present := draftValue(obj, n.Name)
+		if n.IsLeaf() {
+			s.checkField(n, v, present, p)
+			continue
+		}
+		sub, isObj := v.(map[string]any)
+		if present && v != nil && !isObj {
+			p.add(n.Path, RecipientErrorInvalidFormat, "must be an object")
+			continue
+		}
+		if len(sub) == 0 && n.Field != nil {
+			if n.Field.Required {
+				p.add(n.Path, RecipientErrorRequired, "missing")
+			}
+			continue // an absent group with its own constraints: nothing more to say
+		}
+		s.checkNodes(n.Children, sub, p)
+	}
+}
+
+// draftValue finds key in obj, exactly or else case-insensitively.
+func draftValue(obj map[string]any, key string) (any, bool) {
+	if v, ok := obj[key]; ok {
+		return v, true
+	}
+	for k, v := range obj {
+		if strings.EqualFold(k, key) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// checkField checks one leaf value.
+func (s *RecipientSchema) checkField(n *SchemaNode, v any, present bool, p *recipientProblems) {
+	f := n.Field
+	var str string
+	switch x := v.(type) {
+	case nil:
+	case string:
+		str = x
+	case json.Number:
+		str = x.String()
+	case float64:
+		str = strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		str = strconv.FormatBool(x)
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32:
+		str = fmt.Sprint(x)
+	default:
+		p.add(n.Path, RecipientErrorInvalidFormat, "must be a single value, not %T", v)
+		return
+	}
+	if str == "" {
+		if f.Required {
+			detail := "missing"
+			if present {
+				detail = "empty"
+			}
+			p.add(n.Path, RecipientErrorRequired, "%s", detail)
+		}
+		return
+	}
+	if l := utf8.RuneCountInString(str); f.MaxLength > 0 && l > f.MaxLength {
+		p.add(n.Path, RecipientErrorLengthMoreThanMax, "%d characters, at most %d", l, f.MaxLength)
+	} else if f.MinLength > 0 && l < f.MinLength {
+		p.add(n.Path, RecipientErrorLengthLessThanMin, "%d characters, at least %d", l, f.MinLength)
+	}
+	if len(f.AllowedValues) > 0 && !slices.Contains(f.AllowedValues, str) {
+		p.add(n.Path, RecipientErrorNotInAllowedValues, "%q is not one of %s", truncate(str, 40), strings.Join(f.AllowedValues, ", "))
+	}
+	if f.Pattern == "" {
+		return
+	}
+	re, err := s.pattern(f.Pattern)
+	switch {
+	case err != nil:
+		p.add(n.Path, RecipientErrorPatternUnsupported, "pattern %q cannot be compiled by Go's regexp: %v", truncate(f.Pattern, 80), errors.Unwrap(err))
+	case !re.MatchString(str):
+		p.add(n.Path, RecipientErrorInvalidFormat, "does not match %s", truncate(f.Pattern, 80))
+	}
+}

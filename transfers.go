@@ -1,0 +1,188 @@
+package mangopay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// TransferStatus is the status of a transfer.
+type TransferStatus string
+
+// TransferStatus values.
+const (
+	// TransferStatusCreated: the transfer waits, typically for the user to
+	// complete SCA (PendingUserAction is then set).
+	TransferStatusCreated TransferStatus = "CREATED"
+	// TransferStatusSucceeded: the money moved.
+	TransferStatusSucceeded TransferStatus = "SUCCEEDED"
+	// TransferStatusFailed: the transfer was refused; see ResultCode.
+	TransferStatusFailed TransferStatus = "FAILED"
+)
+
+// Transfer ResultCode values that concern SCA.
+const (
+	// ResultCodeTransferAuthFailed (007101): the user failed SCA (too many
+	// attempts). Create a new transfer to retry.
+	ResultCodeTransferAuthFailed = "007101"
+	// ResultCodeTransferAuthExpired (007102): the 10-minute SCA session
+	// expired before the user completed it. Create a new transfer to retry.
+	ResultCodeTransferAuthExpired = "007102"
+	// ResultCodeTransferUserPendingAction (002704): the user is in
+	// PENDING_USER_ACTION status and must enroll before transferring
+	// (historical: Mangopay now asks for SCA instead).
+	ResultCodeTransferUserPendingAction = "002704"
+	// ResultCodeTransferDebitedOwnerClosed (002601): the owner of the debited
+	// wallet is closed.
+	ResultCodeTransferDebitedOwnerClosed = "002601"
+)
+
+// Transfer moves money between two wallets, as returned by POST /transfers
+// and GET /transfers/{TransferId}.
+type Transfer struct {
+	// ID is the transfer id, e.g. "xfer_c_01JRSHQFG2337DBQ4NS8XPYCK7".
+	ID string `json:"Id"`
+	// Tag is custom data of the platform.
+	Tag string `json:"Tag"`
+	// CreationDate is when the transfer was created.
+	CreationDate Time `json:"CreationDate"`
+	// AuthorID is the owner of the debited wallet.
+	AuthorID string `json:"AuthorId"`
+	// CreditedUserID is the owner of the credited wallet.
+	CreditedUserID string `json:"CreditedUserId"`
+	// DebitedFunds is the amount taken from the debited wallet.
+	DebitedFunds Money `json:"DebitedFunds"`
+	// CreditedFunds is DebitedFunds minus Fees.
+	CreditedFunds Money `json:"CreditedFunds"`
+	// Fees is the platform's fee, credited to its fees wallet.
+	Fees Money `json:"Fees"`
+	// Status is CREATED (SCA pending), SUCCEEDED or FAILED.
+	Status TransferStatus `json:"Status"`
+	// ResultCode is empty while CREATED, "000000" on success, and for
+	// example ResultCodeTransferAuthFailed or ResultCodeTransferAuthExpired
+	// when SCA did not complete.
+	ResultCode string `json:"ResultCode"`
+	// ResultMessage explains ResultCode.
+	ResultMessage string `json:"ResultMessage"`
+	// ExecutionDate is when the money moved; nil unless SUCCEEDED.
+	ExecutionDate *Time `json:"ExecutionDate"`
+	// Type is TRANSFER.
+	Type TransactionType `json:"Type"`
+	// Nature is REGULAR (or REFUND for a transfer refund).
+	Nature TransactionNature `json:"Nature"`
+	// DebitedWalletID and CreditedWalletID are the two wallets.
+	DebitedWalletID  string `json:"DebitedWalletId"`
+	CreditedWalletID string `json:"CreditedWalletId"`
+	// ScaContext is the context Mangopay applied (echoed back).
+	ScaContext ScaContext `json:"ScaContext"`
+	// PendingUserAction holds the SCA redirect link while the user must
+	// authenticate the transfer; nil when no SCA is needed.
+	PendingUserAction *PendingUserAction `json:"PendingUserAction"`
+}
+
+// pendingRedirect makes Transfer an scaCarrier.
+func (t *Transfer) pendingRedirect() string {
+	if t == nil || t.PendingUserAction == nil {
+		return ""
+	}
+	return t.PendingUserAction.RedirectURL
+}
+
+// CreateTransferRequest is the body of TransfersService.Create.
+type CreateTransferRequest struct {
+	// AuthorID is the owner of the debited wallet (required).
+	AuthorID string `json:"AuthorId"`
+	// DebitedFunds is the amount to move (required, not negative), in the
+	// debited wallet's currency.
+	DebitedFunds Money `json:"DebitedFunds"`
+	// Fees is the platform's fee (required, not negative, same currency as
+	// DebitedFunds): Money{Currency: "EUR"} for no fee.
+	Fees Money `json:"Fees"`
+	// DebitedWalletID is the wallet to debit (required).
+	DebitedWalletID string `json:"DebitedWalletId"`
+	// CreditedWalletID is the wallet to credit (required).
+	CreditedWalletID string `json:"CreditedWalletId"`
+	// Tag is custom data of the platform (optional).
+	Tag string `json:"Tag,omitempty"`
+	// ScaContext is ScaUserPresent when the debited wallet's owner is at the
+	// platform and can be redirected, ScaUserNotPresent under a proxy with
+	// consent. Empty is not sent (Mangopay's default is USER_PRESENT since
+	// 15 December 2025).
+	ScaContext ScaContext `json:"ScaContext,omitempty"`
+}
+
+func (r *CreateTransferRequest) validate() error {
+	if r == nil {
+		return errors.New("mangopay: Transfers.Create: nil *CreateTransferRequest")
+	}
+	var problems []string
+	required := func(field, v string) {
+		if strings.TrimSpace(v) == "" {
+			problems = append(problems, field+" is required")
+		}
+	}
+	required("AuthorId", r.AuthorID)
+	required("DebitedWalletId", r.DebitedWalletID)
+	required("CreditedWalletId", r.CreditedWalletID)
+	if p := currencyProblem("DebitedFunds.Currency", r.DebitedFunds.Currency); p != "" {
+		problems = append(problems, p)
+	}
+	if r.DebitedFunds.Amount < 0 {
+		problems = append(problems, fmt.Sprintf("DebitedFunds.Amount %d is negative", r.DebitedFunds.Amount))
+	}
+	if r.Fees.Amount < 0 {
+		problems = append(problems, fmt.Sprintf("Fees.Amount %d is negative", r.Fees.Amount))
+	}
+	if r.Fees.Currency != r.DebitedFunds.Currency {
+		problems = append(problems, fmt.Sprintf("Fees.Currency %q differs from DebitedFunds.Currency %q (Fees is required: use Money{Currency: %q} for no fee)",
+			truncate(r.Fees.Currency, 20), truncate(r.DebitedFunds.Currency, 20), truncate(r.DebitedFunds.Currency, 20)))
+	}
+	if !r.ScaContext.Valid() {
+		problems = append(problems, validateScaContext(r.ScaContext).Error())
+	}
+	return inputError("Transfers.Create", "CreateTransferRequest", problems)
+}
+
+// Create moves money between two wallets: POST /transfers.
+//
+// When Mangopay needs the debited wallet's owner to authenticate (two
+// different OWNER users, no exemption, ScaContext USER_PRESENT), it answers
+// with a CREATED transfer carrying PendingUserAction.RedirectUrl: Create then
+// returns that transfer AND a *ScaRequiredError, so the platform can store
+// t.ID before redirecting the user. The transfer becomes SUCCEEDED or FAILED
+// (ResultCodeTransferAuthFailed, ResultCodeTransferAuthExpired) afterwards:
+// confirm with Get or the TRANSFER_NORMAL_* webhooks. Without SCA (an
+// exemption, or USER_NOT_PRESENT with proxy consent) the transfer usually
+// comes back SUCCEEDED with a nil error. ScaUserNotPresent without consent
+// fails with ErrScaProxyMissing.
+//
+// The request is checked before any network call: required ids, a currency,
+// non-negative amounts and Fees in the DebitedFunds currency. The call
+// carries an Idempotency-Key (WithIdempotencyKey, or a generated one) reused
+// on every retry, and a lost response is recovered through
+// GET /responses/{key}, so a retry never creates a second transfer. If the
+// SCA link fails the client's redirect check, the transfer is returned with
+// an error matching ErrUntrustedRedirect.
+func (s *TransfersService) Create(ctx context.Context, in *CreateTransferRequest, opts ...RequestOption) (*Transfer, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	var out Transfer
+	return keepOnSca(&out, s.client.post(ctx, "/transfers", in, &out, opts))
+}
+
+// Get reads a transfer: GET /transfers/{TransferId}. Use it to confirm the
+// outcome after the user returns from SCA (the controlStatus of the return
+// URL is only indicative). While the transfer is still CREATED Mangopay may
+// repeat PendingUserAction; Get then returns the transfer and a
+// *ScaRequiredError, whose ExpiresAt is counted from this response (the link
+// may have expired sooner: it lives 10 minutes from its creation).
+func (s *TransfersService) Get(ctx context.Context, transferID string, opts ...RequestOption) (*Transfer, error) {
+	path, err := pathf("/transfers/%s", transferID)
+	if err != nil {
+		return nil, err
+	}
+	var out Transfer
+	return keepOnSca(&out, s.client.get(ctx, path, nil, &out, opts))
+}

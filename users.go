@@ -1,0 +1,751 @@
+package mangopay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// UserCategory is a user's category: PAYER users can only pay in, OWNER users
+// hold money and must enroll in SCA. Unknown values still decode.
+type UserCategory string
+
+// UserCategory values.
+const (
+	// UserCategoryPayer: the user only pays; no SCA enrollment.
+	UserCategoryPayer UserCategory = "PAYER"
+	// UserCategoryOwner: the user owns wallets; creating or categorizing one
+	// starts an SCA enrollment.
+	UserCategoryOwner UserCategory = "OWNER"
+	// UserCategoryPlatform is response-only and set by Mangopay.
+	UserCategoryPlatform UserCategory = "PLATFORM"
+)
+
+// UserStatus is a user's lifecycle status on the SCA endpoints. Unknown
+// values still decode.
+type UserStatus string
+
+// UserStatus values.
+const (
+	// UserStatusPendingUserAction: the user must (re-)enroll in SCA.
+	UserStatusPendingUserAction UserStatus = "PENDING_USER_ACTION"
+	// UserStatusActive: the user is active. Pre-SCA users are ACTIVE too, so
+	// this alone does not mean "enrolled": see UsersService.ScaStatus.
+	UserStatusActive UserStatus = "ACTIVE"
+	// UserStatusClosed: the user is permanently closed.
+	UserStatusClosed UserStatus = "CLOSED"
+)
+
+// PersonType tells a natural person from a legal entity. It is response-only:
+// the endpoint decides it.
+type PersonType string
+
+// PersonType values.
+const (
+	PersonTypeNatural PersonType = "NATURAL"
+	PersonTypeLegal   PersonType = "LEGAL"
+)
+
+// LegalPersonType is the kind of a legal user. Unknown values still decode.
+type LegalPersonType string
+
+// LegalPersonType values.
+const (
+	LegalPersonTypeBusiness     LegalPersonType = "BUSINESS"
+	LegalPersonTypePartnership  LegalPersonType = "PARTNERSHIP"
+	LegalPersonTypeOrganization LegalPersonType = "ORGANIZATION"
+	LegalPersonTypeSoletrader   LegalPersonType = "SOLETRADER"
+)
+
+// KYCLevel is a user's verification level. Unknown values still decode.
+type KYCLevel string
+
+// KYCLevel values.
+const (
+	KYCLevelLight   KYCLevel = "LIGHT"
+	KYCLevelRegular KYCLevel = "REGULAR"
+)
+
+// ConsentStatus is the state of one proxy-consent scope (see ConsentScope).
+// Unknown values still decode.
+type ConsentStatus string
+
+// ConsentStatus values.
+const (
+	ConsentStatusActive   ConsentStatus = "ACTIVE"
+	ConsentStatusInactive ConsentStatus = "INACTIVE"
+)
+
+// ErrNotEnrolled is returned by UsersService.ScaStatus when Mangopay answers
+// 404: the user never triggered an SCA enrollment. The error also matches
+// ErrNotFound and unwraps to the *APIError.
+var ErrNotEnrolled = errors.New("mangopay: user has never enrolled in SCA")
+
+// NaturalUser is a natural person as returned by the SCA user endpoints
+// (/sca/users/natural...). PendingUserAction is set when the user must
+// complete an SCA session; the methods returning a NaturalUser then also
+// return a *ScaRequiredError carrying the checked link.
+type NaturalUser struct {
+	ID                             string             `json:"Id"`
+	Tag                            string             `json:"Tag"`
+	CreationDate                   Time               `json:"CreationDate"`
+	PersonType                     PersonType         `json:"PersonType"`
+	UserCategory                   UserCategory       `json:"UserCategory"`
+	UserStatus                     UserStatus         `json:"UserStatus"`
+	Email                          string             `json:"Email"`
+	KYCLevel                       KYCLevel           `json:"KYCLevel"`
+	TermsAndConditionsAccepted     bool               `json:"TermsAndConditionsAccepted"`
+	TermsAndConditionsAcceptedDate Time               `json:"TermsAndConditionsAcceptedDate"`
+	PendingUserAction              *PendingUserAction `json:"PendingUserAction"`
+
+	FirstName string `json:"FirstName"`
+	LastName  string `json:"LastName"`
+	// Birthday is zero (null) for PAYER users.
+	Birthday           Date   `json:"Birthday"`
+	Nationality        string `json:"Nationality"`
+	CountryOfResidence string `json:"CountryOfResidence"`
+	Occupation         string `json:"Occupation"`
+	// IncomeRange is 1 to 6, or nil when not set.
+	IncomeRange        *int     `json:"IncomeRange"`
+	ProofOfIdentity    string   `json:"ProofOfIdentity"`
+	ProofOfAddress     string   `json:"ProofOfAddress"`
+	Capacity           string   `json:"Capacity"`
+	PhoneNumber        string   `json:"PhoneNumber"`
+	PhoneNumberCountry string   `json:"PhoneNumberCountry"`
+	Address            *Address `json:"Address"`
+}
+
+func (u *NaturalUser) pendingRedirect() string {
+	if u == nil || u.PendingUserAction == nil {
+		return ""
+	}
+	return u.PendingUserAction.RedirectURL
+}
+
+// LegalUser is a legal entity as returned by the SCA user endpoints
+// (/sca/users/legal...). PendingUserAction is set when the legal
+// representative must complete an SCA session; the methods returning a
+// LegalUser then also return a *ScaRequiredError carrying the checked link.
+type LegalUser struct {
+	ID                             string             `json:"Id"`
+	Tag                            string             `json:"Tag"`
+	CreationDate                   Time               `json:"CreationDate"`
+	PersonType                     PersonType         `json:"PersonType"`
+	UserCategory                   UserCategory       `json:"UserCategory"`
+	UserStatus                     UserStatus         `json:"UserStatus"`
+	Email                          string             `json:"Email"`
+	KYCLevel                       KYCLevel           `json:"KYCLevel"`
+	TermsAndConditionsAccepted     bool               `json:"TermsAndConditionsAccepted"`
+	TermsAndConditionsAcceptedDate Time               `json:"TermsAndConditionsAcceptedDate"`
+	PendingUserAction              *PendingUserAction `json:"PendingUserAction"`
+
+	Name                   string               `json:"Name"`
+	LegalPersonType        LegalPersonType      `json:"LegalPersonType"`
+	LegalRepresentative    *LegalRepresentative `json:"LegalRepresentative"`
+	CompanyNumber          string               `json:"CompanyNumber"`
+	ProofOfRegistration    string               `json:"ProofOfRegistration"`
+	ShareholderDeclaration string               `json:"ShareholderDeclaration"`
+	Statute                string               `json:"Statute"`
+	// HeadquartersAddress comes back with every field empty for PAYER users.
+	HeadquartersAddress        *Address `json:"HeadquartersAddress"`
+	LegalRepresentativeAddress *Address `json:"LegalRepresentativeAddress"`
+}
+
+func (u *LegalUser) pendingRedirect() string {
+	if u == nil || u.PendingUserAction == nil {
+		return ""
+	}
+	return u.PendingUserAction.RedirectURL
+}
+
+// LegalRepresentative is the person acting for a LegalUser. For OWNER users
+// Mangopay sends the SCA session to this person's email and phone.
+type LegalRepresentative struct {
+	FirstName          string `json:"FirstName"`
+	LastName           string `json:"LastName"`
+	Birthday           Date   `json:"Birthday"`
+	Nationality        string `json:"Nationality"`
+	CountryOfResidence string `json:"CountryOfResidence"`
+	Email              string `json:"Email"`
+	PhoneNumber        string `json:"PhoneNumber"`
+	PhoneNumberCountry string `json:"PhoneNumberCountry"`
+	// ProofOfIdentity is response-only.
+	ProofOfIdentity string `json:"ProofOfIdentity"`
+}
+
+// LegalRepresentativeRequest is the LegalRepresentative object of the legal
+// user request bodies. Empty fields are not sent. FirstName and LastName are
+// required on creation; Birthday, Nationality, CountryOfResidence and Email
+// are required for OWNER users.
+type LegalRepresentativeRequest struct {
+	FirstName          string `json:"FirstName,omitempty"`
+	LastName           string `json:"LastName,omitempty"`
+	Birthday           Date   `json:"Birthday,omitzero"`
+	Nationality        string `json:"Nationality,omitempty"`
+	CountryOfResidence string `json:"CountryOfResidence,omitempty"`
+	// Email receives the SCA enrollment; changing it on an OWNER triggers
+	// re-enrollment.
+	Email string `json:"Email,omitempty"`
+	// PhoneNumber is E.164, or local with PhoneNumberCountry. It pre-fills
+	// the SMS step of the SCA session.
+	PhoneNumber        string `json:"PhoneNumber,omitempty"`
+	PhoneNumberCountry string `json:"PhoneNumberCountry,omitempty"`
+}
+
+// User is the answer of UsersService.Get (GET /sca/users/{id}), which may be
+// a natural or a legal user. It carries the fields both share; Natural and
+// Legal give the full typed value according to PersonType.
+type User struct {
+	ID           string       `json:"Id"`
+	PersonType   PersonType   `json:"PersonType"`
+	UserCategory UserCategory `json:"UserCategory"`
+	UserStatus   UserStatus   `json:"UserStatus"`
+	Email        string       `json:"Email"`
+	Tag          string       `json:"Tag"`
+	CreationDate Time         `json:"CreationDate"`
+
+	raw     json.RawMessage
+	natural *NaturalUser
+	legal   *LegalUser
+}
+
+// Natural returns the user as a *NaturalUser when PersonType is NATURAL.
+func (u *User) Natural() (*NaturalUser, bool) {
+	if u == nil || u.natural == nil {
+		return nil, false
+	}
+	return u.natural, true
+}
+
+// Legal returns the user as a *LegalUser when PersonType is LEGAL.
+func (u *User) Legal() (*LegalUser, bool) {
+	if u == nil || u.legal == nil {
+		return nil, false
+	}
+	return u.legal, true
+}
+
+// Raw returns the JSON the user was decoded from, for a PersonType this
+// package does not know.
+func (u *User) Raw() json.RawMessage {
+	if u == nil {
+		return nil
+	}
+	return u.raw
+}
+
+// UnmarshalJSON keeps the raw JSON, reads the shared fields, and decodes the
+// whole object once more into a NaturalUser or LegalUser per PersonType.
+func (u *User) UnmarshalJSON(b []byte) error {
+	type common User // no methods: plain decoding of the shared fields
+	var c common
+	if err := json.Unmarshal(b, &c); err != nil {
+		return err
+	}
+	*u = User(c)
+	u.raw = append(json.RawMessage(nil), b...)
+	switch u.PersonType {
+	case PersonTypeNatural:
+		u.natural = new(NaturalUser)
+		return json.Unmarshal(b, u.natural)
+	case PersonTypeLegal:
+		u.legal = new(LegalUser)
+		return json.Unmarshal(b, u.legal)
+	}
+	return nil
+}
+
+// MarshalJSON writes the JSON the user was decoded from (or, for a User built
+// in Go, its shared fields).
+func (u User) MarshalJSON() ([]byte, error) {
+	switch {
+	case u.natural != nil:
+		return json.Marshal(u.natural)
+	case u.legal != nil:
+		return json.Marshal(u.legal)
+	case len(u.raw) > 0:
+		return u.raw, nil
+	}
+	type common User
+	return json.Marshal(common(u))
+}
+
+func (u *User) pendingRedirect() string {
+	if u == nil {
+		return ""
+	}
+	if u.natural != nil {
+		return u.natural.pendingRedirect()
+	}
+	return u.legal.pendingRedirect()
+}
+
+// ScaEnrollment is the answer of UsersService.Enroll and
+// UsersService.ManageConsent: only the link of the new SCA session.
+type ScaEnrollment struct {
+	PendingUserAction *PendingUserAction `json:"PendingUserAction"`
+}
+
+func (e *ScaEnrollment) pendingRedirect() string {
+	if e == nil || e.PendingUserAction == nil {
+		return ""
+	}
+	return e.PendingUserAction.RedirectURL
+}
+
+// ScaStatus is a user's SCA enrollment and proxy-consent state
+// (GET /sca/users/{id}/sca-status).
+type ScaStatus struct {
+	UserStatus UserStatus `json:"UserStatus"`
+	// IsEnrolled tells whether the user completed an SCA enrollment.
+	IsEnrolled bool `json:"IsEnrolled"`
+	// LastEnrollmentDate and LastConsentCollectionDate are zero when null.
+	LastEnrollmentDate        Time `json:"LastEnrollmentDate"`
+	LastConsentCollectionDate Time `json:"LastConsentCollectionDate"`
+	// ConsentScope is zero when Mangopay sent null.
+	ConsentScope ConsentScope `json:"ConsentScope"`
+}
+
+// ConsentScope is the user's proxy consent per scope: what the platform may do
+// with ScaContext USER_NOT_PRESENT. An empty value means null.
+type ConsentScope struct {
+	ContactInformationUpdate ConsentStatus `json:"ContactInformationUpdate"`
+	RecipientRegistration    ConsentStatus `json:"RecipientRegistration"`
+	Transfer                 ConsentStatus `json:"Transfer"`
+	ViewAccountInformation   ConsentStatus `json:"ViewAccountInformation"`
+}
+
+// CreateNaturalUserRequest is the body of POST /sca/users/natural. Empty
+// optional fields are not sent.
+type CreateNaturalUserRequest struct {
+	// UserCategory (required) is UserCategoryPayer or UserCategoryOwner.
+	UserCategory UserCategory `json:"UserCategory"`
+	// TermsAndConditionsAccepted (required) must be true for OWNER users.
+	// Use Ptr(true) or Ptr(false): nil is refused before the call.
+	TermsAndConditionsAccepted *bool `json:"TermsAndConditionsAccepted,omitempty"`
+	// FirstName and LastName (required) are 1 to 100 characters.
+	FirstName string `json:"FirstName"`
+	LastName  string `json:"LastName"`
+	// Email (required).
+	Email string `json:"Email"`
+	// Birthday, Nationality and CountryOfResidence are required for OWNER
+	// users. Birthday is sent as Unix seconds of UTC midnight.
+	Birthday           Date   `json:"Birthday,omitzero"`
+	Nationality        string `json:"Nationality,omitempty"`
+	CountryOfResidence string `json:"CountryOfResidence,omitempty"`
+	Occupation         string `json:"Occupation,omitempty"`
+	// IncomeRange is 1 to 6; 0 is not sent.
+	IncomeRange int      `json:"IncomeRange,omitempty"`
+	Tag         string   `json:"Tag,omitempty"`
+	Address     *Address `json:"Address,omitempty"`
+	// PhoneNumber is E.164, or local with PhoneNumberCountry. It pre-fills
+	// the SMS step of the SCA session.
+	PhoneNumber        string `json:"PhoneNumber,omitempty"`
+	PhoneNumberCountry string `json:"PhoneNumberCountry,omitempty"`
+	// ScaContext defaults to USER_PRESENT on Mangopay's side; USER_NOT_PRESENT
+	// needs Mangopay's explicit permission (asynchronous enrollment).
+	ScaContext ScaContext `json:"ScaContext,omitempty"`
+}
+
+// CreateLegalUserRequest is the body of POST /sca/users/legal. Empty optional
+// fields are not sent.
+type CreateLegalUserRequest struct {
+	// UserCategory (required) is UserCategoryPayer or UserCategoryOwner.
+	UserCategory UserCategory `json:"UserCategory"`
+	// TermsAndConditionsAccepted (required) must be true for OWNER users.
+	// Use Ptr(true) or Ptr(false): nil is refused before the call.
+	TermsAndConditionsAccepted *bool `json:"TermsAndConditionsAccepted,omitempty"`
+	// LegalPersonType (required).
+	LegalPersonType LegalPersonType `json:"LegalPersonType"`
+	// Name (required) is the entity's name.
+	Name string `json:"Name"`
+	// Email (required) is the entity's email.
+	Email string `json:"Email"`
+	// LegalRepresentative (required) needs FirstName and LastName; Birthday,
+	// Nationality, CountryOfResidence and Email too for OWNER users.
+	LegalRepresentative *LegalRepresentativeRequest `json:"LegalRepresentative"`
+	// CompanyNumber is required for OWNER users of type BUSINESS.
+	CompanyNumber string `json:"CompanyNumber,omitempty"`
+	// HeadquartersAddress is required for OWNER users.
+	HeadquartersAddress        *Address `json:"HeadquartersAddress,omitempty"`
+	LegalRepresentativeAddress *Address `json:"LegalRepresentativeAddress,omitempty"`
+	Tag                        string   `json:"Tag,omitempty"`
+	// ScaContext defaults to USER_PRESENT on Mangopay's side; USER_NOT_PRESENT
+	// needs Mangopay's explicit permission (asynchronous enrollment).
+	ScaContext ScaContext `json:"ScaContext,omitempty"`
+}
+
+// UpdateNaturalUserRequest is the body of PUT /sca/users/natural/{id}. Only
+// non-empty fields are sent, so a field cannot be cleared.
+type UpdateNaturalUserRequest struct {
+	// TermsAndConditionsAccepted (required): use Ptr(true) or Ptr(false).
+	TermsAndConditionsAccepted *bool `json:"TermsAndConditionsAccepted,omitempty"`
+	// UserCategory is not in Mangopay's parameter table but is in its
+	// examples; when set it must be the user's current category.
+	UserCategory       UserCategory `json:"UserCategory,omitempty"`
+	FirstName          string       `json:"FirstName,omitempty"`
+	LastName           string       `json:"LastName,omitempty"`
+	Birthday           Date         `json:"Birthday,omitzero"`
+	Nationality        string       `json:"Nationality,omitempty"`
+	CountryOfResidence string       `json:"CountryOfResidence,omitempty"`
+	Occupation         string       `json:"Occupation,omitempty"`
+	IncomeRange        int          `json:"IncomeRange,omitempty"`
+	Tag                string       `json:"Tag,omitempty"`
+	// Email, PhoneNumber and PhoneNumberCountry: changing one on an OWNER
+	// triggers SCA re-enrollment.
+	Email              string   `json:"Email,omitempty"`
+	PhoneNumber        string   `json:"PhoneNumber,omitempty"`
+	PhoneNumberCountry string   `json:"PhoneNumberCountry,omitempty"`
+	Address            *Address `json:"Address,omitempty"`
+	// ScaContext: USER_PRESENT (Mangopay's default) redirects the user for
+	// re-enrollment; USER_NOT_PRESENT acts as the user's proxy and fails with
+	// ErrScaProxyMissing without their consent.
+	ScaContext ScaContext `json:"ScaContext,omitempty"`
+}
+
+// UpdateLegalUserRequest is the body of PUT /sca/users/legal/{id}. Only
+// non-empty fields are sent, so a field cannot be cleared.
+type UpdateLegalUserRequest struct {
+	// TermsAndConditionsAccepted (required): use Ptr(true) or Ptr(false).
+	TermsAndConditionsAccepted *bool `json:"TermsAndConditionsAccepted,omitempty"`
+	// UserCategory is not in Mangopay's parameter table but is in its
+	// examples; when set it must be the user's current category.
+	UserCategory    UserCategory    `json:"UserCategory,omitempty"`
+	Name            string          `json:"Name,omitempty"`
+	LegalPersonType LegalPersonType `json:"LegalPersonType,omitempty"`
+	// LegalRepresentative: changing its Email, PhoneNumber or
+	// PhoneNumberCountry on an OWNER triggers SCA re-enrollment. Send only
+	// what changes: other fields may downgrade the user's KYC level.
+	LegalRepresentative        *LegalRepresentativeRequest `json:"LegalRepresentative,omitempty"`
+	CompanyNumber              string                      `json:"CompanyNumber,omitempty"`
+	HeadquartersAddress        *Address                    `json:"HeadquartersAddress,omitempty"`
+	LegalRepresentativeAddress *Address                    `json:"LegalRepresentativeAddress,omitempty"`
+	Tag                        string                      `json:"Tag,omitempty"`
+	Email                      string                      `json:"Email,omitempty"`
+	// ScaContext: as in UpdateNaturalUserRequest.
+	ScaContext ScaContext `json:"ScaContext,omitempty"`
+}
+
+// CategorizeNaturalUserRequest is the body of
+// PUT /sca/users/natural/{id}/category, which turns a PAYER into an OWNER.
+type CategorizeNaturalUserRequest struct {
+	// UserCategory is sent as OWNER (the only accepted value) when empty.
+	UserCategory UserCategory `json:"UserCategory"`
+	// TermsAndConditionsAccepted (required) must be true: use Ptr(true).
+	TermsAndConditionsAccepted *bool `json:"TermsAndConditionsAccepted,omitempty"`
+	// Birthday, Nationality and CountryOfResidence are required by Mangopay.
+	Birthday           Date   `json:"Birthday,omitzero"`
+	Nationality        string `json:"Nationality,omitempty"`
+	CountryOfResidence string `json:"CountryOfResidence,omitempty"`
+	Email              string `json:"Email,omitempty"`
+	PhoneNumber        string `json:"PhoneNumber,omitempty"`
+	PhoneNumberCountry string `json:"PhoneNumberCountry,omitempty"`
+	// ScaContext defaults to USER_PRESENT on Mangopay's side.
+	ScaContext ScaContext `json:"ScaContext,omitempty"`
+}
+
+// CategorizeLegalUserRequest is the body of
+// PUT /sca/users/legal/{id}/category, which turns a PAYER into an OWNER.
+type CategorizeLegalUserRequest struct {
+	// UserCategory is sent as OWNER (the only accepted value) when empty.
+	UserCategory UserCategory `json:"UserCategory"`
+	// TermsAndConditionsAccepted (required) must be true: use Ptr(true).
+	TermsAndConditionsAccepted *bool `json:"TermsAndConditionsAccepted,omitempty"`
+	// LegalRepresentative is required by Mangopay with Birthday, Nationality,
+	// CountryOfResidence and Email.
+	LegalRepresentative *LegalRepresentativeRequest `json:"LegalRepresentative,omitempty"`
+	// HeadquartersAddress is required by Mangopay.
+	HeadquartersAddress *Address `json:"HeadquartersAddress,omitempty"`
+	// CompanyNumber is required for type BUSINESS.
+	CompanyNumber string `json:"CompanyNumber,omitempty"`
+	// ScaContext defaults to USER_PRESENT on Mangopay's side.
+	ScaContext ScaContext `json:"ScaContext,omitempty"`
+}
+
+// invalidRequest is a client-side validation error.
+func invalidRequest(method, format string, args ...any) error {
+	return fmt.Errorf("mangopay: Users.%s: %s", method, fmt.Sprintf(format, args...))
+}
+
+// requireFields reports the first empty field of pairs (name, value).
+func requireFields(method string, pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if strings.TrimSpace(pairs[i+1]) == "" {
+			return invalidRequest(method, "%s is required", pairs[i])
+		}
+	}
+	return nil
+}
+
+func checkTermsAndSca(method string, terms *bool, sc ScaContext) error {
+	if terms == nil {
+		return invalidRequest(method, "TermsAndConditionsAccepted is required: set it with mangopay.Ptr(true) or mangopay.Ptr(false)")
+	}
+	if err := validateScaContext(sc); err != nil {
+		return invalidRequest(method, "%v", strings.TrimPrefix(err.Error(), "mangopay: "))
+	}
+	return nil
+}
+
+// keepOnSca applies the one rule for SCA: when err is a *ScaRequiredError, or
+// an ErrUntrustedRedirect for a resource that was nevertheless created or
+// changed, the decoded resource is returned with it; other errors return nil.
+func keepOnSca[T any](out *T, err error) (*T, error) {
+	if err == nil {
+		return out, nil
+	}
+	if _, ok := AsScaRequired(err); ok || errors.Is(err, ErrUntrustedRedirect) {
+		return out, err
+	}
+	return nil, err
+}
+
+// CreateNatural creates a natural user: POST /sca/users/natural.
+//
+// For an OWNER, Mangopay starts the SCA enrollment: the user comes back with
+// UserStatus PENDING_USER_ACTION and the call returns it together with a
+// *ScaRequiredError whose link the user must visit (append a return URL with
+// RedirectURLWithReturn). Store the user's ID before redirecting. A PAYER is
+// ACTIVE at once and no error is returned.
+func (s *UsersService) CreateNatural(ctx context.Context, in *CreateNaturalUserRequest, opts ...RequestOption) (*NaturalUser, error) {
+	const m = "CreateNatural"
+	if in == nil {
+		return nil, invalidRequest(m, "nil request")
+	}
+	if err := requireFields(m, "UserCategory", string(in.UserCategory), "FirstName", in.FirstName, "LastName", in.LastName, "Email", in.Email); err != nil {
+		return nil, err
+	}
+	if err := checkTermsAndSca(m, in.TermsAndConditionsAccepted, in.ScaContext); err != nil {
+		return nil, err
+	}
+	var out NaturalUser
+	return keepOnSca(&out, s.client.post(ctx, "/sca/users/natural", in, &out, opts))
+}
+
+// CreateLegal creates a legal user: POST /sca/users/legal.
+//
+// For an OWNER, Mangopay starts the legal representative's SCA enrollment:
+// the user is returned together with a *ScaRequiredError (see CreateNatural).
+// A PAYER is ACTIVE at once and no error is returned.
+func (s *UsersService) CreateLegal(ctx context.Context, in *CreateLegalUserRequest, opts ...RequestOption) (*LegalUser, error) {
+	const m = "CreateLegal"
+	if in == nil {
+		return nil, invalidRequest(m, "nil request")
+	}
+	if err := requireFields(m, "UserCategory", string(in.UserCategory), "LegalPersonType", string(in.LegalPersonType), "Name", in.Name, "Email", in.Email); err != nil {
+		return nil, err
+	}
+	if in.LegalRepresentative == nil {
+		return nil, invalidRequest(m, "LegalRepresentative is required")
+	}
+	if err := requireFields(m, "LegalRepresentative.FirstName", in.LegalRepresentative.FirstName, "LegalRepresentative.LastName", in.LegalRepresentative.LastName); err != nil {
+		return nil, err
+	}
+	if err := checkTermsAndSca(m, in.TermsAndConditionsAccepted, in.ScaContext); err != nil {
+		return nil, err
+	}
+	var out LegalUser
+	return keepOnSca(&out, s.client.post(ctx, "/sca/users/legal", in, &out, opts))
+}
+
+// UpdateNatural updates a natural user: PUT /sca/users/natural/{id}.
+//
+// For an OWNER, changing Email, PhoneNumber or PhoneNumberCountry with
+// ScaContext USER_PRESENT triggers re-enrollment: the user is returned
+// together with a *ScaRequiredError. With USER_NOT_PRESENT and no proxy
+// consent the call fails with ErrScaProxyMissing.
+func (s *UsersService) UpdateNatural(ctx context.Context, id string, in *UpdateNaturalUserRequest, opts ...RequestOption) (*NaturalUser, error) {
+	const m = "UpdateNatural"
+	if in == nil {
+		return nil, invalidRequest(m, "nil request")
+	}
+	if err := checkTermsAndSca(m, in.TermsAndConditionsAccepted, in.ScaContext); err != nil {
+		return nil, err
+	}
+	path, err := pathf("/sca/users/natural/%s", id)
+	if err != nil {
+		return nil, err
+	}
+	var out NaturalUser
+	return keepOnSca(&out, s.client.put(ctx, path, in, &out, opts))
+}
+
+// UpdateLegal updates a legal user: PUT /sca/users/legal/{id}.
+//
+// For an OWNER, changing LegalRepresentative.Email, .PhoneNumber or
+// .PhoneNumberCountry with ScaContext USER_PRESENT triggers re-enrollment:
+// the user is returned together with a *ScaRequiredError. With
+// USER_NOT_PRESENT and no proxy consent the call fails with ErrScaProxyMissing.
+func (s *UsersService) UpdateLegal(ctx context.Context, id string, in *UpdateLegalUserRequest, opts ...RequestOption) (*LegalUser, error) {
+	const m = "UpdateLegal"
+	if in == nil {
+		return nil, invalidRequest(m, "nil request")
+	}
+	if err := checkTermsAndSca(m, in.TermsAndConditionsAccepted, in.ScaContext); err != nil {
+		return nil, err
+	}
+	path, err := pathf("/sca/users/legal/%s", id)
+	if err != nil {
+		return nil, err
+	}
+	var out LegalUser
+	return keepOnSca(&out, s.client.put(ctx, path, in, &out, opts))
+}
+
+// CategorizeNatural turns a PAYER natural user into an OWNER:
+// PUT /sca/users/natural/{id}/category.
+//
+// This always starts an SCA enrollment: the user is returned with UserStatus
+// PENDING_USER_ACTION together with a *ScaRequiredError. On a user who is
+// already OWNER it fails with ErrNotAllowedForOwner (use Enroll instead).
+func (s *UsersService) CategorizeNatural(ctx context.Context, id string, in *CategorizeNaturalUserRequest, opts ...RequestOption) (*NaturalUser, error) {
+	const m = "CategorizeNatural"
+	if in == nil {
+		return nil, invalidRequest(m, "nil request")
+	}
+	if err := checkTermsAndSca(m, in.TermsAndConditionsAccepted, in.ScaContext); err != nil {
+		return nil, err
+	}
+	path, err := pathf("/sca/users/natural/%s/category", id)
+	if err != nil {
+		return nil, err
+	}
+	body := *in // never modify the caller's request
+	if body.UserCategory == "" {
+		body.UserCategory = UserCategoryOwner
+	}
+	var out NaturalUser
+	return keepOnSca(&out, s.client.put(ctx, path, &body, &out, opts))
+}
+
+// CategorizeLegal turns a PAYER legal user into an OWNER:
+// PUT /sca/users/legal/{id}/category.
+//
+// This starts the legal representative's SCA enrollment: the user is returned
+// together with a *ScaRequiredError. On a user who is already OWNER it fails
+// with ErrNotAllowedForOwner (use Enroll instead).
+func (s *UsersService) CategorizeLegal(ctx context.Context, id string, in *CategorizeLegalUserRequest, opts ...RequestOption) (*LegalUser, error) {
+	const m = "CategorizeLegal"
+	if in == nil {
+		return nil, invalidRequest(m, "nil request")
+	}
+	if err := checkTermsAndSca(m, in.TermsAndConditionsAccepted, in.ScaContext); err != nil {
+		return nil, err
+	}
+	path, err := pathf("/sca/users/legal/%s/category", id)
+	if err != nil {
+		return nil, err
+	}
+	body := *in
+	if body.UserCategory == "" {
+		body.UserCategory = UserCategoryOwner
+	}
+	var out LegalUser
+	return keepOnSca(&out, s.client.put(ctx, path, &body, &out, opts))
+}
+
+// Enroll starts a new SCA enrollment session for an OWNER:
+// POST /sca/users/{id}/enrollment (no request body; an Idempotency-Key is
+// still sent).
+//
+// Use it for OWNERs created before SCA and to retry after an expired or
+// failed session; each call opens a new session. Mangopay always answers with
+// a link, so the call returns the *ScaEnrollment together with a
+// *ScaRequiredError. On a PAYER it fails with ErrNotAllowedForPayer (use
+// CategorizeNatural or CategorizeLegal instead).
+func (s *UsersService) Enroll(ctx context.Context, id string, opts ...RequestOption) (*ScaEnrollment, error) {
+	path, err := pathf("/sca/users/%s/enrollment", id)
+	if err != nil {
+		return nil, err
+	}
+	var out ScaEnrollment
+	return keepOnSca(&out, s.client.post(ctx, path, nil, &out, opts))
+}
+
+// ManageConsent opens an SCA session in which an enrolled (ACTIVE) user
+// grants or revokes the platform's proxy consents:
+// POST /sca/users/{id}/consent (no request body; an Idempotency-Key is still
+// sent).
+//
+// The call returns the *ScaEnrollment together with a *ScaRequiredError
+// carrying the session link. It fails with a param_error *APIError when proxy
+// management is not activated for the platform.
+func (s *UsersService) ManageConsent(ctx context.Context, id string, opts ...RequestOption) (*ScaEnrollment, error) {
+	path, err := pathf("/sca/users/%s/consent", id)
+	if err != nil {
+		return nil, err
+	}
+	var out ScaEnrollment
+	return keepOnSca(&out, s.client.post(ctx, path, nil, &out, opts))
+}
+
+// Get fetches a natural or legal user: GET /sca/users/{id}. Use
+// User.Natural or User.Legal, chosen by PersonType, for the full value.
+//
+// Mangopay documents PendingUserAction as always null here (call Enroll for a
+// new link); should one come back anyway, it is returned as a
+// *ScaRequiredError together with the user.
+func (s *UsersService) Get(ctx context.Context, id string, opts ...RequestOption) (*User, error) {
+	path, err := pathf("/sca/users/%s", id)
+	if err != nil {
+		return nil, err
+	}
+	var out User
+	return keepOnSca(&out, s.client.get(ctx, path, nil, &out, opts))
+}
+
+// GetNatural fetches a natural user: GET /sca/users/natural/{id}. SCA: as Get.
+func (s *UsersService) GetNatural(ctx context.Context, id string, opts ...RequestOption) (*NaturalUser, error) {
+	path, err := pathf("/sca/users/natural/%s", id)
+	if err != nil {
+		return nil, err
+	}
+	var out NaturalUser
+	return keepOnSca(&out, s.client.get(ctx, path, nil, &out, opts))
+}
+
+// GetLegal fetches a legal user: GET /sca/users/legal/{id}. SCA: as Get.
+func (s *UsersService) GetLegal(ctx context.Context, id string, opts ...RequestOption) (*LegalUser, error) {
+	path, err := pathf("/sca/users/legal/%s", id)
+	if err != nil {
+		return nil, err
+	}
+	var out LegalUser
+	return keepOnSca(&out, s.client.get(ctx, path, nil, &out, opts))
+}
+
+// ScaStatus fetches a user's SCA enrollment and proxy-consent state:
+// GET /sca/users/{id}/sca-status. It never demands SCA.
+//
+// Mangopay answers 404 when the user never triggered an enrollment: the error
+// then matches both ErrNotEnrolled and ErrNotFound (and unwraps to the
+// *APIError). An unknown user id also gives 404.
+func (s *UsersService) ScaStatus(ctx context.Context, id string, opts ...RequestOption) (*ScaStatus, error) {
+	path, err := pathf("/sca/users/%s/sca-status", id)
+	if err != nil {
+		return nil, err
+	}
+	var out ScaStatus
+	if err := s.client.get(ctx, path, nil, &out, opts); err != nil {
+		var apiErr *APIError
+		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
+			return nil, &notEnrolledError{apiErr: apiErr}
+		}
+		return nil, err
+	}
+	return &out, nil
+}
+
+// notEnrolledError is ScaStatus's 404: ErrNotEnrolled wrapping the *APIError.
+type notEnrolledError struct{ apiErr *APIError }
+
+func (e *notEnrolledError) Error() string {
+	return ErrNotEnrolled.Error() + ": " + strings.TrimPrefix(e.apiErr.Error(), "mangopay: ")
+}
+
+func (e *notEnrolledError) Is(target error) bool { return target == ErrNotEnrolled }
+
+func (e *notEnrolledError) Unwrap() error { return e.apiErr }
