@@ -427,7 +427,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(rec, now, http.StatusNotFound, "ressource_not_found", "The ressource does not exist", nil)
 	}
-	if rec.status == 0 {
+	if rec.status == 0 && !drop {
 		rec.status = http.StatusOK
 	}
 	entry.Status = rec.status
@@ -1101,7 +1101,9 @@ type Request struct {
 	Header http.Header
 	// Body is the request body.
 	Body []byte
-	// Status is the HTTP status of the response (also when it was dropped).
+	// Status is the HTTP status of the response, also when the response was
+	// dropped after the request took effect; 0 when the connection was reset
+	// before the request was handled (ResetConnections).
 	Status int
 	// Dropped is true when the connection was closed instead of answering.
 	Dropped bool
