@@ -406,7 +406,21 @@ type call struct {
 }
 
 // ServeHTTP implements http.Handler: the API under /v2.01/, the hosted SCA
-// page under /sca/ and the test controls under /_sandbox/.
+// page under /sca/ and the test controls under /_sandbox/, for clients in
+// other languages (no credentials; errors in Mangopay's error shape):
+//
+//	POST /_sandbox/sca/complete          {"RedirectUrl":"...","Outcome":"VALIDATED"|"FAILED"} → {Token, Kind, Status, UserId, ResourceId}
+//	POST /_sandbox/wallets/{id}/credit   {"Amount":10000} → the wallet
+//	POST /_sandbox/clock/advance         {"Seconds":600} → {"Now": unix}
+//	GET  /_sandbox/clock                 → {"Now": unix}
+//	POST /_sandbox/faults                {"Count":1,"Status":500,"RetryAfterSeconds":0,"Drop":false,"Method":"POST","Path":"/transfers"}
+//	POST /_sandbox/latency               {"Milliseconds":200}
+//	POST /_sandbox/reset-connections     {"Ratio":0.1}
+//	GET  /_sandbox/webhooks              the finished deliveries (waits for queued ones first)
+//	GET  /_sandbox/events                every event
+//
+// sca/complete answers 404 for an unknown session, 410 for an expired one
+// and 409 for one already answered, like CompleteSca's errors.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := newRecorder()
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
