@@ -8,7 +8,6 @@ import (
 	"flag"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -126,13 +125,10 @@ func TestBinaryStopsCleanlyOnSignals(t *testing.T) {
 		t.Skip("POSIX signals")
 	}
 	t.Parallel()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = "go"
-	}
+	goBin, err := exec.LookPath("go") // go test puts its own GOROOT/bin first in PATH
+	require.NoError(t, err)
 	bin := filepath.Join(t.TempDir(), "mangopay-sandbox")
-	build := exec.Command(goBin, "build", "-o", bin, ".")
-	out, err := build.CombinedOutput()
+	out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
 
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
