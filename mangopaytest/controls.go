@@ -248,12 +248,12 @@ func (s *Server) ResetConnections(ratio float64) {
 
 // ---- logs ----
 
-// Requests returns every request the server received so far, in arrival
-// order (the hosted page and /_sandbox/ included).
+// Requests returns the requests the server received so far (the last
+// 10,000), in arrival order, the hosted page and /_sandbox/ included.
 func (s *Server) Requests() []Request { return s.reqLog.all() }
 
 // Webhooks returns the webhook deliveries finished so far (delivered or
-// given up after the retries), in order. Deliveries are asynchronous: call
+// given up after the retries; the last 10,000), in order. Deliveries are asynchronous: call
 // FlushWebhooks first to wait for the queued ones.
 func (s *Server) Webhooks() []WebhookDelivery { return s.webhook.deliveries() }
 

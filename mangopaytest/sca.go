@@ -71,6 +71,28 @@ func (s *Server) sweepLocked(now time.Time) {
 	}
 }
 
+// pruneLocked forgets what can no longer matter, so that a long-running
+// sandbox does not grow without bound: sessions ended more than a day ago
+// (their page then answers 404), idempotency keys past their 24 hours, and
+// expired tokens.
+func (s *Server) pruneLocked(now time.Time) {
+	for tok, sess := range s.st.sessions {
+		if sess.status != sessionPending && now.Sub(sess.expires) > 24*time.Hour {
+			delete(s.st.sessions, tok)
+		}
+	}
+	for k, e := range s.st.idem {
+		if e.done && now.Sub(e.at) >= IdempotencyRetention {
+			delete(s.st.idem, k)
+		}
+	}
+	for t, exp := range s.st.tokens {
+		if !now.Before(exp) {
+			delete(s.st.tokens, t)
+		}
+	}
+}
+
 // finishSessionLocked ends a pending session with status (VALIDATED, FAILED
 // or EXPIRED) and applies its effects. scopes is the consent a consent
 // session grants (nil: every scope).

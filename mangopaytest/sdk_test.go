@@ -690,3 +690,15 @@ func TestSDKPaginationIterators(t *testing.T) {
 	_, err = e.c.Hooks.Get(e.ctx, "hook_m_missing")
 	assert.True(t, errors.Is(err, mangopay.ErrNotFound))
 }
+
+func TestSDKClientWithPublicURL(t *testing.T) {
+	t.Parallel()
+	srv := mangopaytest.NewServer(mangopaytest.WithPublicURL("https://sandbox.example:8443"))
+	t.Cleanup(srv.Close)
+	c := srv.Client()
+	assert.Equal(t, srv.URL, c.BaseURL(), "the client talks to the listening address")
+	_, err := c.Users.CreateNatural(context.Background(), ownerRequest("Olga"))
+	sca, ok := mangopay.AsScaRequired(err)
+	require.True(t, ok, "a link on the public host is allowed: %v", err)
+	assert.True(t, strings.HasPrefix(sca.RedirectURL, "https://sandbox.example:8443/sca/?token=sca_"), sca.RedirectURL)
+}

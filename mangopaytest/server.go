@@ -298,17 +298,20 @@ func (s *Server) Close() {
 	})
 }
 
-// Client returns a *mangopay.Client wired to the server: its base URL, its
-// ClientId and API key, SCA links on the server's host allowed
-// (WithRedirectHosts), the server's own HTTP transport (closed by Close), and
+// Client returns a *mangopay.Client wired to the server: its URL, its
+// ClientId and API key, SCA links on the server's host (and WithPublicURL's)
+// allowed (WithRedirectHosts), the server's own HTTP transport (closed by Close), and
 // short retry waits (5ms doubling to 1.5s) so fault-injection tests run fast.
 // opts are applied after those and may override them. It panics if an option
 // is invalid: it is a test helper.
 func (s *Server) Client(opts ...mangopay.Option) *mangopay.Client {
-	pub, _ := url.Parse(s.cfg.publicURL)
+	hosts := []string{strings.TrimPrefix(s.URL, "http://")}
+	if pub, _ := url.Parse(s.cfg.publicURL); pub.Host != hosts[0] {
+		hosts = append(hosts, pub.Host)
+	}
 	base := []mangopay.Option{
-		mangopay.WithBaseURL(s.cfg.publicURL),
-		mangopay.WithRedirectHosts(pub.Host),
+		mangopay.WithBaseURL(s.URL),
+		mangopay.WithRedirectHosts(hosts...),
 		mangopay.WithHTTPClient(s.HTTPClient()),
 		mangopay.WithRetryWait(5*time.Millisecond, 1500*time.Millisecond),
 	}
@@ -1125,6 +1128,10 @@ type Request struct {
 	Time time.Time
 }
 
+// maxLogged is how many requests (and webhook deliveries) the logs keep:
+// the most recent ones.
+const maxLogged = 10000
+
 type requestLog struct {
 	mu   sync.Mutex
 	reqs []Request
@@ -1132,8 +1139,16 @@ type requestLog struct {
 
 func (l *requestLog) add(r Request) {
 	l.mu.Lock()
-	l.reqs = append(l.reqs, r)
+	l.reqs = appendCapped(l.reqs, r)
 	l.mu.Unlock()
+}
+
+// appendCapped appends x, dropping the oldest entries beyond maxLogged.
+func appendCapped[T any](xs []T, x T) []T {
+	if len(xs) >= maxLogged {
+		xs = append(xs[:0:0], xs[len(xs)-maxLogged+1:]...)
+	}
+	return append(xs, x)
 }
 
 func (l *requestLog) all() []Request {
