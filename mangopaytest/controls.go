@@ -248,12 +248,12 @@ func (s *Server) ResetConnections(ratio float64) {
 
 // ---- logs ----
 
-// Requests returns every request the server received so far, in arrival
-// order (the hosted page and /_sandbox/ included).
+// Requests returns the requests the server received so far (the last
+// 10,000), in arrival order, the hosted page and /_sandbox/ included.
 func (s *Server) Requests() []Request { return s.reqLog.all() }
 
 // Webhooks returns the webhook deliveries finished so far (delivered or
-// given up after the retries), in order. Deliveries are asynchronous: call
+// given up after the retries; the last 10,000), in order. Deliveries are asynchronous: call
 // FlushWebhooks first to wait for the queued ones.
 func (s *Server) Webhooks() []WebhookDelivery { return s.webhook.deliveries() }
 
@@ -284,20 +284,8 @@ func (s *Server) FlushWebhooks(ctx context.Context) error {
 
 // ---- the same controls over HTTP ----
 
-// serveSandbox answers the test controls under /_sandbox/ for clients in
-// other languages:
-//
-//	POST /_sandbox/sca/complete          {"RedirectUrl":"...","Outcome":"VALIDATED"|"FAILED"}
-//	POST /_sandbox/wallets/{id}/credit   {"Amount":10000}
-//	POST /_sandbox/clock/advance         {"Seconds":600}
-//	GET  /_sandbox/clock
-//	POST /_sandbox/faults                {"Count":1,"Status":500,"RetryAfterSeconds":0,"Drop":false,"Method":"POST","Path":"/transfers"}
-//	POST /_sandbox/latency               {"Milliseconds":200}
-//	POST /_sandbox/reset-connections     {"Ratio":0.1}
-//	GET  /_sandbox/webhooks              the delivered webhooks (after waiting for queued ones)
-//	GET  /_sandbox/events                every event
-//
-// Errors use Mangopay's error shape.
+// serveSandbox answers the test controls under /_sandbox/ (listed on
+// ServeHTTP).
 func (s *Server) serveSandbox(w *recorder, r *http.Request, body []byte) {
 	now := s.clock.now()
 	segs, _ := splitPath(r.URL.EscapedPath())

@@ -328,7 +328,9 @@ func (d *dispatcher) run() {
 			return
 		case <-tick.C:
 			d.s.mu.Lock()
-			d.s.sweepLocked(d.s.clock.now())
+			now := d.s.clock.now()
+			d.s.sweepLocked(now)
+			d.s.pruneLocked(now)
 			d.s.mu.Unlock()
 		case <-d.wake:
 		}
@@ -346,7 +348,7 @@ func (d *dispatcher) run() {
 			rec := d.deliver(x)
 
 			d.mu.Lock()
-			d.delivered = append(d.delivered, rec)
+			d.delivered = appendCapped(d.delivered, rec)
 			d.inflight = false
 			d.mu.Unlock()
 		}

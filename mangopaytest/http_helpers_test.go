@@ -307,3 +307,13 @@ func assertError(t *testing.T, r resp, status int, typ string) map[string]any {
 	}
 	return errs
 }
+
+// openWalletAccess completes a wallet-access SCA for owner, so that its
+// wallet reads answer for 180 days.
+func (a *api) openWalletAccess(owner string) {
+	a.t.Helper()
+	r := a.get("/users/" + owner + "/wallets")
+	require.Equal(a.t, http.StatusUnauthorized, r.status)
+	link := strings.TrimPrefix(r.header.Get("WWW-Authenticate"), "PendingUserAction RedirectUrl=")
+	require.NoError(a.t, a.srv.CompleteSca(link, mangopaytest.Validated))
+}

@@ -71,6 +71,28 @@ func (s *Server) sweepLocked(now time.Time) {
 	}
 }
 
+// pruneLocked forgets what can no longer matter, so that a long-running
+// sandbox does not grow without bound: sessions ended more than a day ago
+// (their page then answers 404), idempotency keys past their 24 hours, and
+// expired tokens.
+func (s *Server) pruneLocked(now time.Time) {
+	for tok, sess := range s.st.sessions {
+		if sess.status != sessionPending && now.Sub(sess.expires) > 24*time.Hour {
+			delete(s.st.sessions, tok)
+		}
+	}
+	for k, e := range s.st.idem {
+		if e.done && now.Sub(e.at) >= IdempotencyRetention {
+			delete(s.st.idem, k)
+		}
+	}
+	for t, exp := range s.st.tokens {
+		if !now.Before(exp) {
+			delete(s.st.tokens, t)
+		}
+	}
+}
+
 // finishSessionLocked ends a pending session with status (VALIDATED, FAILED
 // or EXPIRED) and applies its effects. scopes is the consent a consent
 // session grants (nil: every scope).
@@ -185,7 +207,6 @@ type pageData struct {
 	Lang      string
 	Title     string
 	Error     string
-	Hint      string
 	What      string
 	Details   []string
 	Token     string
@@ -232,9 +253,6 @@ button[value=approve]{background:#ff5f3c;border-color:#ff5f3c;color:#fff}
 <h1>{{.Title}}</h1>
 {{- if .Error}}
 <p class="error" role="alert">{{.Error}}</p>
-{{- if .Hint}}
-<p class="hint">{{.Hint}}</p>
-{{- end}}
 {{- else}}
 <p class="what">{{.What}}</p>
 {{- range .Details}}
@@ -466,7 +484,7 @@ func (s *Server) errorPage(w http.ResponseWriter, lang string, status int, title
 	if lang == "" {
 		lang = "en"
 	}
-	s.render(w, status, pageData{Lang: lang, Title: title, Error: title + ".", Hint: hint})
+	s.render(w, status, pageData{Lang: lang, Title: title, Error: hint})
 }
 
 // maskPhone shows the last two digits of a phone number.

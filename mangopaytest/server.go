@@ -298,17 +298,20 @@ func (s *Server) Close() {
 	})
 }
 
-// Client returns a *mangopay.Client wired to the server: its base URL, its
-// ClientId and API key, SCA links on the server's host allowed
-// (WithRedirectHosts), the server's own HTTP transport (closed by Close), and
+// Client returns a *mangopay.Client wired to the server: its URL, its
+// ClientId and API key, SCA links on the server's host (and WithPublicURL's)
+// allowed (WithRedirectHosts), the server's own HTTP transport (closed by Close), and
 // short retry waits (5ms doubling to 1.5s) so fault-injection tests run fast.
 // opts are applied after those and may override them. It panics if an option
 // is invalid: it is a test helper.
 func (s *Server) Client(opts ...mangopay.Option) *mangopay.Client {
-	pub, _ := url.Parse(s.cfg.publicURL)
+	hosts := []string{strings.TrimPrefix(s.URL, "http://")}
+	if pub, _ := url.Parse(s.cfg.publicURL); pub.Host != hosts[0] {
+		hosts = append(hosts, pub.Host)
+	}
 	base := []mangopay.Option{
-		mangopay.WithBaseURL(s.cfg.publicURL),
-		mangopay.WithRedirectHosts(pub.Host),
+		mangopay.WithBaseURL(s.URL),
+		mangopay.WithRedirectHosts(hosts...),
 		mangopay.WithHTTPClient(s.HTTPClient()),
 		mangopay.WithRetryWait(5*time.Millisecond, 1500*time.Millisecond),
 	}
@@ -406,7 +409,21 @@ type call struct {
 }
 
 // ServeHTTP implements http.Handler: the API under /v2.01/, the hosted SCA
-// page under /sca/ and the test controls under /_sandbox/.
+// page under /sca/ and the test controls under /_sandbox/, for clients in
+// other languages (no credentials; errors in Mangopay's error shape):
+//
+//	POST /_sandbox/sca/complete          {"RedirectUrl":"...","Outcome":"VALIDATED"|"FAILED"} → {Token, Kind, Status, UserId, ResourceId}
+//	POST /_sandbox/wallets/{id}/credit   {"Amount":10000} → the wallet
+//	POST /_sandbox/clock/advance         {"Seconds":600} → {"Now": unix}
+//	GET  /_sandbox/clock                 → {"Now": unix}
+//	POST /_sandbox/faults                {"Count":1,"Status":500,"RetryAfterSeconds":0,"Drop":false,"Method":"POST","Path":"/transfers"}
+//	POST /_sandbox/latency               {"Milliseconds":200}
+//	POST /_sandbox/reset-connections     {"Ratio":0.1}
+//	GET  /_sandbox/webhooks              the finished deliveries (waits for queued ones first)
+//	GET  /_sandbox/events                every event
+//
+// sca/complete answers 404 for an unknown session, 410 for an expired one
+// and 409 for one already answered, like CompleteSca's errors.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := newRecorder()
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
@@ -427,7 +444,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(rec, now, http.StatusNotFound, "ressource_not_found", "The ressource does not exist", nil)
 	}
-	if rec.status == 0 {
+	if rec.status == 0 && !drop {
 		rec.status = http.StatusOK
 	}
 	entry.Status = rec.status
@@ -1101,13 +1118,19 @@ type Request struct {
 	Header http.Header
 	// Body is the request body.
 	Body []byte
-	// Status is the HTTP status of the response (also when it was dropped).
+	// Status is the HTTP status of the response, also when the response was
+	// dropped after the request took effect; 0 when the connection was reset
+	// before the request was handled (ResetConnections).
 	Status int
 	// Dropped is true when the connection was closed instead of answering.
 	Dropped bool
 	// Time is when it arrived, on the emulator's clock.
 	Time time.Time
 }
+
+// maxLogged is how many requests (and webhook deliveries) the logs keep:
+// the most recent ones.
+const maxLogged = 10000
 
 type requestLog struct {
 	mu   sync.Mutex
@@ -1116,8 +1139,16 @@ type requestLog struct {
 
 func (l *requestLog) add(r Request) {
 	l.mu.Lock()
-	l.reqs = append(l.reqs, r)
+	l.reqs = appendCapped(l.reqs, r)
 	l.mu.Unlock()
+}
+
+// appendCapped appends x, dropping the oldest entries beyond maxLogged.
+func appendCapped[T any](xs []T, x T) []T {
+	if len(xs) >= maxLogged {
+		xs = append(xs[:0:0], xs[len(xs)-maxLogged+1:]...)
+	}
+	return append(xs, x)
 }
 
 func (l *requestLog) all() []Request {

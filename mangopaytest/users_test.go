@@ -350,3 +350,44 @@ func TestAsyncEnrollmentNeedsPermission(t *testing.T) {
 	assert.Nil(t, u["PendingUserAction"], "enrollment happens later, through Enroll")
 	assert.Equal(t, []string{"USER_ACCOUNT_VALIDATION_ASKED"}, eventTypes(p.srv, u["Id"].(string)))
 }
+
+func TestUserFieldChecks(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	body := ownerBody("Alex")
+	body["PhoneNumber"] = "0611111111"
+	delete(body, "PhoneNumberCountry")
+	body["Birthday"] = 652117514.0 // a float timestamp is accepted
+	body["IncomeRange"] = 9
+	body["Address"] = map[string]any{"AddressLine1": "1 Main St", "City": "Austin", "PostalCode": "78701", "Country": "US"}
+	errs := assertError(t, a.call(http.MethodPost, "/sca/users/natural", body), http.StatusBadRequest, "param_error")
+	assert.Contains(t, errs["PhoneNumberCountry"], "local format")
+	assert.Contains(t, errs, "IncomeRange")
+	assert.Contains(t, errs["Address.Region"], "Region")
+	assert.NotContains(t, errs, "Birthday")
+
+	body = ownerBody("Alex")
+	body["PhoneNumber"] = "call me"
+	body["FirstName"] = ""
+	errs = assertError(t, a.call(http.MethodPost, "/sca/users/natural", body), http.StatusBadRequest, "param_error")
+	assert.Contains(t, errs, "PhoneNumber")
+	assert.Equal(t, "The FirstName field is required.", errs["FirstName"])
+
+	legal := decodeAny(t, fixture(t, "users/create-legal-owner.request.json")).(map[string]any)
+	legal["LegalPersonType"] = "TRUST"
+	errs = assertError(t, a.call(http.MethodPost, "/sca/users/legal", legal), http.StatusBadRequest, "param_error")
+	assert.Contains(t, errs, "LegalPersonType")
+	errs = assertError(t, a.call(http.MethodPost, "/sca/users/legal", map[string]any{}), http.StatusBadRequest, "param_error")
+	for _, f := range []string{"Name", "LegalPersonType", "Email", "LegalRepresentative", "UserCategory", "TermsAndConditionsAccepted"} {
+		assert.Contains(t, errs, f)
+	}
+	legal = decodeAny(t, fixture(t, "users/create-legal-owner.request.json")).(map[string]any)
+	legal["TermsAndConditionsAccepted"] = false
+	assertError(t, a.call(http.MethodPost, "/sca/users/legal", legal), http.StatusForbidden, "user_hasnt_accepted_terms_and_conditions")
+
+	// A legal OWNER whose representative lost their email cannot enroll.
+	lo := a.ok(a.call(http.MethodPost, "/sca/users/legal", string(fixture(t, "users/create-legal-owner.request.json"))))["Id"].(string)
+	a.ok(a.call(http.MethodPut, "/sca/users/legal/"+lo, map[string]any{"TermsAndConditionsAccepted": true, "LegalRepresentative": map[string]any{"Email": ""}}))
+	errs = assertError(t, a.call(http.MethodPost, "/sca/users/"+lo+"/enrollment", nil), http.StatusBadRequest, "param_error")
+	assert.Contains(t, errs, "LegalRepresentative.Email")
+}

@@ -1,0 +1,111 @@
+// Command mangopay-sandbox serves the mangopaytest emulator of Mangopay's
+// SCA API on a network address, for clients in any language (Mangopay's
+// official SDKs included: point their base URL at it).
+//
+//	go run ./cmd/mangopay-sandbox -addr 127.0.0.1:8089 -client-id demo -api-key demo-key
+//
+// The first line of standard output is the base URL (e.g.
+// http://127.0.0.1:8089). The API is under <base>/v2.01/<client-id>/, the
+// OAuth token endpoint at <base>/v2.01/oauth/token, the hosted SCA page
+// under <base>/sca/ (the one-time code is 702100) and the test controls
+// under <base>/_sandbox/ (see the mangopaytest package documentation):
+//
+//	POST /_sandbox/sca/complete         {"RedirectUrl":"...","Outcome":"VALIDATED"|"FAILED"}
+//	POST /_sandbox/wallets/{id}/credit  {"Amount":10000}
+//	POST /_sandbox/clock/advance        {"Seconds":600}
+//
+// SIGINT or SIGTERM stops it cleanly (exit status 0). Everything lives in
+// memory and is lost when it stops. Do not expose it beyond the machines
+// that test against it: the controls under /_sandbox/ need no credentials.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/scaforge/mangopay/mangopaytest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "mangopay-sandbox:", err)
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+// run serves the emulator until ctx ends. The base URL is the first line
+// written to stdout; diagnostics go to stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("mangopay-sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8089", "`host:port` to listen on (port 0 picks a free one)")
+	clientID := fs.String("client-id", mangopaytest.DefaultClientID, "the ClientId clients must use")
+	apiKey := fs.String("api-key", mangopaytest.DefaultAPIKey, "the API key clients must use")
+	publicURL := fs.String("public-url", "", "base `URL` written into SCA links when clients reach the server through another address")
+	proxy := fs.Bool("proxy", false, "enable SCA proxy management (ScaContext USER_NOT_PRESENT with consent)")
+	tokenLifetime := fs.Duration("token-lifetime", mangopaytest.DefaultTokenLifetime, "lifetime (expires_in) of OAuth tokens")
+	verbose := fs.Bool("v", false, "log every request and webhook delivery to stderr")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: mangopay-sandbox [flags]\n\nServes an in-memory emulator of Mangopay's SCA API. Flags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "mangopay-sandbox: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	opts := []mangopaytest.Option{
+		mangopaytest.WithClientID(*clientID),
+		mangopaytest.WithAPIKey(*apiKey),
+		mangopaytest.WithTokenLifetime(*tokenLifetime),
+	}
+	if *publicURL != "" {
+		opts = append(opts, mangopaytest.WithPublicURL(*publicURL))
+	}
+	if *proxy {
+		opts = append(opts, mangopaytest.WithProxyManagement())
+	}
+	if *verbose {
+		opts = append(opts, mangopaytest.WithLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	}
+	srv, err := mangopaytest.Listen(*addr, opts...)
+	if err != nil {
+		return err
+	}
+	base := srv.URL
+	if *publicURL != "" {
+		base = strings.TrimRight(*publicURL, "/")
+	}
+	fmt.Fprintln(stdout, base)
+	fmt.Fprintf(stderr, "mangopay-sandbox: ClientId %q; API %s/v2.01/%s/; SCA page %s/sca/ (code %s); controls %s/_sandbox/\n",
+		srv.ClientID, base, srv.ClientID, base, mangopaytest.OTP, base)
+	<-ctx.Done()
+	start := time.Now()
+	srv.Close()
+	fmt.Fprintf(stderr, "mangopay-sandbox: stopped in %v\n", time.Since(start).Round(time.Millisecond))
+	return nil
+}

@@ -1,0 +1,166 @@
+// Package mangopaytest runs an in-memory emulator of Mangopay's REST API
+// v2.01 for the Strong Customer Authentication (SCA) flows, in the manner of
+// net/http/httptest: every test starts its own server in a few tens of
+// microseconds, walks the whole SCA flow offline, and closes it.
+//
+//	srv := mangopaytest.NewServer()
+//	defer srv.Close()
+//	c := srv.Client() // a *mangopay.Client wired to the server
+//	u, err := c.Users.CreateNatural(ctx, req)
+//	sca, _ := mangopay.AsScaRequired(err)
+//	srv.CompleteSca(sca.RedirectURL, mangopaytest.Validated) // as if the user approved
+//
+// The emulator speaks Mangopay's wire format independently of this module's
+// SDK (its own JSON shapes, status codes, headers and error bodies), so other
+// languages' clients can be pointed at it too, for example through
+// cmd/mangopay-sandbox.
+//
+// # What it serves
+//
+// Under <URL>/v2.01/{ClientId}: the SCA users (create, update and categorize,
+// natural and legal; view; enrollment; proxy consent; sca-status), wallets
+// (create, update and the four SCA-gated reads), transactions, transfers,
+// recipients (payout methods, schema, validate, create, view, list,
+// deactivate), hooks, events and GET /responses/{IdempotencyKey}. The OAuth
+// endpoint is <URL>/v2.01/oauth/token. The hosted SCA page is <URL>/sca/ and
+// the test controls over HTTP are under <URL>/_sandbox/ (see Server.ServeHTTP).
+//
+// Every API response carries X-RateLimit, X-RateLimit-Remaining and
+// X-RateLimit-Reset (four comma-separated windows: 15 minutes, 30 minutes,
+// 1 hour, 24 hours); lists carry X-Number-Of-Pages, X-Number-Of-Items and
+// Link, and take page, per_page (at most 100) and Sort=CreationDate:ASC|DESC.
+// Errors have Mangopay's shape {Message, Type, Id, Date, errors} (the
+// recipients' endpoints write Id first and Errors with a capital E); 404s
+// are ressource_not_found. Query parameter names are matched
+// case-insensitively, as Mangopay does.
+//
+// # Authentication
+//
+// POST /v2.01/oauth/token checks Basic ClientId:APIKey (401 invalid_client
+// otherwise, 400 unsupported_grant_type or invalid_request for a bad form,
+// and 400 unauthorized_client for a minute after ten bad attempts in a row).
+// Tokens live WithTokenLifetime (default 1200 s) on the emulator's clock; an
+// unknown or expired bearer token gets 401 invalid_credentials.
+//
+// # Idempotency
+//
+// Every POST with an Idempotency-Key (16 to 36 characters of A-Z, a-z, 0-9
+// and '-') has its response recorded under the key, failures included (an
+// injected 500 too). Reusing a key within 24 hours gives 409
+// idempotent_creation_conflict, also while the first request is still being
+// handled, and GET /responses/{key} returns {StatusCode, ContentLength,
+// ContentType, Date (RFC 1123), RequestURL, Resource}. Requests refused
+// before authentication (401) or by the rate limiter (429) are not recorded,
+// so a client can retry them under the same key.
+//
+// # SCA sessions
+//
+// An SCA demand opens a session: its link is <URL>/sca/?token=sca_<32 hex>,
+// valid for SessionLifetime (10 minutes) of emulator time. Each session
+// knows what it authorises: an enrollment, a transfer, wallet access, a
+// recipient or a proxy consent. It ends when the user approves with the
+// one-time code OTP (702100) or declines on the hosted page, when a test calls
+// CompleteSca (or POST /_sandbox/sca/complete), or when its time runs out
+// (the clock moves with real time and with Advance). A session whose user is
+// not enrolled yet, or is waiting to re-enroll, also enrolls them:
+// SCA_ENROLLMENT_SUCCEEDED (and USER_ACCOUNT_ACTIVATED for a
+// PENDING_USER_ACTION user, now ACTIVE), SCA_ENROLLMENT_FAILED or
+// SCA_ENROLLMENT_EXPIRED.
+//
+// The hosted page (html/template, no JavaScript) shows what is being
+// authorised ("Transfer of €600.00 to Bob Smith"), asks for the code (three
+// wrong codes fail the session) and offers Approve and Decline; it then
+// answers 303 to the returnUrl with controlStatus=VALIDATED or FAILED
+// appended to its query (other parameters and the fragment kept, an earlier
+// controlStatus replaced). A missing returnUrl (the name is case-sensitive)
+// or a non-http(s) one gives a 400 page, an unknown token 404, an expired
+// session 410 and an answered one 409.
+//
+// # Sandbox rules
+//
+// The emulator follows Mangopay's documented sandbox behaviour. Where the
+// documentation is ambiguous, the choice made is stated.
+//
+//   - Users. An OWNER created or categorized (PAYER to OWNER) gets
+//     UserStatus PENDING_USER_ACTION, USER_ACCOUNT_VALIDATION_ASKED and a
+//     link; Categorize also sends USER_CATEGORY_UPDATED_TO_OWNER. This
+//     applies to natural users and every legal type (Mangopay extended it to
+//     all legal types in November 2025). PAYERs never get SCA nor user
+//     webhooks; fields Mangopay returns null for PAYERs are null. An OWNER
+//     needs TermsAndConditionsAccepted true (else 403
+//     user_hasnt_accepted_terms_and_conditions) and Birthday, Nationality and
+//     CountryOfResidence (legal: the representative's, their Email and the
+//     HeadquartersAddress; CompanyNumber for BUSINESS). Categorize on an
+//     OWNER is 400 not_allowed_for_user_category_owner. An update that
+//     changes an OWNER's Email, PhoneNumber or PhoneNumberCountry (for a
+//     legal user, the representative's) re-enrolls them like a creation;
+//     other updates do not. UserCategory in an update must be the current
+//     one. Enroll opens a fresh session every time (older ones stay valid),
+//     does not change UserStatus and sends no USER_ACCOUNT_VALIDATION_ASKED;
+//     it is 400 not_allowed_for_user_category_payer for a PAYER. GET
+//     /sca/users/{id} always shows PendingUserAction null. sca-status is 404
+//     until an enrollment was triggered.
+//   - ScaContext USER_NOT_PRESENT. On an OWNER's transfer, wallet read,
+//     PAYOUT recipient or update, it needs proxy management
+//     (WithProxyManagement) and the user's consent for that scope, given in
+//     a consent session (POST /sca/users/{id}/consent, only for an enrolled,
+//     ACTIVE OWNER); otherwise 403 sca_proxy_missing. Without proxy
+//     management, the consent call is 400 param_error "Consent cannot be given
+//     when no proxy is required by the client.". On create and categorize,
+//     USER_NOT_PRESENT means enrolling later (no link; Enroll gives one): it
+//     needs WithProxyManagement, else 403 forbidden_ressource. A consent
+//     session grants the scopes ticked on the page (CompleteSca grants all
+//     four) and withdraws the others, with the SCA_..._CONSENT_GIVEN and
+//     _REVOKED events.
+//   - Who is subject to SCA for wallet reads, transfers and PAYOUT
+//     recipients: OWNERs that are natural users or SOLETRADERs (the
+//     documented sandbox triggers). A missing ScaContext counts as
+//     USER_PRESENT (Mangopay's default since December 2025).
+//   - Wallet access. The four reads (GET /wallets/{id}, /users/{id}/wallets,
+//     /users/{id}/transactions, /wallets/{id}/transactions) by such a user
+//     with USER_PRESENT answer 401 with WWW-Authenticate: PendingUserAction
+//     RedirectUrl=<link> and an empty body, a new session each time, unless
+//     a wallet-access session of that user succeeded in the last 180 days
+//     (WalletAccessValidity) of emulator time. No webhook is sent for these
+//     sessions.
+//   - Transfers. The author must own the debited wallet (400 param_error
+//     AuthorId "Author should be the Debited wallet owner"); DebitedFunds,
+//     Fees and both wallets must share one currency (400
+//     currency_incompatibility). A transfer the debited wallet cannot cover
+//     is FAILED with ResultCode 001001 "Unsufficient wallet balance" (checked
+//     at creation and again when SCA completes). Between wallets of two
+//     different OWNERs, with USER_PRESENT, from a subject author, SCA follows
+//     ScaThreshold: the transfer stays CREATED with PendingUserAction (also
+//     on GET) until the session ends: SUCCEEDED (funds move, ResultCode
+//     000000) or FAILED with 007101 (declined, or three wrong codes) or 007102
+//     (expired). Every transfer sends TRANSFER_NORMAL_CREATED, then
+//     _SUCCEEDED or _FAILED, and appears in both users' and both wallets'
+//     transactions. ScaContext is echoed as sent (null when absent).
+//   - Recipients. PAYOUT (the default scope) needs an OWNER: a PAYER gets 400
+//     param_error with Errors.SCA. For a subject OWNER it always needs SCA:
+//     201 PENDING with a link, then ACTIVE (RECIPIENT_ACTIVE) or CANCELED
+//     (RECIPIENT_CANCELED) when the session ends. Other recipients (PAYIN, or
+//     an OWNER that is not subject) are answered PENDING and become ACTIVE at
+//     once. Deactivating a recipient that is not ACTIVE is 400 Type other
+//     "Invalid State". Field checks follow the schema that GET
+//     /recipients/schema returns, with Mangopay's codes (REQUIRED,
+//     INVALID_IBAN with a real mod-97 check, ...). The BIC Mangopay fills in
+//     is invented (MPTS<country>PP).
+//   - Hooks and events. One hook per event type (400 otherwise). Every event
+//     is listed by GET /events (ResourceId, EventType, Date; filters
+//     EventType, BeforeDate, AfterDate) and, if an ENABLED and VALID hook
+//     exists for its type, delivered in the background as GET
+//     <Url>?EventType=..&RessourceId=..&Date=.. (Mangopay's spelling),
+//     retried quickly (WithWebhookRetries) until answered 200. After 100
+//     failed deliveries in a row a hook becomes INVALID; PUT Validity VALID
+//     revives it. Webhooks and FlushWebhooks observe deliveries.
+//
+// # Test controls
+//
+// CompleteSca, Advance, Now, Credit and Balance drive the state;
+// FailNext, DropNextResponses, InjectFault, Latency and ResetConnections
+// inject faults; Requests, Webhooks and Events report what happened. The same
+// controls exist over HTTP under /_sandbox/ for clients in other languages.
+// The /_sandbox/ endpoints need no credentials: never expose a server beyond
+// the machines that test against it.
+package mangopaytest
