@@ -184,6 +184,32 @@ func ExampleTransfersService_Get() {
 	// Output: FAILED true
 }
 
+// While the user has not finished the SCA session, a confirming GET returns
+// the CREATED transfer together with a *ScaRequiredError: "still pending".
+func ExampleTransfersService_Get_pending() {
+	srv := mangopaytest.NewServer()
+	defer srv.Close()
+	c := srv.Client()
+	ctx := context.Background()
+	alex, alexWallet := exampleOwner(ctx, srv, c, "Alex")
+	_, samWallet := exampleOwner(ctx, srv, c, "Sam")
+	_ = srv.Credit(alexWallet, 100000)
+	created, _ := c.Transfers.Create(ctx, &mangopay.CreateTransferRequest{
+		AuthorID: alex, DebitedFunds: mangopay.Money{Currency: "EUR", Amount: 60000}, Fees: mangopay.Money{Currency: "EUR"},
+		DebitedWalletID: alexWallet, CreditedWalletID: samWallet, ScaContext: mangopay.ScaUserPresent,
+	})
+	transferID := created.ID
+
+	t, err := c.Transfers.Get(ctx, transferID)
+	if _, pending := mangopay.AsScaRequired(err); pending {
+		// t.Status is CREATED: the user has not finished (or the return was forged); wait for the webhook
+		fmt.Println("pending:", t.Status)
+	} else if err != nil {
+		log.Fatal(err)
+	}
+	// Output: pending: CREATED
+}
+
 func ExampleUsersService_Enroll() {
 	srv := mangopaytest.NewServer()
 	defer srv.Close()
