@@ -521,6 +521,34 @@ func (s *Server) askValidationLocked(u *user, sc string, now time.Time) string {
 	return s.link(s.newSessionLocked(kindEnrollment, u, "", now))
 }
 
+// admitNewUser finishes the checks shared by both create handlers: the
+// category, the collected field errors (400 param_error), the terms for an
+// OWNER (403) and asynchronous enrollment without permission (403). It
+// answers the request and returns false when the user must not be created.
+// e must already hold e.terms' verdict on tc, so tc is non-nil when e is empty.
+func (c *call) admitNewUser(e fieldErrors, cat string, tc *bool, sc *string) bool {
+	switch cat {
+	case categoryOwner, categoryPayer:
+	case "":
+		e["UserCategory"] = "The UserCategory field is required."
+	default:
+		e["UserCategory"] = "The UserCategory field must be PAYER or OWNER."
+	}
+	if len(e) > 0 {
+		c.paramError(e)
+		return false
+	}
+	if cat == categoryOwner && (tc == nil || !*tc) {
+		c.termsRefused()
+		return false
+	}
+	if cat == categoryOwner && str(sc) == ctxNotPresent && !c.s.cfg.proxy {
+		c.asyncEnrollmentRefused()
+		return false
+	}
+	return true
+}
+
 func (c *call) createNatural() {
 	var in naturalIn
 	if !c.decode(&in) {
@@ -540,22 +568,9 @@ func (c *call) createNatural() {
 		e.required("Nationality", in.Nationality)
 		e.required("CountryOfResidence", in.CountryOfResidence)
 	case categoryPayer:
-	case "":
-		e["UserCategory"] = "The UserCategory field is required."
-	default:
-		e["UserCategory"] = "The UserCategory field must be PAYER or OWNER."
 	}
 	in.validate(e)
-	if len(e) > 0 {
-		c.paramError(e)
-		return
-	}
-	if cat == categoryOwner && !*in.TermsAndConditionsAccepted {
-		c.termsRefused()
-		return
-	}
-	if cat == categoryOwner && str(in.ScaContext) == ctxNotPresent && !c.s.cfg.proxy {
-		c.asyncEnrollmentRefused()
+	if !c.admitNewUser(e, cat, in.TermsAndConditionsAccepted, in.ScaContext) {
 		return
 	}
 	u := &user{personType: personNatural, tc: *in.TermsAndConditionsAccepted}
@@ -614,22 +629,9 @@ func (c *call) createLegal() {
 	case categoryOwner:
 		in.requireOwnerFields(e)
 	case categoryPayer:
-	case "":
-		e["UserCategory"] = "The UserCategory field is required."
-	default:
-		e["UserCategory"] = "The UserCategory field must be PAYER or OWNER."
 	}
 	in.validate(e)
-	if len(e) > 0 {
-		c.paramError(e)
-		return
-	}
-	if cat == categoryOwner && !*in.TermsAndConditionsAccepted {
-		c.termsRefused()
-		return
-	}
-	if cat == categoryOwner && str(in.ScaContext) == ctxNotPresent && !c.s.cfg.proxy {
-		c.asyncEnrollmentRefused()
+	if !c.admitNewUser(e, cat, in.TermsAndConditionsAccepted, in.ScaContext) {
 		return
 	}
 	u := &user{personType: personLegal, tc: *in.TermsAndConditionsAccepted}
