@@ -47,6 +47,21 @@
 // 429 (the first attempt had no effect) is retried under a fresh key. A lost
 // response never becomes a failed or duplicated money movement.
 //
+// # Webhooks
+//
+// Mangopay notifies a platform with unsigned GET requests
+// (?EventType=...&RessourceId=...&Date=...). NewWebhookHandler parses them
+// (ParseEvent), answers 200, 400, 405 or 500 as Mangopay expects, can drop
+// repeated deliveries (WithDeduplication) and can confirm each event by
+// fetching its resource through the client (WithConfirmation): the only
+// authenticity check Mangopay allows.
+//
+// # Testing
+//
+// The mangopaytest package is an in-memory Mangopay emulator, with hosted SCA
+// pages, sessions, the sandbox's SCA rules, webhooks, a controllable clock and
+// fault injection, so platform tests can walk whole SCA flows offline.
+//
 // # Pagination
 //
 // List methods return one *Page with Mangopay's totals; All methods return an
