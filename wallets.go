@@ -7,6 +7,7 @@ import (
 	"iter"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // FundsType says what a wallet holds.
@@ -52,9 +53,23 @@ type CreateWalletRequest struct {
 	// Description is a label for the wallet (required, at most 255 characters).
 	Description string `json:"Description"`
 	// Currency is the ISO 4217 code of the wallet (required), e.g. "EUR".
+	// It cannot be changed later.
 	Currency string `json:"Currency"`
-	// Tag is custom data of the platform (optional).
+	// Tag is custom data of the platform (optional, at most 255 characters).
 	Tag string `json:"Tag,omitempty"`
+}
+
+// maxTextLength is Mangopay's limit on Description and Tag fields, in
+// characters.
+const maxTextLength = 255
+
+// textProblem returns a problem description when s is longer than
+// maxTextLength characters, else "".
+func textProblem(field, s string) string {
+	if n := utf8.RuneCountInString(s); n > maxTextLength {
+		return fmt.Sprintf("%s is %d characters long, at most %d", field, n, maxTextLength)
+	}
+	return ""
 }
 
 func (r *CreateWalletRequest) validate() error {
@@ -62,13 +77,15 @@ func (r *CreateWalletRequest) validate() error {
 		return errors.New("mangopay: Wallets.Create: nil *CreateWalletRequest")
 	}
 	var problems []string
-	if len(r.Owners) == 0 {
+	switch len(r.Owners) {
+	case 0:
 		problems = append(problems, "Owners is required (the id of the owning user)")
-	}
-	for i, o := range r.Owners {
-		if strings.TrimSpace(o) == "" {
-			problems = append(problems, fmt.Sprintf("Owners[%d] is empty", i))
+	case 1:
+		if strings.TrimSpace(r.Owners[0]) == "" {
+			problems = append(problems, "Owners[0] is empty")
 		}
+	default:
+		problems = append(problems, fmt.Sprintf("Owners holds %d ids: Mangopay accepts exactly one", len(r.Owners)))
 	}
 	if strings.TrimSpace(r.Description) == "" {
 		problems = append(problems, "Description is required")
@@ -76,16 +93,42 @@ func (r *CreateWalletRequest) validate() error {
 	if p := currencyProblem("Currency", r.Currency); p != "" {
 		problems = append(problems, p)
 	}
+	for _, p := range []string{textProblem("Description", r.Description), textProblem("Tag", r.Tag)} {
+		if p != "" {
+			problems = append(problems, p)
+		}
+	}
 	return inputError("Wallets.Create", "CreateWalletRequest", problems)
 }
 
 // UpdateWalletRequest is the body of WalletsService.Update. Nil fields are
 // not sent and keep their value; Ptr("") clears the Tag.
 type UpdateWalletRequest struct {
-	// Description is the new label of the wallet.
+	// Description is the new label of the wallet (not empty, at most 255
+	// characters).
 	Description *string `json:"Description,omitempty"`
-	// Tag is the new custom data of the platform.
+	// Tag is the new custom data of the platform (at most 255 characters).
 	Tag *string `json:"Tag,omitempty"`
+}
+
+func (r *UpdateWalletRequest) validate() error {
+	if r == nil || (r.Description == nil && r.Tag == nil) {
+		return errors.New("mangopay: Wallets.Update: nothing to update: set Description or Tag")
+	}
+	var problems []string
+	if r.Description != nil {
+		if strings.TrimSpace(*r.Description) == "" {
+			problems = append(problems, "Description is empty (it is required; leave it nil to keep it)")
+		} else if p := textProblem("Description", *r.Description); p != "" {
+			problems = append(problems, p)
+		}
+	}
+	if r.Tag != nil {
+		if p := textProblem("Tag", *r.Tag); p != "" {
+			problems = append(problems, p)
+		}
+	}
+	return inputError("Wallets.Update", "UpdateWalletRequest", problems)
 }
 
 // walletQuery is the query of the SCA-gated wallet reads.
@@ -95,8 +138,8 @@ type walletQuery struct {
 }
 
 // Create creates a wallet for a user: POST /wallets. It is not SCA-gated.
-// Owners, Description and a three-letter Currency are checked before any
-// network call.
+// Checked before any network call: exactly one owner id, a Description, a
+// three-letter Currency, and Description and Tag of at most 255 characters.
 func (s *WalletsService) Create(ctx context.Context, in *CreateWalletRequest, opts ...RequestOption) (*Wallet, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
@@ -109,11 +152,11 @@ func (s *WalletsService) Create(ctx context.Context, in *CreateWalletRequest, op
 }
 
 // Update changes a wallet's Description or Tag: PUT /wallets/{WalletId}. It
-// is not SCA-gated. A request with no field set is refused before any network
-// call.
+// is not SCA-gated. A request with no field set, an empty Description or a
+// field over 255 characters is refused before any network call.
 func (s *WalletsService) Update(ctx context.Context, walletID string, in *UpdateWalletRequest, opts ...RequestOption) (*Wallet, error) {
-	if in == nil || (in.Description == nil && in.Tag == nil) {
-		return nil, errors.New("mangopay: Wallets.Update: nothing to update: set Description or Tag")
+	if err := in.validate(); err != nil {
+		return nil, err
 	}
 	path, err := pathf("/wallets/%s", walletID)
 	if err != nil {

@@ -19,7 +19,10 @@ import (
 
 // Fixtures: testdata/wallets/view-wallet.json, list-wallets-user.json,
 // sca-required-401.http.json and error-403-sca-proxy-missing.json are the
-// documented examples 16, 17, 19 and 29 (docs/examples). list-transactions.json
+// documented examples 16, 17, 19 and 29 (docs/examples). create-request.json
+// and create-response.json are the examples of the Create a Wallet page
+// (docs.mangopay.com/api-reference/wallets/create-wallet; the request's
+// trailing comma removed). list-transactions.json
 // is constructed from the documented Transaction field list (the docs'
 // example 18 is not in the shared set): a pay-in, an SCA-failed transfer, a
 // refund with negative fees and a CREATED payout with null fields.
@@ -124,13 +127,13 @@ func TestWalletsCreate(t *testing.T) {
 	env := newTestClient(t)
 	var cp capture
 	env.mt.RegisterResponder(http.MethodPost, testAPI+"/wallets",
-		cp.wrap(jsonResponder(200, string(fixture(t, "wallets/view-wallet.json")))))
+		cp.wrap(jsonResponder(200, string(fixture(t, "wallets/create-response.json")))))
 
 	w, err := env.c.Wallets.Create(context.Background(), &CreateWalletRequest{
 		Owners:      []string{fixtureUserID},
 		Description: "Description of the user's wallet",
 		Currency:    "EUR",
-		Tag:         "Created using Mangopay API Postman collection",
+		Tag:         "Created using Mangopay API Postman Collection",
 	}, WithIdempotencyKey("wallet-for-user-000001"))
 	require.NoError(t, err)
 
@@ -141,12 +144,44 @@ func TestWalletsCreate(t *testing.T) {
 	assertStdHeaders(t, r)
 	assert.Equal(t, "wallet-for-user-000001", r.Header.Get("Idempotency-Key"))
 	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
-	assertJSONEq(t, []byte(`{"Owners":["`+fixtureUserID+`"],"Description":"Description of the user's wallet",
-		"Currency":"EUR","Tag":"Created using Mangopay API Postman collection"}`), body)
+	assertJSONEq(t, fixture(t, "wallets/create-request.json"), body)
 
-	assert.Equal(t, fixtureWalletID, w.ID)
-	assert.Equal(t, Money{Currency: "EUR", Amount: 99800}, w.Balance)
-	assert.Equal(t, FundsTypeDefault, w.FundsType)
+	assert.Equal(t, &Wallet{
+		ID:           "wlt_m_01J6EN9X1Q0PGM0CJ9QD197CRG",
+		Owners:       []string{fixtureUserID},
+		Description:  "Description of the user's wallet",
+		Balance:      Money{Currency: "EUR", Amount: 0},
+		Currency:     "EUR",
+		FundsType:    FundsTypeDefault,
+		Tag:          "Created using Mangopay API Postman Collection",
+		CreationDate: TimeOf(time.Unix(1724921476, 0).UTC()),
+	}, w)
+
+	t.Run("no Tag: not sent", func(t *testing.T) {
+		_, err := env.c.Wallets.Create(context.Background(), &CreateWalletRequest{Owners: []string{fixtureUserID}, Description: "d", Currency: "GBP"})
+		require.NoError(t, err)
+		r, body := cp.last(t)
+		assertJSONEq(t, []byte(`{"Owners":["`+fixtureUserID+`"],"Description":"d","Currency":"GBP"}`), body)
+		assert.True(t, validKey(r.Header.Get("Idempotency-Key")), "a generated key")
+	})
+}
+
+func TestWalletJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"wallets/view-wallet.json", "wallets/create-response.json"} {
+		raw := fixture(t, name)
+		var w Wallet
+		require.NoError(t, json.Unmarshal(raw, &w), name)
+		out, err := json.Marshal(w)
+		require.NoError(t, err)
+		assertJSONEq(t, raw, out)
+	}
+	raw := fixture(t, "wallets/list-wallets-user.json")
+	var ws []Wallet
+	require.NoError(t, json.Unmarshal(raw, &ws))
+	out, err := json.Marshal(ws)
+	require.NoError(t, err)
+	assertJSONEq(t, raw, out)
 }
 
 func TestWalletsCreateRefusesBadInput(t *testing.T) {
@@ -165,6 +200,9 @@ func TestWalletsCreateRefusesBadInput(t *testing.T) {
 		{"no description", func() *CreateWalletRequest { r := good(); r.Description = ""; return r }(), []string{"Description is required"}},
 		{"no currency", func() *CreateWalletRequest { r := good(); r.Currency = ""; return r }(), []string{"Currency is required"}},
 		{"lower-case currency", func() *CreateWalletRequest { r := good(); r.Currency = "eur"; return r }(), []string{`Currency "eur" is not an ISO 4217 code`}},
+		{"two owners", func() *CreateWalletRequest { r := good(); r.Owners = []string{"u1", "u2"}; return r }(), []string{"Owners holds 2 ids: Mangopay accepts exactly one"}},
+		{"long description", func() *CreateWalletRequest { r := good(); r.Description = strings.Repeat("é", 256); return r }(), []string{"Description is 256 characters long, at most 255"}},
+		{"long tag", func() *CreateWalletRequest { r := good(); r.Tag = strings.Repeat("t", 256); return r }(), []string{"Tag is 256 characters long, at most 255"}},
 		{"everything", &CreateWalletRequest{Currency: "EURO"}, []string{"Owners is required", "Description is required", `Currency "EURO"`}},
 	}
 	for _, tc := range cases {
@@ -203,12 +241,21 @@ func TestWalletsUpdate(t *testing.T) {
 	_, body = cp.last(t)
 	assertJSONEq(t, []byte(`{"Description":"Savings","Tag":"t"}`), body)
 
+	t.Run("255 characters are fine", func(t *testing.T) {
+		_, err := env.c.Wallets.Update(context.Background(), fixtureWalletID, &UpdateWalletRequest{Description: Ptr(strings.Repeat("é", 255))})
+		require.NoError(t, err)
+	})
+
 	t.Run("refused before the network", func(t *testing.T) {
 		calls := env.mt.GetTotalCallCount()
 		_, err := env.c.Wallets.Update(context.Background(), fixtureWalletID, &UpdateWalletRequest{})
 		assert.ErrorContains(t, err, "nothing to update")
 		_, err = env.c.Wallets.Update(context.Background(), fixtureWalletID, nil)
 		assert.ErrorContains(t, err, "nothing to update")
+		_, err = env.c.Wallets.Update(context.Background(), fixtureWalletID, &UpdateWalletRequest{Description: Ptr(" ")})
+		assert.ErrorContains(t, err, "mangopay: Wallets.Update: invalid UpdateWalletRequest: Description is empty")
+		_, err = env.c.Wallets.Update(context.Background(), fixtureWalletID, &UpdateWalletRequest{Description: Ptr(strings.Repeat("d", 256)), Tag: Ptr(strings.Repeat("t", 300))})
+		assert.ErrorContains(t, err, "Description is 256 characters long, at most 255; Tag is 300 characters long")
 		_, err = env.c.Wallets.Update(context.Background(), "../users", &UpdateWalletRequest{Tag: Ptr("x")})
 		assert.ErrorIs(t, err, ErrInvalidID)
 		assert.Equal(t, calls, env.mt.GetTotalCallCount())
