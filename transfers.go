@@ -103,7 +103,7 @@ type CreateTransferRequest struct {
 	DebitedWalletID string `json:"DebitedWalletId"`
 	// CreditedWalletID is the wallet to credit (required).
 	CreditedWalletID string `json:"CreditedWalletId"`
-	// Tag is custom data of the platform (optional).
+	// Tag is custom data of the platform (optional, at most 255 characters).
 	Tag string `json:"Tag,omitempty"`
 	// ScaContext is ScaUserPresent when the debited wallet's owner is at the
 	// platform and can be redirected, ScaUserNotPresent under a proxy with
@@ -138,6 +138,9 @@ func (r *CreateTransferRequest) validate() error {
 		problems = append(problems, fmt.Sprintf("Fees.Currency %q differs from DebitedFunds.Currency %q (Fees is required: use Money{Currency: %q} for no fee)",
 			truncate(r.Fees.Currency, 20), truncate(r.DebitedFunds.Currency, 20), truncate(r.DebitedFunds.Currency, 20)))
 	}
+	if p := textProblem("Tag", r.Tag); p != "" {
+		problems = append(problems, p)
+	}
 	if !r.ScaContext.Valid() {
 		problems = append(problems, validateScaContext(r.ScaContext).Error())
 	}
@@ -157,8 +160,14 @@ func (r *CreateTransferRequest) validate() error {
 // comes back SUCCEEDED with a nil error. ScaUserNotPresent without consent
 // fails with ErrScaProxyMissing.
 //
+// Mangopay also answers 200 with a transfer it refused at once: Status
+// FAILED, a ResultCode such as ResultCodeTransferDebitedOwnerClosed, and no
+// PendingUserAction. Create then returns that transfer with a nil error (the
+// call worked; the money did not move), so always check Status.
+//
 // The request is checked before any network call: required ids, a currency,
-// non-negative amounts and Fees in the DebitedFunds currency. The call
+// non-negative amounts, Fees in the DebitedFunds currency and a Tag of at
+// most 255 characters. The call
 // carries an Idempotency-Key (WithIdempotencyKey, or a generated one) reused
 // on every retry, and a lost response is recovered through
 // GET /responses/{key}, so a retry never creates a second transfer. If the

@@ -20,7 +20,9 @@ import (
 // create-response-succeeded.json (the exempted outcome) and
 // view-transfer-failed-expired.json (SCA expired, 007102) are example 21 with
 // the documented Status, ResultCode, ExecutionDate and PendingUserAction
-// values of those outcomes.
+// values of those outcomes. create-response-failed-002704.json is the
+// documented example of a transfer refused at creation
+// (docs.mangopay.com/errors/codes/002704).
 
 const fixtureTransferID = "xfer_c_01JRSHQFG2337DBQ4NS8XPYCK7"
 
@@ -121,6 +123,63 @@ func TestTransfersCreateSucceededWithoutSca(t *testing.T) {
 	assert.Equal(t, "", tr.pendingRedirect())
 }
 
+// TestTransfersCreateFailedAtCreation: Mangopay answers 200 with a FAILED
+// transfer (here the documented 002704 example). The call worked, so there is
+// no error; the caller reads Status and ResultCode.
+func TestTransfersCreateFailedAtCreation(t *testing.T) {
+	t.Parallel()
+	env := newTestClient(t)
+	var cp capture
+	env.mt.RegisterResponder(http.MethodPost, testAPI+"/transfers",
+		cp.wrap(wlRespond(200, string(fixture(t, "transfers/create-response-failed-002704.json")))))
+
+	tr, err := env.c.Transfers.Create(context.Background(), documentedTransfer())
+	require.NoError(t, err, "no SCA demand, no API error")
+	require.Len(t, cp.reqs, 1, "a FAILED transfer is an answer, not a retryable failure")
+	assert.Equal(t, "xfer_c_01K1TKMC8GTPZBH5XRR4AACGRX", tr.ID)
+	assert.Equal(t, TransferStatusFailed, tr.Status)
+	assert.Equal(t, ResultCodeTransferUserPendingAction, tr.ResultCode)
+	assert.Equal(t, "Users in PENDING_USER_ACTION status cannot create transfers", tr.ResultMessage)
+	assert.Nil(t, tr.ExecutionDate)
+	assert.Nil(t, tr.PendingUserAction)
+	assert.Equal(t, ScaUserPresent, tr.ScaContext)
+	assert.Equal(t, Money{Currency: "EUR", Amount: 3001}, tr.CreditedFunds)
+}
+
+func TestTransferJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{
+		"transfers/create-response-sca-required.json",
+		"transfers/create-response-succeeded.json",
+		"transfers/create-response-failed-002704.json",
+		"transfers/view-transfer-failed-expired.json",
+	} {
+		raw := fixture(t, name)
+		var tr Transfer
+		require.NoError(t, json.Unmarshal(raw, &tr), name)
+		out, err := json.Marshal(tr)
+		require.NoError(t, err)
+		var want, got map[string]any
+		require.NoError(t, json.Unmarshal(raw, &want))
+		require.NoError(t, json.Unmarshal(out, &got))
+		// Null strings decode to "": the only difference allowed.
+		for k, v := range want {
+			if v == nil && got[k] == "" {
+				want[k] = ""
+			}
+		}
+		assert.Equal(t, want, got, name)
+	}
+
+	var req CreateTransferRequest
+	raw := fixture(t, "transfers/create-request.json")
+	require.NoError(t, json.Unmarshal(raw, &req))
+	assert.Equal(t, documentedTransfer(), &req)
+	out, err := json.Marshal(req)
+	require.NoError(t, err)
+	assertJSONEq(t, raw, out)
+}
+
 func TestTransfersCreateRefusesBadInput(t *testing.T) {
 	t.Parallel()
 	mod := func(f func(*CreateTransferRequest)) *CreateTransferRequest {
@@ -144,6 +203,7 @@ func TestTransfersCreateRefusesBadInput(t *testing.T) {
 		{"no currency", mod(func(r *CreateTransferRequest) { r.DebitedFunds.Currency = ""; r.Fees.Currency = "" }), []string{"DebitedFunds.Currency is required"}},
 		{"bad currency", mod(func(r *CreateTransferRequest) { r.DebitedFunds.Currency = "eur"; r.Fees.Currency = "eur" }), []string{`DebitedFunds.Currency "eur" is not an ISO 4217 code`}},
 		{"bad ScaContext", mod(func(r *CreateTransferRequest) { r.ScaContext = "PRESENT" }), []string{`invalid ScaContext "PRESENT"`}},
+		{"long tag", mod(func(r *CreateTransferRequest) { r.Tag = strings.Repeat("€", 256) }), []string{"Tag is 256 characters long, at most 255"}},
 		{"several problems at once", &CreateTransferRequest{DebitedFunds: Money{Currency: "EUR", Amount: -3}, Fees: Money{Currency: "EUR"}},
 			[]string{"AuthorId is required", "DebitedWalletId is required", "CreditedWalletId is required", "DebitedFunds.Amount -3"}},
 	}
