@@ -332,7 +332,6 @@ func parseEventValues(q url.Values, now time.Time) (Event, error) {
 		}
 	}
 	if size-1 > MaxEventQueryLength { // pairs cost len(k)+len(v)+2, minus one '&'
-
 		return Event{}, eventErr("query", "", fmt.Sprintf("is longer than %d bytes", MaxEventQueryLength))
 	}
 
