@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"time"
 
 	"github.com/scaforge/mangopay"
+	"github.com/scaforge/mangopay/mangopaytest"
 )
 
 // Mount the webhook handler on a ServeMux. Here a test server stands in for
@@ -56,10 +59,30 @@ func ExampleNewWebhookHandler() {
 	// 400 for a malformed notification
 }
 
-// Confirm each notification by fetching its resource from Mangopay: the
-// only authenticity check Mangopay allows, since webhooks are unsigned. A
-// test server stands in for Mangopay here, knowing one user; the second
-// notification names a user that does not exist, as a forged one would.
+// webhookTables stands in for the platform's tables in the webhook
+// examples: it prints what it is asked to store.
+type webhookTables struct{}
+
+func (webhookTables) SetStatus(_ context.Context, userID string, s mangopay.UserStatus) error {
+	fmt.Println("user", userID, "is", s)
+	return nil
+}
+
+func (webhookTables) SetTransferStatus(_ context.Context, transferID string, s mangopay.TransferStatus) error {
+	fmt.Println("transfer", transferID, "is", s)
+	return nil
+}
+
+func (webhookTables) SetRecipientStatus(_ context.Context, recipientID string, s mangopay.RecipientStatus) error {
+	fmt.Println("recipient", recipientID, "is", s)
+	return nil
+}
+
+// README "Webhooks": confirm each notification by fetching its resource
+// from Mangopay, the only authenticity check Mangopay allows, since webhooks
+// are unsigned. A test server stands in for Mangopay here, knowing one user
+// and one transfer; the third notification names a user that does not
+// exist, as a forged one would.
 func ExampleWithConfirmation() {
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -68,6 +91,8 @@ func ExampleWithConfirmation() {
 			fmt.Fprint(w, `{"access_token":"example-token","token_type":"bearer","expires_in":3600}`)
 		case "/v2.01/your-client-id/sca/users/user_m_01JQVHDG0S0TJP5KFX029211BF":
 			fmt.Fprint(w, `{"Id":"user_m_01JQVHDG0S0TJP5KFX029211BF","PersonType":"NATURAL","UserCategory":"OWNER","UserStatus":"ACTIVE"}`)
+		case "/v2.01/your-client-id/transfers/xfer_m_01JRSHQFG2337DBQ4NS8XPYCK7":
+			fmt.Fprint(w, `{"Id":"xfer_m_01JRSHQFG2337DBQ4NS8XPYCK7","Type":"TRANSFER","Status":"SUCCEEDED","ResultCode":"000000","PendingUserAction":null}`)
 		default:
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprint(w, `{"Message":"The ressource does not exist","Type":"ressource_not_found","errors":null}`)
@@ -78,15 +103,26 @@ func ExampleWithConfirmation() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	users, orders, payouts := webhookTables{}, webhookTables{}, webhookTables{}
+	// A logger on stdout without the time and the error text (they vary from
+	// run to run), so that the example's output can be checked.
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "err" {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
 
 	handle := func(ctx context.Context, ev mangopay.Event) error {
 		switch r := ev.Resource.(type) { // fetched by WithConfirmation
 		case *mangopay.User:
-			fmt.Println("user", r.ID, "is", r.UserStatus)
+			return users.SetStatus(ctx, r.ID, r.UserStatus)
 		case *mangopay.Transfer:
-			fmt.Println("transfer", r.ID, "is", r.Status)
+			return orders.SetTransferStatus(ctx, r.ID, r.Status)
 		case *mangopay.Recipient:
-			fmt.Println("recipient", r.ID, "is", r.Status)
+			return payouts.SetRecipientStatus(ctx, r.ID, r.Status)
 		}
 		return nil
 	}
@@ -95,14 +131,17 @@ func ExampleWithConfirmation() {
 		mangopay.WithConfirmation(c),    // GET the user, transfer or recipient; 400 if it does not exist
 		mangopay.WithDeduplication(nil), // skip repeated deliveries (in memory, bounded)
 		mangopay.WithWebhookErrorHook(func(r *http.Request, status int, err error) {
-			fmt.Println("answered", status, "to a notification on", r.URL.Path)
+			logger.Warn("mangopay webhook", "path", r.URL.Path, "status", status, "err", err)
 		}),
 	))
 
-	for _, id := range []string{"user_m_01JQVHDG0S0TJP5KFX029211BF", "user_m_01JQZZZZZZZZZZZZZZZZZZZZZZ"} {
-		r, err := mangopay.NewTestEventRequest("/mangopay/hooks", mangopay.Event{
-			Type: mangopay.EventUserAccountActivated, ResourceID: id, Date: time.Now(),
-		})
+	for _, ev := range []mangopay.Event{
+		{Type: mangopay.EventUserAccountActivated, ResourceID: "user_m_01JQVHDG0S0TJP5KFX029211BF"},
+		{Type: mangopay.EventTransferNormalSucceeded, ResourceID: "xfer_m_01JRSHQFG2337DBQ4NS8XPYCK7"},
+		{Type: mangopay.EventUserAccountActivated, ResourceID: "user_m_01JQZZZZZZZZZZZZZZZZZZZZZZ"},
+	} {
+		ev.Date = time.Now()
+		r, err := mangopay.NewTestEventRequest("/mangopay/hooks", ev)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -113,47 +152,54 @@ func ExampleWithConfirmation() {
 	// Output:
 	// user user_m_01JQVHDG0S0TJP5KFX029211BF is ACTIVE
 	// 200
-	// answered 400 to a notification on /mangopay/hooks
+	// transfer xfer_m_01JRSHQFG2337DBQ4NS8XPYCK7 is SUCCEEDED
+	// 200
+	// level=WARN msg="mangopay webhook" path=/mangopay/hooks status=400
 	// 400
 }
 
-// Test your own webhook handling without a network: NewTestEventRequest
-// builds the request Mangopay would send.
+// README "Testing your webhook code": NewTestEventRequest builds the request
+// Mangopay would send, for a handler test without a network.
 func ExampleNewTestEventRequest() {
-	h := mangopay.NewWebhookHandler(func(ctx context.Context, ev mangopay.Event) error {
-		if ev.Type == mangopay.EventTransferNormalFailed {
-			return errors.New("could not mark the order unpaid")
+	handler := mangopay.NewWebhookHandler(func(ctx context.Context, ev mangopay.Event) error {
+		if ev.ResourceID == "xfer_m_unknown" {
+			return errors.New("no order for this transfer")
 		}
 		return nil
 	})
-	for _, typ := range []mangopay.EventType{mangopay.EventTransferNormalSucceeded, mangopay.EventTransferNormalFailed} {
-		r, err := mangopay.NewTestEventRequest("/mangopay/hooks", mangopay.Event{Type: typ, ResourceID: "xfer_m_01JQ", Date: time.Now()})
-		if err != nil {
-			log.Fatal(err)
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		fmt.Println(typ, rec.Code)
-	}
-	// Output:
-	// TRANSFER_NORMAL_SUCCEEDED 200
-	// TRANSFER_NORMAL_FAILED 500
-}
 
-// Subscribe to every SCA event type, reusing the hooks that already exist
-// (Mangopay allows one per event type) and reviving invalidated ones.
-func ExampleHooksService_Create() {
-	ctx := context.Background()
-	c, err := mangopay.New("your-client-id", "your-api-key")
+	r, err := mangopay.NewTestEventRequest("/mangopay/hooks", mangopay.Event{
+		Type: mangopay.EventTransferNormalSucceeded, ResourceID: "xfer_m_01JQ", Date: time.Now(),
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	const hookURL = "https://platform.example/mangopay/hooks"
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, r)
+	fmt.Println(rec.Code) // 200: your function returned nil
 
+	r, err = mangopay.NewTestEventRequest("/mangopay/hooks", mangopay.Event{
+		Type: mangopay.EventTransferNormalSucceeded, ResourceID: "xfer_m_unknown", Date: time.Now(),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	rec = httptest.NewRecorder()
+	handler.ServeHTTP(rec, r)
+	fmt.Println(rec.Code) // 500: it failed, Mangopay would retry
+	// Output:
+	// 200
+	// 500
+}
+
+// syncHooks makes sure one enabled, valid hook per SCA event type points at
+// hookURL: it creates the missing ones (Mangopay allows one per event type),
+// moves or re-enables the others and revives invalidated ones.
+func syncHooks(ctx context.Context, c *mangopay.Client, hookURL string) error {
 	existing := map[mangopay.EventType]*mangopay.Hook{}
 	for h, err := range c.Hooks.All(ctx, nil) {
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
 		existing[h.EventType] = h
 	}
@@ -161,22 +207,77 @@ func ExampleHooksService_Create() {
 		h, ok := existing[typ]
 		if !ok {
 			_, err := c.Hooks.Create(ctx, &mangopay.CreateHookRequest{EventType: typ, URL: hookURL, Tag: "sca"})
-			if errors.Is(err, mangopay.ErrHookAlreadyRegistered) {
-				continue // created meanwhile by another instance
-			}
-			if err != nil {
-				log.Fatal(err)
+			if err != nil && !errors.Is(err, mangopay.ErrHookAlreadyRegistered) { // created meanwhile by another instance
+				return err
 			}
 			continue
 		}
 		if h.URL != hookURL || h.Status != mangopay.HookStatusEnabled || h.Validity != mangopay.HookValidityValid {
 			up := &mangopay.UpdateHookRequest{URL: hookURL, Status: mangopay.HookStatusEnabled}
 			if h.Validity == mangopay.HookValidityInvalid {
-				up.Validity = mangopay.HookValidityValid
+				up.Validity = mangopay.HookValidityValid // revive it
 			}
 			if _, err := c.Hooks.Update(ctx, h.ID, up); err != nil {
-				log.Fatal(err)
+				return err
 			}
 		}
 	}
+	return nil
+}
+
+// README "Managing hooks": subscribe to every SCA event type, reusing the
+// hooks that exist. The emulator stands in for Mangopay; one hook already
+// exists there, disabled and pointing elsewhere.
+func ExampleHooksService_Create() {
+	srv := mangopaytest.NewServer()
+	defer srv.Close()
+	c := srv.Client()
+	ctx := context.Background()
+	old, err := c.Hooks.Create(ctx, &mangopay.CreateHookRequest{EventType: mangopay.EventTransferNormalFailed, URL: "https://old.example/hooks"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := c.Hooks.Update(ctx, old.ID, &mangopay.UpdateHookRequest{Status: mangopay.HookStatusDisabled}); err != nil {
+		log.Fatal(err)
+	}
+
+	const hookURL = "https://platform.example/mangopay/hooks"
+	for run := 1; run <= 2; run++ {
+		before := len(srv.Requests())
+		if err := syncHooks(ctx, c, hookURL); err != nil {
+			log.Fatal(err)
+		}
+		created, updated := 0, 0
+		for _, r := range srv.Requests()[before:] {
+			switch r.Method {
+			case http.MethodPost:
+				created++
+			case http.MethodPut:
+				updated++
+			}
+		}
+		fmt.Printf("run %d: %d created, %d updated\n", run, created, updated)
+	}
+
+	n, fine := 0, 0
+	for h, err := range c.Hooks.All(ctx, nil) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		n++
+		if h.URL == hookURL && h.Status == mangopay.HookStatusEnabled && h.Validity == mangopay.HookValidityValid {
+			fine++
+		}
+	}
+	h, err := c.Hooks.Get(ctx, old.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(n, "hooks,", fine, "enabled on", hookURL)
+	fmt.Println(h.EventType, h.Status, h.URL)
+	// Output:
+	// run 1: 24 created, 1 updated
+	// run 2: 0 created, 0 updated
+	// 25 hooks, 25 enabled on https://platform.example/mangopay/hooks
+	// TRANSFER_NORMAL_FAILED ENABLED https://platform.example/mangopay/hooks
 }
