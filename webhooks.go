@@ -715,7 +715,10 @@ func WithDeduplication(store DeliveryStore) WebhookOption {
 // A notification whose resource does not exist (Mangopay answers 404, or
 // 400 param_error for an id it cannot read) is refused with 400 and your
 // function is not called. An event type this package does not know cannot
-// be confirmed and is refused with 400 too. Any other failure to fetch
+// be confirmed and is refused with 400 too: Mangopay then retries it for 3
+// days and finally invalidates the hook, so serve hooks of other event types
+// (PAYIN_NORMAL_SUCCEEDED, say) with a handler of their own that fetches the
+// right resource itself. Any other failure to fetch
 // (network, 5xx, deadline) is answered 500, so Mangopay retries later. A nil
 // c makes the handler answer 500 to every notification.
 func WithConfirmation(c *Client) WebhookOption {
