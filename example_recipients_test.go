@@ -60,7 +60,9 @@ func ExampleRecipientsService_Create() {
 	}
 	ctx := context.Background()
 
-	rec, err := c.Recipients.Create(ctx, "user_m_01JRADX7YD0060N5VAA0XPMM54", &mangopay.CreateRecipientRequest{
+	userID := "user_m_01JRADX7YD0060N5VAA0XPMM54" // an OWNER
+
+	rec, err := c.Recipients.Create(ctx, userID, &mangopay.CreateRecipientRequest{
 		DisplayName:      "John Doe EUR DE account",
 		PayoutMethodType: mangopay.PayoutMethodLocalBankTransfer,
 		RecipientType:    mangopay.RecipientTypeIndividual,
@@ -161,7 +163,8 @@ func ExampleRecipientSchema_Check() {
 	if err := schema.Check(draft); err != nil {
 		log.Fatal(err)
 	}
-	if err := c.Recipients.Validate(ctx, "user_m_01JRADQMWEKV9X7C683MYQMQCN", draft); err != nil {
+	userID := "user_m_01JRADQMWEKV9X7C683MYQMQCN"
+	if err := c.Recipients.Validate(ctx, userID, draft); err != nil {
 		log.Fatal(err) // an *APIError: mangopay.RecipientErrors(err) maps each path to its code
 	}
 	fmt.Println("valid: ready for Create")

@@ -4,12 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
+	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/scaforge/mangopay"
 )
@@ -116,7 +124,8 @@ func ExampleParseReturn() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(status, u.UserStatus == mangopay.UserStatusActive)
+	active := u.UserStatus == mangopay.UserStatusActive // the real outcome
+	fmt.Println(status, active)
 	// Output: VALIDATED true
 }
 
@@ -173,4 +182,126 @@ func ExampleUsersService_ScaStatus() {
 		fmt.Println("enrolled:", st.IsEnrolled, "transfer consent:", st.ConsentScope.Transfer)
 	}
 	// Output: never enrolled; enrollment link: https://sca.sandbox.mangopay.com/?token=0193cf51ed367151a0cb1c59def21e13
+}
+
+// readmeGlue are README snippet lines that stand for a platform's own code
+// (a handler's returns and redirects, its storage and rendering): the
+// compiled Examples print or log.Fatal instead.
+var readmeGlue = []string{"return err", "return nil", "return", "http.Redirect(w, r, to, http.StatusSeeOther)",
+	"saveRecipient(", "renderInput(", "return showProblems("}
+
+// snippetLines normalizes Go source for comparison: trimmed lines without
+// blank lines, comment lines and trailing comments.
+func snippetLines(src string) []string {
+	var out []string
+	for _, l := range strings.Split(src, "\n") {
+		l = strings.TrimSpace(l)
+		inQuote := false
+		for i := 0; i < len(l); i++ {
+			switch {
+			case l[i] == '"' && (i == 0 || l[i-1] != '\\'):
+				inQuote = !inQuote
+			case !inQuote && strings.HasPrefix(l[i:], "//"):
+				l = strings.TrimSpace(l[:i])
+				i = len(l)
+			}
+		}
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// readmeSnippets returns the ```go blocks of the README section "## title".
+func readmeSnippets(t *testing.T, readme, title string) []string {
+	t.Helper()
+	start := strings.Index(readme, "\n## "+title+"\n")
+	require.GreaterOrEqual(t, start, 0, "README has no section %q", title)
+	sec := readme[start+len(title)+5:]
+	if end := strings.Index(sec, "\n## "); end >= 0 {
+		sec = sec[:end]
+	}
+	var blocks []string
+	for {
+		i := strings.Index(sec, "```go\n")
+		if i < 0 {
+			return blocks
+		}
+		sec = sec[i+len("```go\n"):]
+		j := strings.Index(sec, "\n```")
+		require.GreaterOrEqual(t, j, 0, "unterminated code block in %q", title)
+		blocks = append(blocks, sec[:j])
+		sec = sec[j+4:]
+	}
+}
+
+// exampleBody returns the source of the body of function name in file.
+func exampleBody(t *testing.T, file, name string) string {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, file, src, parser.ParseComments)
+	require.NoError(t, err)
+	for _, d := range f.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == name {
+			return string(src[fset.Position(fn.Body.Lbrace).Offset+1 : fset.Position(fn.Body.Rbrace).Offset])
+		}
+	}
+	t.Fatalf("%s has no func %s", file, name)
+	return ""
+}
+
+// TestReadmeSnippetsMirrorExamples checks that each README snippet of the
+// "SCA handling", "Users" and "Recipients" sections is its compiled
+// Example's code: every line of the snippet, glue aside, appears in the
+// Example in the same order.
+func TestReadmeSnippetsMirrorExamples(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	readme := string(b)
+	cases := []struct {
+		section string
+		block   int
+		file    string
+		example string
+	}{
+		{"SCA handling", 0, "example_users_test.go", "ExampleUsersService_CreateNatural"},
+		{"SCA handling", 1, "example_users_test.go", "ExampleParseReturn"},
+		{"SCA handling", 2, "example_test.go", "ExampleTransfersService_Get_pending"},
+		{"Users", 0, "example_users_test.go", "ExampleUsersService_Get"},
+		{"Recipients", 0, "example_recipients_test.go", "ExampleRecipientSchema_Check"},
+		{"Recipients", 1, "example_recipients_test.go", "ExampleRecipientsService_Create"},
+	}
+	counts := map[string]int{}
+cases:
+	for _, tc := range cases {
+		counts[tc.section]++
+		blocks := readmeSnippets(t, readme, tc.section)
+		require.Greater(t, len(blocks), tc.block, "README %q has too few snippets", tc.section)
+		body := snippetLines(exampleBody(t, tc.file, tc.example))
+		n, at := 0, 0
+	lines:
+		for _, l := range snippetLines(blocks[tc.block]) {
+			for _, g := range readmeGlue {
+				if l == g || (strings.HasSuffix(g, "(") && strings.HasPrefix(l, g)) {
+					continue lines
+				}
+			}
+			n++
+			for at < len(body) && body[at] != l {
+				at++
+			}
+			if !assert.Less(t, at, len(body), "README %q snippet %d: line %q is not in %s (in order)", tc.section, tc.block, l, tc.example) {
+				continue cases
+			}
+			at++
+		}
+		assert.Greater(t, n, 3, "README %q snippet %d compared", tc.section, tc.block)
+	}
+	for _, sec := range []string{"SCA handling", "Users", "Recipients"} {
+		assert.Len(t, readmeSnippets(t, readme, sec), counts[sec], "every snippet of README %q has its Example", sec)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -1122,4 +1123,108 @@ func FuzzRecipientSchemaJSON(f *testing.F) {
 		require.NoError(t, json.Unmarshal(b, &back), "%s", b)
 		require.Equal(t, schemaSnapshot(&s), schemaSnapshot(&back))
 	})
+}
+
+func TestRecipientErrorCodesDocumented(t *testing.T) {
+	t.Parallel()
+	// Every field-level code of create-recipient.mdx and
+	// validate-recipient-data.mdx has a typed constant with the exact value.
+	documented := []struct {
+		code RecipientErrorCode
+		wire string
+	}{
+		{RecipientErrorRequired, "REQUIRED"},
+		{RecipientErrorLengthMoreThanMax, "LENGTH_MORE_THAN_MAX"},
+		{RecipientErrorLengthLessThanMin, "LENGTH_LESS_THAN_MIN"},
+		{RecipientErrorInvalidFormat, "INVALID_FORMAT"},
+		{RecipientErrorNotInAllowedValues, "NOT_IN_ALLOWED_VALUES"},
+		{RecipientErrorUnsupportedCountry, "UNSUPPORTED_COUNTRY"},
+		{RecipientErrorUnsupportedCurrency, "UNSUPPORTED_CURRENCY"},
+		{RecipientErrorUnsupportedPayoutMethodForCurrency, "UNSUPPORTED_PAYOUT_METHOD_FOR_CURRENCY"},
+		{RecipientErrorClientNotFound, "CLIENT_NOT_FOUND"},
+		{RecipientErrorUserNotFound, "USER_NOT_FOUND"},
+		{RecipientErrorInvalidSortCode, "INVALID_SORT_CODE"},
+		{RecipientErrorInvalidAccountNumber, "INVALID_ACCOUNT_NUMBER"},
+		{RecipientErrorInvalidIBAN, "INVALID_IBAN"},
+		{RecipientErrorInvalidBIC, "INVALID_BIC"},
+		{RecipientErrorBICDoesNotCorrespondToAccountCountry, "BIC_DOES_NOT_CORRESPOND_TO_ACCOUNT_COUNTRY"},
+		{RecipientErrorUnsupportedIBAN, "UNSUPPORTED_IBAN"},
+		{RecipientErrorInvalidAccountNumberAndSortCodeCombination, "INVALID_ACCOUNT_NUMBER_AND_SORT_CODE_COMBINATION"},
+	}
+	require.Len(t, documented, 17, "the fact sheet lists 17 codes")
+
+	// One 400 carrying every code under the capital Errors key decodes to
+	// the typed constants, path by path.
+	errs := map[string]string{}
+	for i, d := range documented {
+		assert.Equal(t, d.wire, string(d.code))
+		errs["Field"+strconv.Itoa(i)] = d.wire
+	}
+	body, err := json.Marshal(map[string]any{"Id": "e-17", "Message": "One or several required parameters are missing or incorrect.", "Type": "param_error", "Date": 1744106000, "Errors": errs})
+	require.NoError(t, err)
+	env := newTestClient(t)
+	env.mt.RegisterResponder(http.MethodPost, testAPI+"/users/u1/recipients/validate", jsonResponder(400, string(body)))
+
+	err = env.c.Recipients.Validate(context.Background(), "u1", eurPayoutRequest())
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, errs, apiErr.Errors)
+	codes := RecipientErrors(err)
+	require.Len(t, codes, len(documented))
+	for i, d := range documented {
+		assert.Equal(t, d.code, codes["Field"+strconv.Itoa(i)])
+	}
+}
+
+func TestRecipientsCreateBusinessInternationalAllFields(t *testing.T) {
+	t.Parallel()
+	env := newTestClient(t)
+	var cp capture
+	env.mt.RegisterResponder(http.MethodPost, testAPI+"/users/user_m_01JRADX7YD0060N5VAA0XPMM54/recipients",
+		cp.wrap(jsonResponder(403, `{"Message":"You are not authorized to perform this action. The user has not provided consent to the requested proxy","Type":"sca_proxy_missing","Id":"e-403","Date":1764000000,"Errors":null}`)))
+
+	in := &CreateRecipientRequest{
+		DisplayName:      "Alex Smith Consulting USD",
+		PayoutMethodType: PayoutMethodInternationalBankTransfer,
+		RecipientType:    RecipientTypeBusiness,
+		Currency:         "USD",
+		Country:          "FR",
+		RecipientScope:   RecipientScopePayout,
+		Tag:              "consulting payouts",
+		BusinessRecipient: &BusinessRecipient{
+			BusinessName: "Alex Smith Consulting",
+			Address:      &Address{AddressLine1: "3 rue de la Cité", City: "Paris", PostalCode: "75001", Country: "FR"},
+		},
+		InternationalBankTransfer: &InternationalBankTransfer{AccountNumber: "FR7630004000031234567890143", BIC: "BNPAFRPPXXX"},
+		ScaContext:                ScaUserNotPresent,
+	}
+	rec, err := env.c.Recipients.Create(context.Background(), "user_m_01JRADX7YD0060N5VAA0XPMM54", in)
+
+	// USER_NOT_PRESENT without the user's consent: 403, no recipient, no SCA link.
+	assert.Nil(t, rec)
+	assert.ErrorIs(t, err, ErrScaProxyMissing)
+	assert.ErrorIs(t, err, ErrForbidden)
+	assert.NotErrorIs(t, err, ErrScaRequired)
+	assert.NotErrorIs(t, err, ErrRecipientScaNotAllowed)
+
+	_, body := cp.last(t)
+	assertJSONEq(t, []byte(`{
+		"DisplayName": "Alex Smith Consulting USD",
+		"PayoutMethodType": "InternationalBankTransfer", "RecipientType": "Business",
+		"Currency": "USD", "Country": "FR", "RecipientScope": "PAYOUT", "Tag": "consulting payouts",
+		"BusinessRecipient": {"BusinessName": "Alex Smith Consulting",
+			"Address": {"AddressLine1": "3 rue de la Cité", "City": "Paris", "PostalCode": "75001", "Country": "FR"}},
+		"InternationalBankTransfer": {"AccountNumber": "FR7630004000031234567890143", "BIC": "BNPAFRPPXXX"},
+		"ScaContext": "USER_NOT_PRESENT"
+	}`), body)
+}
+
+func TestRecipientsPayoutMethodsUnsupportedCountry(t *testing.T) {
+	t.Parallel()
+	env := newTestClient(t)
+	env.mt.RegisterResponderWithQuery(http.MethodGet, testAPI+"/recipients/payout-methods", "Country=KP&Currency=EUR",
+		jsonResponder(400, `{"Id":"e-c","Message":"One or several required parameters are missing or incorrect. An incorrect resource ID also raises this kind of error.","Type":"param_error","Date":1744106000,"Errors":{"Country":"UNSUPPORTED_COUNTRY"}}`))
+	pm, err := env.c.Recipients.PayoutMethods(context.Background(), "KP", "EUR")
+	assert.Nil(t, pm)
+	assert.Equal(t, map[string]RecipientErrorCode{"Country": RecipientErrorUnsupportedCountry}, RecipientErrors(err))
 }

@@ -125,6 +125,39 @@ func FuzzParseWWWAuthenticate(f *testing.F) {
 				t.Fatalf("unquoted link %q does not round-trip: got %q, %v", link, got, ok)
 			}
 		}
+		// Not greedy: a challenge appended after the header changes nothing.
+		for _, tail := range []string{`, Bearer realm="x"`, ", Basic abc==", ",PendingUserAction RedirectUrl=https://other.example/"} {
+			if got, ok := ParseWWWAuthenticate(header + tail); !ok || got != link {
+				t.Fatalf("appending %q to %q changed the link %q to %q (%v)", tail, header, link, got, ok)
+			}
+		}
+	})
+}
+
+// FuzzParseWWWAuthenticateQuoted treats the input as a link: any non-empty
+// value survives a quoted-string challenge, whatever the parameter's letter
+// case and the challenges around it.
+func FuzzParseWWWAuthenticateQuoted(f *testing.F) {
+	for _, tc := range wwwAuthCases {
+		if tc.want != "" {
+			f.Add(tc.want)
+		}
+	}
+	f.Add(`a"b\c, d e`)
+	f.Fuzz(func(t *testing.T, link string) {
+		if link == "" {
+			return
+		}
+		q := quoteAuthParam(link)
+		for _, h := range []string{
+			"PendingUserAction RedirectUrl=" + q,
+			"pendinguseraction redirecturl = " + q + " ,",
+			`Basic realm="a, b", PendingUserAction realm=x, REDIRECTURL=` + q + `, Bearer error="invalid_token"`,
+		} {
+			if got, ok := ParseWWWAuthenticate(h); !ok || got != link {
+				t.Fatalf("quoted link %q from %q: got %q, %v", link, h, got, ok)
+			}
+		}
 	})
 }
 
@@ -318,6 +351,19 @@ func FuzzAppendReturnURL(f *testing.F) {
 		}
 		if u.Host != orig.Host || u.Fragment != orig.Fragment {
 			t.Fatalf("host or fragment changed: %q -> %q", link, out)
+		}
+		// Only an absolute http(s) return URL with a host, without a
+		// fragment or whitespace, is ever accepted.
+		r, err := url.Parse(ret)
+		if err != nil {
+			t.Fatalf("accepted return URL %q does not parse: %v", ret, err)
+		}
+		if s := strings.ToLower(r.Scheme); (s != "http" && s != "https") || r.Hostname() == "" ||
+			strings.ContainsAny(ret, "# \t\r\n") {
+			t.Fatalf("accepted return URL %q (scheme %q, host %q)", ret, r.Scheme, r.Hostname())
+		}
+		if lang != "" && !scaLanguages[lang] {
+			t.Fatalf("accepted lang %q", lang)
 		}
 	})
 }
@@ -547,6 +593,26 @@ func TestUntrustedHeaderLinkThroughPipeline(t *testing.T) {
 		assert.False(t, ok, link)
 		assert.Contains(t, err.Error(), "GET "+testAPI+"/things demanded SCA", link)
 	}
+}
+
+func TestScaHeaderOnSeveralLines(t *testing.T) {
+	t.Parallel()
+	// A 401 may carry several WWW-Authenticate lines; the PendingUserAction
+	// challenge is found on any of them, and a RedirectUrl under another
+	// scheme on an earlier line is not taken for it.
+	env := newTestClient(t)
+	env.mt.RegisterResponder(http.MethodGet, testAPI+"/things", func(*http.Request) (*http.Response, error) {
+		r := httpmock.NewStringResponse(http.StatusUnauthorized, "")
+		r.Header.Add("WWW-Authenticate", `Bearer realm="api", RedirectUrl=https://evil.example/`)
+		r.Header.Add("WWW-Authenticate", "PendingUserAction redirectUrl="+docSandboxLink)
+		return r, nil
+	})
+	var out map[string]any
+	err := env.c.get(context.Background(), "/things", nil, &out, nil)
+	sca, ok := AsScaRequired(err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, docSandboxLink, sca.RedirectURL)
+	assert.Equal(t, ScaSourceHeader, sca.Source)
 }
 
 func TestRedirectHostsThroughPipeline(t *testing.T) {

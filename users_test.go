@@ -965,3 +965,94 @@ func TestUserJSON(t *testing.T) {
 		assert.Error(t, json.Unmarshal([]byte(bad), &u), bad)
 	}
 }
+
+func TestUsersEnumValues(t *testing.T) {
+	t.Parallel()
+	// The typed constants carry exactly the documented wire values.
+	for _, c := range [][2]string{
+		{string(UserCategoryPayer), "PAYER"}, {string(UserCategoryOwner), "OWNER"}, {string(UserCategoryPlatform), "PLATFORM"},
+		{string(UserStatusPendingUserAction), "PENDING_USER_ACTION"}, {string(UserStatusActive), "ACTIVE"}, {string(UserStatusClosed), "CLOSED"},
+		{string(PersonTypeNatural), "NATURAL"}, {string(PersonTypeLegal), "LEGAL"},
+		{string(LegalPersonTypeBusiness), "BUSINESS"}, {string(LegalPersonTypePartnership), "PARTNERSHIP"},
+		{string(LegalPersonTypeOrganization), "ORGANIZATION"}, {string(LegalPersonTypeSoletrader), "SOLETRADER"},
+		{string(KYCLevelLight), "LIGHT"}, {string(KYCLevelRegular), "REGULAR"},
+		{string(ConsentStatusActive), "ACTIVE"}, {string(ConsentStatusInactive), "INACTIVE"},
+		{string(ScaUserPresent), "USER_PRESENT"}, {string(ScaUserNotPresent), "USER_NOT_PRESENT"},
+		{string(ControlStatusValidated), "VALIDATED"}, {string(ControlStatusFailed), "FAILED"},
+	} {
+		assert.Equal(t, c[1], c[0])
+	}
+
+	// PLATFORM is response-only: it decodes to its constant through Get.
+	env := newTestClient(t)
+	body := editJSON(t, userFixture(t, "get-natural-owner-pending.response.json"), func(m map[string]any) {
+		m["UserCategory"] = "PLATFORM"
+		m["UserStatus"] = "CLOSED"
+		m["KYCLevel"] = "REGULAR"
+	})
+	userCall(env, http.MethodGet, "/sca/users/"+docUserID, 200, body)
+	u, err := env.c.Users.Get(context.Background(), docUserID)
+	require.NoError(t, err)
+	assert.Equal(t, UserCategoryPlatform, u.UserCategory)
+	assert.Equal(t, UserStatusClosed, u.UserStatus)
+	n, ok := u.Natural()
+	require.True(t, ok)
+	assert.Equal(t, UserCategoryPlatform, n.UserCategory)
+	assert.Equal(t, KYCLevelRegular, n.KYCLevel)
+}
+
+func TestUsersScaContextInEveryBody(t *testing.T) {
+	t.Parallel()
+	// ScaContext is a body field of create, update and categorize (never a
+	// query parameter), sent exactly as given.
+	ctx := context.Background()
+	tru := Ptr(true)
+	cases := []struct {
+		name, method, path string
+		call               func(c *Client) error
+	}{
+		{"CreateNatural", http.MethodPost, "/sca/users/natural", func(c *Client) error {
+			in := docNaturalOwnerRequest()
+			in.ScaContext = ScaUserNotPresent
+			_, err := c.Users.CreateNatural(ctx, in)
+			return err
+		}},
+		{"CreateLegal", http.MethodPost, "/sca/users/legal", func(c *Client) error {
+			in := docLegalOwnerRequest()
+			in.ScaContext = ScaUserNotPresent
+			_, err := c.Users.CreateLegal(ctx, in)
+			return err
+		}},
+		{"UpdateNatural", http.MethodPut, "/sca/users/natural/u1", func(c *Client) error {
+			_, err := c.Users.UpdateNatural(ctx, "u1", &UpdateNaturalUserRequest{TermsAndConditionsAccepted: tru, ScaContext: ScaUserNotPresent})
+			return err
+		}},
+		{"UpdateLegal", http.MethodPut, "/sca/users/legal/u1", func(c *Client) error {
+			_, err := c.Users.UpdateLegal(ctx, "u1", &UpdateLegalUserRequest{TermsAndConditionsAccepted: tru, ScaContext: ScaUserNotPresent})
+			return err
+		}},
+		{"CategorizeNatural", http.MethodPut, "/sca/users/natural/u1/category", func(c *Client) error {
+			_, err := c.Users.CategorizeNatural(ctx, "u1", &CategorizeNaturalUserRequest{TermsAndConditionsAccepted: tru, ScaContext: ScaUserNotPresent})
+			return err
+		}},
+		{"CategorizeLegal", http.MethodPut, "/sca/users/legal/u1/category", func(c *Client) error {
+			_, err := c.Users.CategorizeLegal(ctx, "u1", &CategorizeLegalUserRequest{TermsAndConditionsAccepted: tru, ScaContext: ScaUserNotPresent})
+			return err
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := newTestClient(t)
+			cp := userCall(env, tc.method, tc.path, 200, userFixture(t, "create-natural-payer.response.json"))
+			require.NoError(t, tc.call(env.c))
+			require.Len(t, cp.reqs, 1)
+			r, body := cp.last(t)
+			assert.Empty(t, r.URL.RawQuery)
+			var sent map[string]any
+			require.NoError(t, json.Unmarshal(body, &sent))
+			assert.Equal(t, "USER_NOT_PRESENT", sent["ScaContext"])
+			assert.Equal(t, true, sent["TermsAndConditionsAccepted"])
+		})
+	}
+}
