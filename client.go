@@ -69,18 +69,18 @@ type Client struct {
 
 	clientID string
 	baseURL  *url.URL // without trailing slash
-	// prefix is the decoded path of <base>/v2.01/{ClientId}; rawBase is the
-	// escaped absolute URL of the same. Both are computed once in New.
-	prefix, rawBase string
-	httpClient      *http.Client
-	maxRetries      int
-	retryBase       time.Duration
-	retryMax        time.Duration
-	userAgent       string
-	uaHeader        []string // {userAgent}, shared by every request (never modified)
-	logger          *slog.Logger
-	redirects       redirectPolicy
-	auth            *authenticator
+	// rawBase is the escaped absolute URL of <base>/v2.01/{ClientId},
+	// computed once in New.
+	rawBase    string
+	httpClient *http.Client
+	maxRetries int
+	retryBase  time.Duration
+	retryMax   time.Duration
+	userAgent  string
+	uaHeader   []string // {userAgent}, shared by every request (never modified)
+	logger     *slog.Logger
+	redirects  redirectPolicy
+	auth       *authenticator
 
 	// Test seams.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -328,7 +328,6 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 	c := &Client{
 		clientID:   clientID,
 		baseURL:    base,
-		prefix:     base.Path + apiVersion + "/" + clientID,
 		rawBase:    base.Scheme + "://" + base.Host + base.EscapedPath() + apiVersion + "/" + url.PathEscape(clientID),
 		httpClient: hc,
 		maxRetries: cfg.maxRetries,
