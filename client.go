@@ -276,11 +276,23 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 	if strings.TrimSpace(clientID) == "" {
 		return nil, errors.New("mangopay: New: empty client id")
 	}
-	if strings.ContainsAny(clientID, "/?#% \t\r\n") {
-		return nil, fmt.Errorf("mangopay: New: client id %q contains characters that cannot appear in a path", truncate(clientID, 40))
+	// The client id is a path segment of every call: refuse what could change
+	// the path ("..", "/", "?", ...) or need escaping.
+	if reason := idProblem(clientID); reason != "" || strings.Contains(clientID, "%") {
+		if reason == "" {
+			reason = "contains '%'"
+		}
+		return nil, fmt.Errorf("mangopay: New: client id %q cannot be a path segment: it %s", truncate(clientID, 40), reason)
 	}
-	if apiKey == "" {
+	if strings.TrimSpace(apiKey) == "" {
 		return nil, errors.New("mangopay: New: empty API key")
+	}
+	// Never echo the key. A stray newline (a key read from a file) would
+	// otherwise surface as an unexplained 401 from the token endpoint.
+	for _, r := range apiKey {
+		if r <= ' ' || r == 0x7f {
+			return nil, errors.New("mangopay: New: API key contains whitespace or a control character (a trailing newline from a file?)")
+		}
 	}
 	cfg := clientConfig{
 		baseURL:       SandboxURL,
@@ -558,6 +570,16 @@ type scaCarrier interface {
 
 // validateID refuses ids that are empty or could change the request path.
 func validateID(name, id string) error {
+	if reason := idProblem(id); reason != "" {
+		return fmt.Errorf("%w: %s %q %s", ErrInvalidID, name, truncate(id, 40), reason)
+	}
+	return nil
+}
+
+// idProblem says what makes id unusable as a path segment, or "" when it is
+// fine: empty, too long, a dot segment, a path or query delimiter, whitespace
+// or a control character.
+func idProblem(id string) string {
 	reason := ""
 	switch {
 	case id == "":
@@ -576,10 +598,7 @@ func validateID(name, id string) error {
 			}
 		}
 	}
-	if reason != "" {
-		return fmt.Errorf("%w: %s %q %s", ErrInvalidID, name, truncate(id, 40), reason)
-	}
-	return nil
+	return reason
 }
 
 // pathf builds a path from a format whose %s verbs (its only verbs, one per

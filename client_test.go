@@ -94,7 +94,19 @@ func TestNewRefusesBadInput(t *testing.T) {
 		{"blank client id", "  ", testAPIKey, nil, "empty client id"},
 		{"client id with slash", "a/b", testAPIKey, nil, "client id"},
 		{"client id with space", "a b", testAPIKey, nil, "client id"},
+		{"client id dot", ".", testAPIKey, nil, "dot segment"},
+		{"client id dot dot", "..", testAPIKey, nil, "dot segment"},
+		{"client id with query", "acme?x=1", testAPIKey, nil, "cannot be a path segment"},
+		{"client id with fragment", "acme#x", testAPIKey, nil, "cannot be a path segment"},
+		{"client id with backslash", `acme\x`, testAPIKey, nil, "cannot be a path segment"},
+		{"client id with percent", "acme%2F", testAPIKey, nil, "'%'"},
+		{"client id with NUL", "acme\x00", testAPIKey, nil, "control character"},
+		{"client id with newline", "acme\n", testAPIKey, nil, "control character"},
 		{"empty API key", testClientID, "", nil, "empty API key"},
+		{"blank API key", testClientID, " \t", nil, "empty API key"},
+		{"API key with trailing newline", testClientID, testAPIKey + "\n", nil, "trailing newline"},
+		{"API key with space", testClientID, "sk-test SECRET", nil, "whitespace"},
+		{"API key with DEL", testClientID, testAPIKey + "\x7f", nil, "control character"},
 		{"empty base URL", testClientID, testAPIKey, []Option{WithBaseURL("")}, "WithBaseURL"},
 		{"relative base URL", testClientID, testAPIKey, []Option{WithBaseURL("api.test/v2")}, "not absolute"},
 		{"path-only base URL", testClientID, testAPIKey, []Option{WithBaseURL("/v2.01")}, "not absolute"},
@@ -128,6 +140,8 @@ func TestNewRefusesBadInput(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.contains)
 			assert.True(t, strings.HasPrefix(err.Error(), "mangopay: "), err.Error())
 			assert.NotContains(t, err.Error(), testAPIKey)
+			assert.NotContains(t, err.Error(), "SECRET", "the API key is never echoed")
+			assertOneLine(t, err.Error())
 		})
 	}
 }
