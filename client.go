@@ -845,8 +845,10 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 			continue
 
 		case resp.StatusCode == http.StatusUnauthorized:
-			b, _, _ := readCapped(resp.Body, maxErrorBody)
-			closeBody(resp)
+			b, err := readErrorBody(ctx, resp)
+			if err != nil {
+				return err
+			}
 			if link, ok := ParseWWWAuthenticate(strings.Join(resp.Header.Values("WWW-Authenticate"), ", ")); ok {
 				return c.scaError(st, resp, link, ScaSourceHeader)
 			}
@@ -859,8 +861,10 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 			return apiErr
 
 		case resp.StatusCode == http.StatusConflict && st.req.method == http.MethodPost:
-			b, _, _ := readCapped(resp.Body, maxErrorBody)
-			closeBody(resp)
+			b, err := readErrorBody(ctx, resp)
+			if err != nil {
+				return err
+			}
 			apiErr := newAPIError(resp, b)
 			if apiErr.Type != ErrorTypeIdempotencyConflict {
 				return apiErr
@@ -872,8 +876,10 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 			continue // the original attempt had no effect: start again under a fresh key
 
 		default:
-			b, _, _ := readCapped(resp.Body, maxErrorBody)
-			closeBody(resp)
+			b, err := readErrorBody(ctx, resp)
+			if err != nil {
+				return err
+			}
 			apiErr := newAPIError(resp, b)
 			if retries < c.maxRetries && retryableStatus(resp.StatusCode) {
 				if wait, ok := c.retryWait(retries, resp.Header); ok {
@@ -1111,6 +1117,20 @@ func (st *callState) closeBody(resp *http.Response) {
 		st.drain.R = nil
 		_ = resp.Body.Close()
 	}
+}
+
+// readErrorBody reads an error response's body through the cap and closes
+// it. When the read was cut short because ctx ended, it returns the
+// context's error rather than an *APIError built from half a body.
+func readErrorBody(ctx context.Context, resp *http.Response) ([]byte, error) {
+	b, _, err := readCapped(resp.Body, maxErrorBody)
+	closeBody(resp)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, ctxErr
+		}
+	}
+	return b, nil
 }
 
 // closeBody drains (up to 4 KiB) and closes the body.

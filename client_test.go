@@ -1090,6 +1090,23 @@ func TestRetryStopsOnContextCancel(t *testing.T) {
 		assert.Same(t, context.Canceled, err, "not a wrapped transport error: %v", err)
 		assert.Empty(t, env.waits())
 	})
+	for _, status := range []int{400, 401, 409, 503} {
+		t.Run(fmt.Sprintf("while reading a %d body", status), func(t *testing.T) {
+			t.Parallel()
+			env := newTestClient(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			env.mt.RegisterResponder(http.MethodPost, testAPI+"/things", func(r *http.Request) (*http.Response, error) {
+				body := io.MultiReader(strings.NewReader(`{"Type":"idempotent_creation_conflict","Mess`), &cancellingReader{cancel: cancel, ctx: r.Context()})
+				return &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(body), Request: r}, nil
+			})
+			err := env.c.post(ctx, "/things", nil, nil, nil)
+			assert.Same(t, context.Canceled, err, "the context's error, not an *APIError from half a body: %v", err)
+			assert.Equal(t, 1, env.mt.GetCallCountInfo()["POST "+testAPI+"/things"])
+			assert.Zero(t, env.mt.GetCallCountInfo()["GET =~"+regexpResponses.String()], "no /responses lookup")
+			assert.EqualValues(t, 1, env.tokenCalls.Load(), "no token refresh")
+		})
+	}
 	t.Run("deadline", func(t *testing.T) {
 		t.Parallel()
 		env := newTestClient(t)
@@ -1110,6 +1127,19 @@ func TestRetryStopsOnContextCancel(t *testing.T) {
 		assert.NoError(t, sleepCtx(context.Background(), time.Millisecond))
 		assert.NoError(t, sleepCtx(context.Background(), 0))
 	})
+}
+
+// cancellingReader cancels the request's context on its first Read and then
+// fails like a body whose connection was torn down by that cancellation.
+type cancellingReader struct {
+	cancel context.CancelFunc
+	ctx    context.Context
+}
+
+func (r *cancellingReader) Read([]byte) (int, error) {
+	r.cancel()
+	<-r.ctx.Done()
+	return 0, r.ctx.Err()
 }
 
 func TestWithMaxRetriesZero(t *testing.T) {
