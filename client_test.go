@@ -228,6 +228,18 @@ func TestCallersHTTPClientNeverMutated(t *testing.T) {
 		assert.Equal(t, 7*time.Second, c.httpClient.Timeout)
 		assert.Same(t, tr, c.httpClient.Transport)
 	})
+	t.Run("WithClientCertificate alone", func(t *testing.T) {
+		t.Parallel()
+		c, err := New(testClientID, testAPIKey, WithHTTPClient(hc), WithClientCertificate(cert))
+		require.NoError(t, err)
+		assert.NotSame(t, hc, c.httpClient)
+		assert.Equal(t, 5*time.Second, c.httpClient.Timeout, "the caller's timeout is kept on the copy")
+		got, ok := c.httpClient.Transport.(*http.Transport)
+		require.True(t, ok)
+		assert.NotSame(t, tr, got)
+		require.Len(t, got.TLSClientConfig.Certificates, 1)
+		assert.Equal(t, "keep.example", got.TLSClientConfig.ServerName)
+	})
 	t.Run("WithClientCertificate", func(t *testing.T) {
 		t.Parallel()
 		c, err := New(testClientID, testAPIKey, WithHTTPClient(hc), WithTimeout(9*time.Second), WithClientCertificate(cert))
@@ -247,6 +259,10 @@ func TestCallersHTTPClientNeverMutated(t *testing.T) {
 	})
 	t.Cleanup(func() {
 		assert.Equal(t, before.Timeout, hc.Timeout)
+		assert.Nil(t, hc.Jar)
+		assert.Nil(t, hc.CheckRedirect)
+		assert.Nil(t, tr.DialContext, "the caller's transport is not rewired")
+		assert.Nil(t, tr.Proxy)
 		assert.Same(t, tr, hc.Transport)
 		assert.Same(t, origTLS, tr.TLSClientConfig)
 		assert.Empty(t, origTLS.Certificates, "the caller's TLS config got no certificate")
@@ -658,7 +674,7 @@ func TestIdempotencyKeys(t *testing.T) {
 	})
 	t.Run("bad caller key refused before the network", func(t *testing.T) {
 		t.Parallel()
-		for _, key := range []string{"short-key", strings.Repeat("a", 37), "order 2025 000042 x", "order_2025_000042", "ördér-2025-000042", "order-2025-00042\n"} {
+		for _, key := range []string{"short-key", "order-2025-0042" /* 15 */, strings.Repeat("a", 37), "order 2025 000042 x", "order_2025_000042", "ördér-2025-000042", "order-2025-00042\n"} {
 			env := newTestClient(t)
 			err := env.c.post(context.Background(), "/things", nil, nil, []RequestOption{WithIdempotencyKey(key)})
 			require.Error(t, err, key)
