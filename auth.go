@@ -82,6 +82,11 @@ func (s *MemoryTokenStore) Set(_ context.Context, baseURL, clientID string, tok 
 // tokenMargin is how long before expiry a token is renewed.
 const tokenMargin = 30 * time.Second
 
+// maxTokenLife caps the lifetime taken from expires_in (Mangopay issues
+// tokens for 20 minutes in the sandbox and an hour in production): an absurd
+// value renews the token daily instead of overflowing.
+const maxTokenLife = 24 * time.Hour
+
 // authenticator fetches and caches the client's bearer token. One refresh
 // runs at a time: goroutines that need a token while it runs wait for it and
 // share its outcome, a failure included, so a refused API key is not
@@ -257,6 +262,9 @@ func (a *authenticator) fetchOnce(ctx context.Context, u *url.URL) (Token, http.
 	start := time.Now()
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
+		if c.logger.Enabled(ctx, slog.LevelDebug) {
+			c.logger.LogAttrs(ctx, slog.LevelDebug, "mangopay token request failed", slog.String("path", u.Path), slog.String("error", redactErr(err)))
+		}
 		return Token{}, nil, fmt.Errorf("mangopay: POST %s: %w", redactURL(u.String()), err)
 	}
 	defer closeBody(resp)
@@ -281,9 +289,14 @@ func (a *authenticator) fetchOnce(ctx context.Context, u *url.URL) (Token, http.
 	if tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "bearer") {
 		return Token{}, resp.Header, fmt.Errorf("mangopay: unexpected token_type %q", truncate(tr.TokenType, 20))
 	}
-	life := time.Duration(tr.ExpiresIn) * time.Second
-	if tr.ExpiresIn <= 0 {
+	var life time.Duration
+	switch {
+	case tr.ExpiresIn <= 0:
 		life = 20 * time.Minute // the sandbox default
+	case tr.ExpiresIn > int64(maxTokenLife/time.Second):
+		life = maxTokenLife // also keeps the multiplication below from overflowing
+	default:
+		life = time.Duration(tr.ExpiresIn) * time.Second
 	}
 	// Renew early on short lifetimes too: never keep a token past half its life
 	// when that is shorter than the usual margin.

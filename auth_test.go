@@ -20,7 +20,7 @@ import (
 )
 
 // tokenBody is a token endpoint answer.
-func tokenBody(tok string, expiresIn int) string {
+func tokenBody(tok string, expiresIn int64) string {
 	return fmt.Sprintf(`{"access_token":%q,"token_type":"bearer","expires_in":%d}`, tok, expiresIn)
 }
 
@@ -95,26 +95,38 @@ func TestTokenIsRenewedBeforeExpiry(t *testing.T) {
 	assert.EqualValues(t, 2, calls.Load())
 }
 
-func TestShortLivedTokenRenewedAtHalfLife(t *testing.T) {
-	t.Parallel()
-	env := newTestClient(t)
-	clock := newFakeClock()
+// tokenLifetimeEnv is a client on a fake clock whose token endpoint grants
+// tokens of expires_in seconds. get makes one API call; calls counts the
+// token requests.
+func tokenLifetimeEnv(t *testing.T, expiresIn int64) (env *testEnv, clock *fakeClock, calls *atomic.Int64, get func()) {
+	t.Helper()
+	env = newTestClient(t)
+	clock = newFakeClock()
 	env.c.now = clock.Now
-	var n atomic.Int64
+	calls = new(atomic.Int64)
 	env.mt.RegisterResponder(http.MethodPost, testBase+"/v2.01/oauth/token", func(*http.Request) (*http.Response, error) {
-		n.Add(1)
-		return httpmock.NewStringResponse(200, tokenBody(testToken, 20)), nil
+		calls.Add(1)
+		return httpmock.NewStringResponse(200, tokenBody(testToken, expiresIn)), nil
 	})
 	env.mt.RegisterResponder(http.MethodGet, testAPI+"/things/x", jsonResponder(200, `{"Id":"x"}`))
-	for range 3 {
+	get = func() {
+		t.Helper()
 		_, err := getThing(context.Background(), env.c, "x")
 		require.NoError(t, err)
 	}
-	assert.EqualValues(t, 1, n.Load(), "a 20s token is reused at first")
+	return env, clock, calls, get
+}
+
+func TestShortLivedTokenRenewedAtHalfLife(t *testing.T) {
+	t.Parallel()
+	_, clock, calls, get := tokenLifetimeEnv(t, 20)
+	for range 3 {
+		get()
+	}
+	assert.EqualValues(t, 1, calls.Load(), "a 20s token is reused at first")
 	clock.Advance(10 * time.Second)
-	_, err := getThing(context.Background(), env.c, "x")
-	require.NoError(t, err)
-	assert.EqualValues(t, 2, n.Load(), "and renewed at half its life")
+	get()
+	assert.EqualValues(t, 2, calls.Load(), "and renewed at half its life")
 }
 
 func TestTokenDefaultLifetime(t *testing.T) {
@@ -127,6 +139,22 @@ func TestTokenDefaultLifetime(t *testing.T) {
 	_, err := getThing(context.Background(), env.c, "x")
 	require.NoError(t, err)
 	assert.Equal(t, clock.Now().Add(20*time.Minute), env.c.auth.cached.ExpiresAt)
+}
+
+func TestAbsurdTokenLifetimeIsCapped(t *testing.T) {
+	t.Parallel()
+	// expires_in of 10^12 s overflows time.Duration into a garbage lifetime
+	// (here a token kept until 2147; other values go negative, so that every
+	// call would ask for a new token). It is capped at maxTokenLife.
+	env, clock, calls, get := tokenLifetimeEnv(t, 1_000_000_000_000)
+	for range 3 {
+		get()
+	}
+	assert.EqualValues(t, 1, calls.Load())
+	assert.Equal(t, clock.Now().Add(maxTokenLife), env.c.auth.cached.ExpiresAt)
+	clock.Advance(maxTokenLife)
+	get()
+	assert.EqualValues(t, 2, calls.Load(), "renewed after the capped lifetime")
 }
 
 func TestThousandGoroutinesOneTokenRequest(t *testing.T) {
@@ -562,6 +590,14 @@ func TestSecretsNeverLogged(t *testing.T) {
 	errs = append(errs, env.c.get(context.Background(), "/down", nil, nil, nil))
 	env.c.logger.Info("client", "client", env.c)
 
+	// A client whose token calls fail (network, then the OAuth error shape)
+	// logs through the same handler.
+	bad := newTestClient(t, WithLogger(slog.New(h)), WithMaxRetries(1))
+	bad.mt.RegisterResponder(http.MethodPost, testBase+"/v2.01/oauth/token", sequence(
+		httpmock.NewErrorResponder(errors.New("connection refused")),
+		jsonResponder(400, `{"error":"unauthorized_client","error_description":"locked"}`)))
+	errs = append(errs, bad.c.get(context.Background(), "/things", nil, nil, nil))
+
 	mu.Lock()
 	logs := buf.String()
 	mu.Unlock()
@@ -569,6 +605,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	assert.Contains(t, logs, `"msg":"mangopay token request"`)
 	assert.Contains(t, logs, `"msg":"mangopay retry"`)
 	assert.Contains(t, logs, `"msg":"mangopay request failed"`)
+	assert.Contains(t, logs, `"msg":"mangopay token request failed"`)
 	assert.Contains(t, logs, `"client_id":"acme-test"`)
 	assertNoSecret(t, logs)
 	for _, err := range errs {

@@ -69,18 +69,18 @@ type Client struct {
 
 	clientID string
 	baseURL  *url.URL // without trailing slash
-	// prefix is the decoded path of <base>/v2.01/{ClientId}; rawBase is the
-	// escaped absolute URL of the same. Both are computed once in New.
-	prefix, rawBase string
-	httpClient      *http.Client
-	maxRetries      int
-	retryBase       time.Duration
-	retryMax        time.Duration
-	userAgent       string
-	uaHeader        []string // {userAgent}, shared by every request (never modified)
-	logger          *slog.Logger
-	redirects       redirectPolicy
-	auth            *authenticator
+	// rawBase is the escaped absolute URL of <base>/v2.01/{ClientId},
+	// computed once in New.
+	rawBase    string
+	httpClient *http.Client
+	maxRetries int
+	retryBase  time.Duration
+	retryMax   time.Duration
+	userAgent  string
+	uaHeader   []string // {userAgent}, shared by every request (never modified)
+	logger     *slog.Logger
+	redirects  redirectPolicy
+	auth       *authenticator
 
 	// Test seams.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -276,11 +276,23 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 	if strings.TrimSpace(clientID) == "" {
 		return nil, errors.New("mangopay: New: empty client id")
 	}
-	if strings.ContainsAny(clientID, "/?#% \t\r\n") {
-		return nil, fmt.Errorf("mangopay: New: client id %q contains characters that cannot appear in a path", truncate(clientID, 40))
+	// The client id is a path segment of every call: refuse what could change
+	// the path ("..", "/", "?", ...) or need escaping.
+	if reason := idProblem(clientID); reason != "" || strings.Contains(clientID, "%") {
+		if reason == "" {
+			reason = "contains '%'"
+		}
+		return nil, fmt.Errorf("mangopay: New: client id %q cannot be a path segment: it %s", truncate(clientID, 40), reason)
 	}
-	if apiKey == "" {
+	if strings.TrimSpace(apiKey) == "" {
 		return nil, errors.New("mangopay: New: empty API key")
+	}
+	// Never echo the key. A stray newline (a key read from a file) would
+	// otherwise surface as an unexplained 401 from the token endpoint.
+	for _, r := range apiKey {
+		if r <= ' ' || r == 0x7f {
+			return nil, errors.New("mangopay: New: API key contains whitespace or a control character (a trailing newline from a file?)")
+		}
 	}
 	cfg := clientConfig{
 		baseURL:       SandboxURL,
@@ -328,7 +340,6 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 	c := &Client{
 		clientID:   clientID,
 		baseURL:    base,
-		prefix:     base.Path + apiVersion + "/" + clientID,
 		rawBase:    base.Scheme + "://" + base.Host + base.EscapedPath() + apiVersion + "/" + url.PathEscape(clientID),
 		httpClient: hc,
 		maxRetries: cfg.maxRetries,
@@ -559,6 +570,16 @@ type scaCarrier interface {
 
 // validateID refuses ids that are empty or could change the request path.
 func validateID(name, id string) error {
+	if reason := idProblem(id); reason != "" {
+		return fmt.Errorf("%w: %s %q %s", ErrInvalidID, name, truncate(id, 40), reason)
+	}
+	return nil
+}
+
+// idProblem says what makes id unusable as a path segment, or "" when it is
+// fine: empty, too long, a dot segment, a path or query delimiter, whitespace
+// or a control character.
+func idProblem(id string) string {
 	reason := ""
 	switch {
 	case id == "":
@@ -577,10 +598,7 @@ func validateID(name, id string) error {
 			}
 		}
 	}
-	if reason != "" {
-		return fmt.Errorf("%w: %s %q %s", ErrInvalidID, name, truncate(id, 40), reason)
-	}
-	return nil
+	return reason
 }
 
 // pathf builds a path from a format whose %s verbs (its only verbs, one per
@@ -827,8 +845,10 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 			continue
 
 		case resp.StatusCode == http.StatusUnauthorized:
-			b, _, _ := readCapped(resp.Body, maxErrorBody)
-			closeBody(resp)
+			b, err := readErrorBody(ctx, resp)
+			if err != nil {
+				return err
+			}
 			if link, ok := ParseWWWAuthenticate(strings.Join(resp.Header.Values("WWW-Authenticate"), ", ")); ok {
 				return c.scaError(st, resp, link, ScaSourceHeader)
 			}
@@ -841,8 +861,10 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 			return apiErr
 
 		case resp.StatusCode == http.StatusConflict && st.req.method == http.MethodPost:
-			b, _, _ := readCapped(resp.Body, maxErrorBody)
-			closeBody(resp)
+			b, err := readErrorBody(ctx, resp)
+			if err != nil {
+				return err
+			}
 			apiErr := newAPIError(resp, b)
 			if apiErr.Type != ErrorTypeIdempotencyConflict {
 				return apiErr
@@ -854,8 +876,10 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 			continue // the original attempt had no effect: start again under a fresh key
 
 		default:
-			b, _, _ := readCapped(resp.Body, maxErrorBody)
-			closeBody(resp)
+			b, err := readErrorBody(ctx, resp)
+			if err != nil {
+				return err
+			}
 			apiErr := newAPIError(resp, b)
 			if retries < c.maxRetries && retryableStatus(resp.StatusCode) {
 				if wait, ok := c.retryWait(retries, resp.Header); ok {
@@ -1093,6 +1117,20 @@ func (st *callState) closeBody(resp *http.Response) {
 		st.drain.R = nil
 		_ = resp.Body.Close()
 	}
+}
+
+// readErrorBody reads an error response's body through the cap and closes
+// it. When the read was cut short because ctx ended, it returns the
+// context's error rather than an *APIError built from half a body.
+func readErrorBody(ctx context.Context, resp *http.Response) ([]byte, error) {
+	b, _, err := readCapped(resp.Body, maxErrorBody)
+	closeBody(resp)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, ctxErr
+		}
+	}
+	return b, nil
 }
 
 // closeBody drains (up to 4 KiB) and closes the body.

@@ -94,7 +94,19 @@ func TestNewRefusesBadInput(t *testing.T) {
 		{"blank client id", "  ", testAPIKey, nil, "empty client id"},
 		{"client id with slash", "a/b", testAPIKey, nil, "client id"},
 		{"client id with space", "a b", testAPIKey, nil, "client id"},
+		{"client id dot", ".", testAPIKey, nil, "dot segment"},
+		{"client id dot dot", "..", testAPIKey, nil, "dot segment"},
+		{"client id with query", "acme?x=1", testAPIKey, nil, "cannot be a path segment"},
+		{"client id with fragment", "acme#x", testAPIKey, nil, "cannot be a path segment"},
+		{"client id with backslash", `acme\x`, testAPIKey, nil, "cannot be a path segment"},
+		{"client id with percent", "acme%2F", testAPIKey, nil, "'%'"},
+		{"client id with NUL", "acme\x00", testAPIKey, nil, "control character"},
+		{"client id with newline", "acme\n", testAPIKey, nil, "control character"},
 		{"empty API key", testClientID, "", nil, "empty API key"},
+		{"blank API key", testClientID, " \t", nil, "empty API key"},
+		{"API key with trailing newline", testClientID, testAPIKey + "\n", nil, "trailing newline"},
+		{"API key with space", testClientID, "sk-test SECRET", nil, "whitespace"},
+		{"API key with DEL", testClientID, testAPIKey + "\x7f", nil, "control character"},
 		{"empty base URL", testClientID, testAPIKey, []Option{WithBaseURL("")}, "WithBaseURL"},
 		{"relative base URL", testClientID, testAPIKey, []Option{WithBaseURL("api.test/v2")}, "not absolute"},
 		{"path-only base URL", testClientID, testAPIKey, []Option{WithBaseURL("/v2.01")}, "not absolute"},
@@ -128,6 +140,8 @@ func TestNewRefusesBadInput(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.contains)
 			assert.True(t, strings.HasPrefix(err.Error(), "mangopay: "), err.Error())
 			assert.NotContains(t, err.Error(), testAPIKey)
+			assert.NotContains(t, err.Error(), "SECRET", "the API key is never echoed")
+			assertOneLine(t, err.Error())
 		})
 	}
 }
@@ -214,6 +228,18 @@ func TestCallersHTTPClientNeverMutated(t *testing.T) {
 		assert.Equal(t, 7*time.Second, c.httpClient.Timeout)
 		assert.Same(t, tr, c.httpClient.Transport)
 	})
+	t.Run("WithClientCertificate alone", func(t *testing.T) {
+		t.Parallel()
+		c, err := New(testClientID, testAPIKey, WithHTTPClient(hc), WithClientCertificate(cert))
+		require.NoError(t, err)
+		assert.NotSame(t, hc, c.httpClient)
+		assert.Equal(t, 5*time.Second, c.httpClient.Timeout, "the caller's timeout is kept on the copy")
+		got, ok := c.httpClient.Transport.(*http.Transport)
+		require.True(t, ok)
+		assert.NotSame(t, tr, got)
+		require.Len(t, got.TLSClientConfig.Certificates, 1)
+		assert.Equal(t, "keep.example", got.TLSClientConfig.ServerName)
+	})
 	t.Run("WithClientCertificate", func(t *testing.T) {
 		t.Parallel()
 		c, err := New(testClientID, testAPIKey, WithHTTPClient(hc), WithTimeout(9*time.Second), WithClientCertificate(cert))
@@ -233,6 +259,10 @@ func TestCallersHTTPClientNeverMutated(t *testing.T) {
 	})
 	t.Cleanup(func() {
 		assert.Equal(t, before.Timeout, hc.Timeout)
+		assert.Nil(t, hc.Jar)
+		assert.Nil(t, hc.CheckRedirect)
+		assert.Nil(t, tr.DialContext, "the caller's transport is not rewired")
+		assert.Nil(t, tr.Proxy)
 		assert.Same(t, tr, hc.Transport)
 		assert.Same(t, origTLS, tr.TLSClientConfig)
 		assert.Empty(t, origTLS.Certificates, "the caller's TLS config got no certificate")
@@ -644,7 +674,7 @@ func TestIdempotencyKeys(t *testing.T) {
 	})
 	t.Run("bad caller key refused before the network", func(t *testing.T) {
 		t.Parallel()
-		for _, key := range []string{"short-key", strings.Repeat("a", 37), "order 2025 000042 x", "order_2025_000042", "ördér-2025-000042", "order-2025-00042\n"} {
+		for _, key := range []string{"short-key", "order-2025-0042" /* 15 */, strings.Repeat("a", 37), "order 2025 000042 x", "order_2025_000042", "ördér-2025-000042", "order-2025-00042\n"} {
 			env := newTestClient(t)
 			err := env.c.post(context.Background(), "/things", nil, nil, []RequestOption{WithIdempotencyKey(key)})
 			require.Error(t, err, key)
@@ -1076,6 +1106,23 @@ func TestRetryStopsOnContextCancel(t *testing.T) {
 		assert.Same(t, context.Canceled, err, "not a wrapped transport error: %v", err)
 		assert.Empty(t, env.waits())
 	})
+	for _, status := range []int{400, 401, 409, 503} {
+		t.Run(fmt.Sprintf("while reading a %d body", status), func(t *testing.T) {
+			t.Parallel()
+			env := newTestClient(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			env.mt.RegisterResponder(http.MethodPost, testAPI+"/things", func(r *http.Request) (*http.Response, error) {
+				body := io.MultiReader(strings.NewReader(`{"Type":"idempotent_creation_conflict","Mess`), &cancellingReader{cancel: cancel, ctx: r.Context()})
+				return &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(body), Request: r}, nil
+			})
+			err := env.c.post(ctx, "/things", nil, nil, nil)
+			assert.Same(t, context.Canceled, err, "the context's error, not an *APIError from half a body: %v", err)
+			assert.Equal(t, 1, env.mt.GetCallCountInfo()["POST "+testAPI+"/things"])
+			assert.Zero(t, env.mt.GetCallCountInfo()["GET =~"+regexpResponses.String()], "no /responses lookup")
+			assert.EqualValues(t, 1, env.tokenCalls.Load(), "no token refresh")
+		})
+	}
 	t.Run("deadline", func(t *testing.T) {
 		t.Parallel()
 		env := newTestClient(t)
@@ -1096,6 +1143,19 @@ func TestRetryStopsOnContextCancel(t *testing.T) {
 		assert.NoError(t, sleepCtx(context.Background(), time.Millisecond))
 		assert.NoError(t, sleepCtx(context.Background(), 0))
 	})
+}
+
+// cancellingReader cancels the request's context on its first Read and then
+// fails like a body whose connection was torn down by that cancellation.
+type cancellingReader struct {
+	cancel context.CancelFunc
+	ctx    context.Context
+}
+
+func (r *cancellingReader) Read([]byte) (int, error) {
+	r.cancel()
+	<-r.ctx.Done()
+	return 0, r.ctx.Err()
 }
 
 func TestWithMaxRetriesZero(t *testing.T) {

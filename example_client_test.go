@@ -38,13 +38,16 @@ func ExampleNew() {
 }
 
 // With the certificate Mangopay issued, every call, the OAuth token call
-// included, goes to the matching api-mtls host.
+// included, goes to the matching api-mtls host. This is the README's
+// "Authentication and mTLS" snippet; it compiles but is not run (it needs the
+// certificate files).
 func ExampleWithClientCertificate() {
+	clientID, apiKey := "acme-marketplace", "my-api-key"
 	cert, err := tls.LoadX509KeyPair("mangopay-client.crt", "mangopay-client.key")
 	if err != nil {
 		log.Fatal(err)
 	}
-	c, err := mangopay.New("acme-marketplace", "my-api-key",
+	c, err := mangopay.New(clientID, apiKey,
 		mangopay.WithBaseURL(mangopay.ProductionURL),
 		mangopay.WithClientCertificate(cert),
 	)
