@@ -552,11 +552,17 @@ func (c *call) lookupRecipient() *recipient {
 	id := c.params["id"]
 	r, ok := c.s.st.recipients[id]
 	if !ok {
-		c.recipientError(http.StatusNotFound, "ressource_not_found", "The ressource does not exist",
-			map[string]string{"RessourceNotFound": "Cannot found the ressource Recipient with the id=" + id + " "})
+		c.recipientNotFound("Recipient", id)
 		return nil
 	}
 	return r
+}
+
+// recipientNotFound answers 404 ressource_not_found in the recipients'
+// error shape (Id first, Errors capitalised).
+func (c *call) recipientNotFound(kind, id string) {
+	c.recipientError(http.StatusNotFound, "ressource_not_found", "The ressource does not exist",
+		map[string]string{"RessourceNotFound": "Cannot found the ressource " + kind + " with the id=" + id + " "})
 }
 
 func (c *call) getRecipient() {
@@ -568,8 +574,10 @@ func (c *call) getRecipient() {
 // listRecipients answers GET /users/{id}/recipients: PAYOUT recipients by
 // default, PAYIN ones with RecipientScope=PAYIN.
 func (c *call) listRecipients() {
-	u := c.lookupUser("")
+	id := c.params["id"]
+	u := c.s.st.users[id]
 	if u == nil {
+		c.recipientNotFound("User", id)
 		return
 	}
 	scope := strings.ToUpper(c.q("RecipientScope"))

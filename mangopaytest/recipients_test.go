@@ -210,6 +210,9 @@ func TestListAndDeactivateRecipients(t *testing.T) {
 	r = a.get("/recipients/rec_missing")
 	assertError(t, r, http.StatusNotFound, "ressource_not_found")
 	assert.Contains(t, r.json(t)["Errors"], "RessourceNotFound")
+	// Listing an unknown user's recipients: a 404 in the recipients' shape too.
+	r = a.get("/users/user_m_missing/recipients")
+	assert.Contains(t, assertError(t, r, http.StatusNotFound, "ressource_not_found")["RessourceNotFound"], "id=user_m_missing")
 }
 
 func TestPayoutMethodsAndSchema(t *testing.T) {
