@@ -129,6 +129,8 @@ type transactionOut struct {
 	Nature           string  `json:"Nature"`
 	CreditedWalletID *string `json:"CreditedWalletId"`
 	DebitedWalletID  *string `json:"DebitedWalletId"`
+	// DepositId names a deposit preauthorization; always null here.
+	DepositID *string `json:"DepositId"`
 }
 
 func (t *transaction) render() transactionOut {

@@ -307,6 +307,7 @@ func TestTransactionsLists(t *testing.T) {
 	assert.Equal(t, []string{ok["Id"].(string), failed["Id"].(string)}, ids(a.get("/users/"+bob+"/transactions")), "the credited user sees both transfers")
 	assert.Equal(t, []string{ok["Id"].(string), failed["Id"].(string)}, ids(a.get("/wallets/"+to+"/transactions")))
 	assert.Len(t, a.get("/wallets/"+from+"/transactions").list(t), 3)
+	assertShape(t, fixtureJSON(t, "transactions/list-by-wallet.response.json"), decodeAny(t, a.get("/wallets/"+from+"/transactions").body), "transactions")
 
 	tx := a.get("/wallets/" + to + "/transactions?Status=SUCCEEDED").list(t)
 	require.Len(t, tx, 1)
