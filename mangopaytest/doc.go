@@ -1,7 +1,7 @@
 // Package mangopaytest runs an in-memory emulator of Mangopay's REST API
 // v2.01 for the Strong Customer Authentication (SCA) flows, in the manner of
-// net/http/httptest: every test starts its own server in a few tens of
-// microseconds, walks the whole SCA flow offline, and closes it.
+// net/http/httptest: every test starts its own server in well under a
+// millisecond, walks the whole SCA flow offline, and closes it.
 //
 //	srv := mangopaytest.NewServer()
 //	defer srv.Close()
