@@ -746,6 +746,15 @@ type recipientErrorBody struct {
 
 func errorID(now time.Time) string { return uuid() + "#" + strconv.FormatInt(now.Unix(), 10) }
 
+// setExact sets header name to value, written on the wire with exactly
+// Mangopay's spelling (X-RateLimit, WWW-Authenticate) rather than Go's
+// canonical form (X-Ratelimit, Www-Authenticate): header names are
+// case-insensitive, but some clients compare them as sent.
+func setExact(h http.Header, name, value string) {
+	h.Del(name)
+	h[name] = []string{value}
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -926,7 +935,7 @@ func (c *call) linkHeader(page, perPage, last int) string {
 func (s *Server) oauthToken(w *recorder, r *http.Request, body []byte, now time.Time) {
 	oauthErr := func(status int, code, desc string) {
 		if status == http.StatusUnauthorized {
-			w.Header().Set("WWW-Authenticate", `Basic realm="mangopay"`)
+			setExact(w.Header(), "WWW-Authenticate", `Basic realm="mangopay"`)
 		}
 		writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
 	}
@@ -1037,9 +1046,9 @@ func (s *Server) rateLimitLocked(w *recorder, now time.Time) bool {
 		reset[i] = strconv.FormatInt(start.Add(d).Unix(), 10)
 	}
 	h := w.Header()
-	h.Set("X-RateLimit", strings.Join(made[:], ", "))
-	h.Set("X-RateLimit-Remaining", strings.Join(remaining[:], ", "))
-	h.Set("X-RateLimit-Reset", strings.Join(reset[:], ", "))
+	setExact(h, "X-RateLimit", strings.Join(made[:], ", "))
+	setExact(h, "X-RateLimit-Remaining", strings.Join(remaining[:], ", "))
+	setExact(h, "X-RateLimit-Reset", strings.Join(reset[:], ", "))
 	if over {
 		writeError(w, now, http.StatusTooManyRequests, "rate_limit", "Rate limit exceeded. Please contact support for more assistance", nil)
 		return false

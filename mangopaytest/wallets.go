@@ -291,7 +291,7 @@ func (c *call) walletAccess(u *user) bool {
 		return true
 	}
 	sess := c.s.newSessionLocked(kindWalletAccess, u, "", c.now)
-	c.w.Header().Set("WWW-Authenticate", "PendingUserAction RedirectUrl="+c.s.link(sess))
+	setExact(c.w.Header(), "WWW-Authenticate", "PendingUserAction RedirectUrl="+c.s.link(sess))
 	c.w.WriteHeader(http.StatusUnauthorized)
 	return false
 }
