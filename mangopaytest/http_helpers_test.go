@@ -168,6 +168,20 @@ func (a *api) activeOwner(first string) string {
 	return id
 }
 
+// businessOwner creates a legal OWNER of type BUSINESS and completes its
+// enrollment.
+func (a *api) businessOwner() string {
+	a.t.Helper()
+	u := a.ok(a.call(http.MethodPost, "/sca/users/legal", map[string]any{
+		"UserCategory": "OWNER", "TermsAndConditionsAccepted": true, "LegalPersonType": "BUSINESS", "Name": "Acme", "Email": "acme@example.com",
+		"CompanyNumber": "123", "HeadquartersAddress": map[string]any{"AddressLine1": "1 rue", "City": "Paris", "PostalCode": "75001", "Country": "FR"},
+		"LegalRepresentative": map[string]any{"FirstName": "A", "LastName": "B", "Email": "a@acme.example", "Birthday": 1, "Nationality": "FR", "CountryOfResidence": "FR"},
+	}))
+	require.NotEmpty(a.t, linkOf(u), "every legal OWNER enrolls")
+	require.NoError(a.t, a.srv.CompleteSca(linkOf(u), mangopaytest.Validated))
+	return u["Id"].(string)
+}
+
 func (a *api) createPayer(first string) string {
 	a.t.Helper()
 	return a.ok(a.call(http.MethodPost, "/sca/users/natural", payerBody(first)))["Id"].(string)

@@ -471,11 +471,11 @@ func (c *call) validateRecipient() {
 // fakeBIC derives an emulator BIC for an IBAN (Mangopay fills BIC itself).
 func fakeBIC(iban string) string { return "MPTS" + iban[:2] + "PP" }
 
-// createRecipient answers POST /users/{id}/recipients. PAYOUT recipients of
-// an OWNER natural user or SOLETRADER always need SCA (201 PENDING with a
-// link; the session makes them ACTIVE or CANCELED). Other recipients are
-// answered PENDING and become ACTIVE at once (RECIPIENT_ACTIVE). A PAYER may
-// not register PAYOUT recipients.
+// createRecipient answers POST /users/{id}/recipients. PAYOUT recipients
+// (of an OWNER: a PAYER may not register them) always need SCA (201 PENDING
+// with a link; the session makes them ACTIVE or CANCELED), unless a
+// consented proxy sends USER_NOT_PRESENT. PAYIN recipients are answered
+// PENDING and become ACTIVE at once (RECIPIENT_ACTIVE).
 func (c *call) createRecipient() {
 	u := c.recipientUser()
 	if u == nil {

@@ -263,8 +263,8 @@ func (c *call) lookupWallet() *wallet {
 // transactions. It answers (and returns false) when the read is refused:
 //
 //   - ScaContext absent or USER_PRESENT (absent means USER_PRESENT, the
-//     default since December 2025) by an OWNER that is a natural user or a
-//     SOLETRADER: 401 with WWW-Authenticate: PendingUserAction
+//     default since December 2025) by an OWNER (see strongAuthSubject):
+//     401 with WWW-Authenticate: PendingUserAction
 //     RedirectUrl=<link> and an empty body, unless a wallet-access SCA of
 //     that user succeeded in the last 180 days (emulator clock);
 //   - USER_NOT_PRESENT by such an OWNER: 403 sca_proxy_missing unless proxy
