@@ -170,13 +170,20 @@ func onHostedPage(t *testing.T, ctx context.Context, s *site, title string) {
 	assert.True(t, strings.HasPrefix(u.Query().Get("returnUrl"), s.web.URL+"/sca/return?"), loc)
 }
 
+// enterCode types the sandbox one-time code into the hosted page.
+func enterCode(t *testing.T, ctx context.Context) {
+	t.Helper()
+	require.NoError(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`input[name=code]`), mangopaytest.OTP)))
+	v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`input[name=code]`)))
+	require.NoError(t, err)
+	require.Equal(t, mangopaytest.OTP, v)
+}
+
 // approve enters the sandbox code and approves.
 func approve(t *testing.T, ctx context.Context) {
 	t.Helper()
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.CSS(`input[name=code]`), mangopaytest.OTP),
-		chromedp.Click(chromedp.CSS(`button[value=approve]`)),
-	))
+	enterCode(t, ctx)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[value=approve]`))))
 }
 
 // TestBrowserSignUpWalletsAndDeclinedTransfer: sign up → hosted page → code
@@ -199,12 +206,14 @@ func TestBrowserSignUpWalletsAndDeclinedTransfer(t *testing.T) {
 	))
 	onHostedPage(t, ctx, s, "Secure your account")
 	assert.Equal(t, "Enrol Alex Martin in strong customer authentication", text(t, ctx, ".what"))
+	enterCode(t, ctx)
 	shot(t, ctx, dir, "1-hosted-page-enrollment.png")
-	approve(t, ctx)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[value=approve]`))))
 
 	// Back on the dashboard, ACTIVE (confirmed by the platform's GET).
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("user-status"))))
 	assert.Equal(t, "ACTIVE", text(t, ctx, "#user-status"))
+	assert.Equal(t, "Alex Martin", text(t, ctx, "#member-name"))
 	assert.Equal(t, s.web.URL+"/dashboard", location(t, ctx))
 	assert.Equal(t, "Your account is ACTIVE (Mangopay's page said VALIDATED; confirmed with Mangopay).", text(t, ctx, "#flash"))
 

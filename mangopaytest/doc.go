@@ -1,7 +1,7 @@
 // Package mangopaytest runs an in-memory emulator of Mangopay's REST API
 // v2.01 for the Strong Customer Authentication (SCA) flows, in the manner of
-// net/http/httptest: every test starts its own server in a few tens of
-// microseconds, walks the whole SCA flow offline, and closes it.
+// net/http/httptest: every test starts its own server in well under a
+// millisecond, walks the whole SCA flow offline, and closes it.
 //
 //	srv := mangopaytest.NewServer()
 //	defer srv.Close()
@@ -113,9 +113,11 @@
 //     four) and withdraws the others, with the SCA_..._CONSENT_GIVEN and
 //     _REVOKED events.
 //   - Who is subject to SCA for wallet reads, transfers and PAYOUT
-//     recipients: OWNERs that are natural users or SOLETRADERs (the
-//     documented sandbox triggers). A missing ScaContext counts as
-//     USER_PRESENT (Mangopay's default since December 2025).
+//     recipients: every OWNER, natural or legal of any type (Mangopay's
+//     sandbox first applied SCA to natural users and SOLETRADERs only, then
+//     to every legal type in November 2025, as for enrollment). A missing
+//     ScaContext counts as USER_PRESENT (Mangopay's default since December
+//     2025).
 //   - Wallet access. The four reads (GET /wallets/{id}, /users/{id}/wallets,
 //     /users/{id}/transactions, /wallets/{id}/transactions) by such a user
 //     with USER_PRESENT answer 401 with WWW-Authenticate: PendingUserAction
@@ -129,7 +131,7 @@
 //     currency_incompatibility). A transfer the debited wallet cannot cover
 //     is FAILED with ResultCode 001001 "Unsufficient wallet balance" (checked
 //     at creation and again when SCA completes). Between wallets of two
-//     different OWNERs, with USER_PRESENT, from a subject author, SCA follows
+//     different OWNERs, with USER_PRESENT, SCA follows
 //     ScaThreshold: the transfer stays CREATED with PendingUserAction (also
 //     on GET) until the session ends: SUCCEEDED (funds move, ResultCode
 //     000000) or FAILED with 007101 (declined, or three wrong codes) or 007102
@@ -137,11 +139,11 @@
 //     _SUCCEEDED or _FAILED, and appears in both users' and both wallets'
 //     transactions. ScaContext is echoed as sent (null when absent).
 //   - Recipients. PAYOUT (the default scope) needs an OWNER: a PAYER gets 400
-//     param_error with Errors.SCA. For a subject OWNER it always needs SCA:
-//     201 PENDING with a link, then ACTIVE (RECIPIENT_ACTIVE) or CANCELED
-//     (RECIPIENT_CANCELED) when the session ends. Other recipients (PAYIN, or
-//     an OWNER that is not subject) are answered PENDING and become ACTIVE at
-//     once. Deactivating a recipient that is not ACTIVE is 400 Type other
+//     param_error with Errors.SCA. For an OWNER it always needs SCA (unless
+//     a consented proxy sends USER_NOT_PRESENT): 201 PENDING with a link,
+//     then ACTIVE (RECIPIENT_ACTIVE) or CANCELED (RECIPIENT_CANCELED) when
+//     the session ends. PAYIN recipients are answered PENDING and become
+//     ACTIVE at once. Deactivating a recipient that is not ACTIVE is 400 Type other
 //     "Invalid State". Field checks follow the schema that GET
 //     /recipients/schema returns, with Mangopay's codes (REQUIRED,
 //     INVALID_IBAN with a real mod-97 check, ...). The BIC Mangopay fills in

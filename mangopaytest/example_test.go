@@ -14,7 +14,7 @@ import (
 // test approves it as the user would, then checks the outcome. It mirrors
 // the README's "Testing your code".
 func Example() {
-	srv := mangopaytest.NewServer() // in memory, starts in microseconds
+	srv := mangopaytest.NewServer() // in memory, starts in well under a millisecond
 	defer srv.Close()
 	c := srv.Client() // a *mangopay.Client pointed at it
 	ctx := context.Background()

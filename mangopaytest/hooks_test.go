@@ -3,9 +3,11 @@ package mangopaytest_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -214,4 +216,118 @@ func TestListEvents(t *testing.T) {
 	assert.Len(t, a.get(fmt.Sprintf("/events?AfterDate=%d&per_page=100", later-1)).list(t), 6)
 	assertError(t, a.get("/events?AfterDate=soon"), http.StatusBadRequest, "param_error")
 	assert.Len(t, a.srv.Events(), 9)
+}
+
+// TestWebhooksForEveryEventFamily walks through every SCA outcome with a
+// hook registered for each event type the issue lists, and checks that each
+// notification reaches the platform as Mangopay sends it (a GET with
+// EventType, RessourceId and Date), the first one after a retry.
+func TestWebhooksForEveryEventFamily(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t)
+	rc.fails.Store(1) // the first attempt of the first delivery is answered 500
+	a := newAPI(t, mangopaytest.WithProxyManagement())
+	families := []string{
+		"USER_ACCOUNT_VALIDATION_ASKED", "USER_ACCOUNT_ACTIVATED", "USER_CATEGORY_UPDATED_TO_OWNER",
+		"SCA_ENROLLMENT_SUCCEEDED", "SCA_ENROLLMENT_FAILED", "SCA_ENROLLMENT_EXPIRED",
+		"TRANSFER_NORMAL_CREATED", "TRANSFER_NORMAL_SUCCEEDED", "TRANSFER_NORMAL_FAILED",
+		"RECIPIENT_ACTIVE", "RECIPIENT_CANCELED", "RECIPIENT_DEACTIVATED",
+		"SCA_CONTACT_INFORMATION_UPDATE_CONSENT_GIVEN", "SCA_CONTACT_INFORMATION_UPDATE_CONSENT_REVOKED",
+		"SCA_TRANSFER_CONSENT_GIVEN", "SCA_TRANSFER_CONSENT_REVOKED",
+		"SCA_RECIPIENT_REGISTRATION_CONSENT_GIVEN", "SCA_RECIPIENT_REGISTRATION_CONSENT_REVOKED",
+		"SCA_VIEW_ACCOUNT_INFORMATION_CONSENT_GIVEN", "SCA_VIEW_ACCOUNT_INFORMATION_CONSENT_REVOKED",
+	}
+	for _, ev := range families {
+		a.ok(a.call(http.MethodPost, "/hooks", map[string]any{"EventType": ev, "Url": rc.URL + "/mangopay/hooks"}))
+	}
+	type note struct{ eventType, resourceID string }
+	var want []note
+	expect := func(id string, evs ...string) {
+		for _, ev := range evs {
+			want = append(want, note{ev, id})
+		}
+	}
+
+	// Users: an OWNER enrolls; another declines, then lets a new session
+	// expire; a PAYER is categorized.
+	alice, link := a.createOwner("Alice")
+	require.NoError(t, a.srv.CompleteSca(link, mangopaytest.Validated))
+	expect(alice, "USER_ACCOUNT_VALIDATION_ASKED", "USER_ACCOUNT_ACTIVATED", "SCA_ENROLLMENT_SUCCEEDED")
+	bob, link := a.createOwner("Bob")
+	require.NoError(t, a.srv.CompleteSca(link, mangopaytest.Failed))
+	enroll := a.ok(a.call(http.MethodPost, "/sca/users/"+bob+"/enrollment", nil))
+	a.srv.Advance(mangopaytest.SessionLifetime)
+	require.ErrorIs(t, a.srv.CompleteSca(linkOf(enroll), mangopaytest.Validated), mangopaytest.ErrSessionExpired)
+	expect(bob, "USER_ACCOUNT_VALIDATION_ASKED", "SCA_ENROLLMENT_FAILED", "SCA_ENROLLMENT_EXPIRED")
+	paula := a.createPayer("Paula")
+	cat := a.ok(a.call(http.MethodPut, "/sca/users/natural/"+paula+"/category", map[string]any{
+		"UserCategory": "OWNER", "TermsAndConditionsAccepted": true, "Birthday": 652117514, "Nationality": "FR", "CountryOfResidence": "FR"}))
+	require.NoError(t, a.srv.CompleteSca(linkOf(cat), mangopaytest.Validated))
+	expect(paula, "USER_CATEGORY_UPDATED_TO_OWNER", "USER_ACCOUNT_VALIDATION_ASKED", "USER_ACCOUNT_ACTIVATED", "SCA_ENROLLMENT_SUCCEEDED")
+
+	// Transfers: one approved, one declined.
+	from, to := a.wallet(alice, "EUR", 200000), a.wallet(paula, "EUR", 0)
+	ok := a.transfer(alice, from, to, 60000, "USER_PRESENT")
+	require.NoError(t, a.srv.CompleteSca(linkOf(ok), mangopaytest.Validated))
+	expect(ok["Id"].(string), "TRANSFER_NORMAL_CREATED", "TRANSFER_NORMAL_SUCCEEDED")
+	declined := a.transfer(alice, from, to, 60000, "USER_PRESENT")
+	require.NoError(t, a.srv.CompleteSca(linkOf(declined), mangopaytest.Failed))
+	expect(declined["Id"].(string), "TRANSFER_NORMAL_CREATED", "TRANSFER_NORMAL_FAILED")
+
+	// Recipients: one approved then deactivated, one declined.
+	rec := a.ok(a.call(http.MethodPost, "/users/"+alice+"/recipients", recipientBody(t)))
+	require.NoError(t, a.srv.CompleteSca(linkOf(rec), mangopaytest.Validated))
+	a.ok(a.call(http.MethodPut, "/recipients/"+rec["Id"].(string), map[string]any{"Status": "DEACTIVATED"}))
+	expect(rec["Id"].(string), "RECIPIENT_ACTIVE", "RECIPIENT_DEACTIVATED")
+	canceled := a.ok(a.call(http.MethodPost, "/users/"+alice+"/recipients", recipientBody(t)))
+	require.NoError(t, a.srv.CompleteSca(linkOf(canceled), mangopaytest.Failed))
+	expect(canceled["Id"].(string), "RECIPIENT_CANCELED")
+
+	// Consent: every scope given, then on the hosted page all but Transfer
+	// withdrawn (only its box ticked), then Transfer too (no box ticked).
+	consent := func(scopes ...string) {
+		c := a.ok(a.call(http.MethodPost, "/sca/users/"+alice+"/consent", nil))
+		r := a.submit(url.Values{"token": {tokenOf(t, linkOf(c))}, "returnUrl": {"https://platform.example/back"},
+			"code": {mangopaytest.OTP}, "action": {"approve"}, "scope": scopes})
+		require.Equal(t, http.StatusSeeOther, r.status, string(r.body))
+	}
+	c := a.ok(a.call(http.MethodPost, "/sca/users/"+alice+"/consent", nil))
+	require.NoError(t, a.srv.CompleteSca(linkOf(c), mangopaytest.Validated))
+	expect(alice, "SCA_CONTACT_INFORMATION_UPDATE_CONSENT_GIVEN", "SCA_RECIPIENT_REGISTRATION_CONSENT_GIVEN",
+		"SCA_TRANSFER_CONSENT_GIVEN", "SCA_VIEW_ACCOUNT_INFORMATION_CONSENT_GIVEN")
+	consent("Transfer")
+	expect(alice, "SCA_CONTACT_INFORMATION_UPDATE_CONSENT_REVOKED", "SCA_RECIPIENT_REGISTRATION_CONSENT_REVOKED",
+		"SCA_VIEW_ACCOUNT_INFORMATION_CONSENT_REVOKED")
+	st := a.ok(a.get("/sca/users/" + alice + "/sca-status"))
+	assert.Equal(t, map[string]any{"ContactInformationUpdate": "INACTIVE", "RecipientRegistration": "INACTIVE",
+		"Transfer": "ACTIVE", "ViewAccountInformation": "INACTIVE"}, st["ConsentScope"], "sca-status reflects the consent")
+	consent()
+	expect(alice, "SCA_TRANSFER_CONSENT_REVOKED")
+
+	flush(t, a.srv)
+	var got []note
+	for _, req := range rc.requests() {
+		require.Equal(t, http.MethodGet, req.Method)
+		require.Equal(t, "/mangopay/hooks", req.URL.Path)
+		q := req.URL.Query()
+		require.ElementsMatch(t, []string{"EventType", "RessourceId", "Date"}, slices.Collect(maps.Keys(q)), req.URL.RawQuery)
+		require.Regexp(t, `^\d{10}$`, q.Get("Date"))
+		got = append(got, note{q.Get("EventType"), q.Get("RessourceId")})
+	}
+	// The first delivery came twice (500, then 200); each event once otherwise.
+	require.NotEmpty(t, got)
+	assert.Equal(t, got[0], got[1], "the failed first attempt was retried")
+	assert.ElementsMatch(t, want, got[1:], "one notification per event, none missing")
+	covered := map[string]bool{}
+	for _, n := range want {
+		covered[n.eventType] = true
+	}
+	assert.Len(t, covered, len(families), "every listed event type was produced")
+
+	d := a.srv.Webhooks()
+	require.Len(t, d, len(want))
+	assert.Equal(t, 2, d[0].Attempts)
+	for _, x := range d {
+		assert.True(t, x.Delivered, "%s %s: %s", x.EventType, x.ResourceID, x.Err)
+	}
 }

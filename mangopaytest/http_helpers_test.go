@@ -57,11 +57,12 @@ func (a *api) fetchToken() string {
 	return r.json(a.t)["access_token"].(string)
 }
 
-// resp is a buffered response.
+// resp is a buffered response, with the path it answered.
 type resp struct {
 	status int
 	header http.Header
 	body   []byte
+	path   string
 }
 
 func (r resp) json(t *testing.T) map[string]any {
@@ -85,7 +86,15 @@ func (a *api) send(req *http.Request) resp {
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	require.NoError(a.t, err)
-	return resp{status: res.StatusCode, header: res.Header, body: b}
+	if strings.HasPrefix(req.URL.Path, "/v2.01/") {
+		// Every API response, whatever its status, carries Mangopay's three
+		// rate-limit headers, each with the four windows.
+		for _, h := range []string{"X-RateLimit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
+			assert.Len(a.t, strings.Split(res.Header.Get(h), ", "), 4, "%s on %s %s (%d)", h, req.Method, req.URL.Path, res.StatusCode)
+		}
+		assert.Empty(a.t, res.Header.Get("X-RateLimit-Limit"), "Mangopay sends no X-RateLimit-Limit")
+	}
+	return resp{status: res.StatusCode, header: res.Header, body: b, path: req.URL.Path}
 }
 
 // call sends an authenticated request to path (relative to
@@ -157,6 +166,20 @@ func (a *api) activeOwner(first string) string {
 	id, link := a.createOwner(first)
 	require.NoError(a.t, a.srv.CompleteSca(link, mangopaytest.Validated))
 	return id
+}
+
+// businessOwner creates a legal OWNER of type BUSINESS and completes its
+// enrollment.
+func (a *api) businessOwner() string {
+	a.t.Helper()
+	u := a.ok(a.call(http.MethodPost, "/sca/users/legal", map[string]any{
+		"UserCategory": "OWNER", "TermsAndConditionsAccepted": true, "LegalPersonType": "BUSINESS", "Name": "Acme", "Email": "acme@example.com",
+		"CompanyNumber": "123", "HeadquartersAddress": map[string]any{"AddressLine1": "1 rue", "City": "Paris", "PostalCode": "75001", "Country": "FR"},
+		"LegalRepresentative": map[string]any{"FirstName": "A", "LastName": "B", "Email": "a@acme.example", "Birthday": 1, "Nationality": "FR", "CountryOfResidence": "FR"},
+	}))
+	require.NotEmpty(a.t, linkOf(u), "every legal OWNER enrolls")
+	require.NoError(a.t, a.srv.CompleteSca(linkOf(u), mangopaytest.Validated))
+	return u["Id"].(string)
 }
 
 func (a *api) createPayer(first string) string {
@@ -279,6 +302,19 @@ func decodeAny(t *testing.T, b []byte) any {
 	return v
 }
 
+// assertJustNow checks that got, a Unix time decoded from JSON, is the
+// emulator's current time: at most two seconds ago (the emulator's clock
+// runs with real time, so a second may tick between the call and the check).
+func assertJustNow(t *testing.T, srv *mangopaytest.Server, got any) {
+	t.Helper()
+	f, ok := got.(float64)
+	if !assert.True(t, ok, "want a Unix time, got %T %v", got, got) {
+		return
+	}
+	now := float64(srv.Now().Unix())
+	assert.True(t, f <= now && f >= now-2, "%v is not the emulator's current time %v", f, now)
+}
+
 // eventTypes lists the server's event types for a resource, in order.
 func eventTypes(srv *mangopaytest.Server, resourceID string) []string {
 	var out []string
@@ -301,10 +337,16 @@ func assertError(t *testing.T, r resp, status int, typ string) map[string]any {
 	assert.NotEmpty(t, m["Id"])
 	assert.IsType(t, float64(0), m["Date"])
 	assert.Contains(t, r.header.Get("Content-Type"), "application/json")
-	errs, _ := m["errors"].(map[string]any)
-	if errs == nil {
-		errs, _ = m["Errors"].(map[string]any)
+	// The field errors are under "errors" (possibly null), except for what
+	// the Recipients endpoints answer themselves: "Errors", with Id first.
+	key, other := "errors", "Errors"
+	if strings.Contains(r.path, "/recipients") && (status == http.StatusBadRequest || status == http.StatusForbidden || status == http.StatusNotFound) {
+		key, other = "Errors", "errors"
+		assert.True(t, bytes.HasPrefix(r.body, []byte(`{"Id":`)), "the recipients' errors list Id first: %s", r.body)
 	}
+	assert.Contains(t, m, key, "error body of %s: %s", r.path, r.body)
+	assert.NotContains(t, m, other, "error body of %s: %s", r.path, r.body)
+	errs, _ := m[key].(map[string]any)
 	return errs
 }
 

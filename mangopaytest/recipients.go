@@ -471,11 +471,11 @@ func (c *call) validateRecipient() {
 // fakeBIC derives an emulator BIC for an IBAN (Mangopay fills BIC itself).
 func fakeBIC(iban string) string { return "MPTS" + iban[:2] + "PP" }
 
-// createRecipient answers POST /users/{id}/recipients. PAYOUT recipients of
-// an OWNER natural user or SOLETRADER always need SCA (201 PENDING with a
-// link; the session makes them ACTIVE or CANCELED). Other recipients are
-// answered PENDING and become ACTIVE at once (RECIPIENT_ACTIVE). A PAYER may
-// not register PAYOUT recipients.
+// createRecipient answers POST /users/{id}/recipients. PAYOUT recipients
+// (of an OWNER: a PAYER may not register them) always need SCA (201 PENDING
+// with a link; the session makes them ACTIVE or CANCELED), unless a
+// consented proxy sends USER_NOT_PRESENT. PAYIN recipients are answered
+// PENDING and become ACTIVE at once (RECIPIENT_ACTIVE).
 func (c *call) createRecipient() {
 	u := c.recipientUser()
 	if u == nil {
@@ -552,11 +552,17 @@ func (c *call) lookupRecipient() *recipient {
 	id := c.params["id"]
 	r, ok := c.s.st.recipients[id]
 	if !ok {
-		c.recipientError(http.StatusNotFound, "ressource_not_found", "The ressource does not exist",
-			map[string]string{"RessourceNotFound": "Cannot found the ressource Recipient with the id=" + id + " "})
+		c.recipientNotFound("Recipient", id)
 		return nil
 	}
 	return r
+}
+
+// recipientNotFound answers 404 ressource_not_found in the recipients'
+// error shape (Id first, Errors capitalised).
+func (c *call) recipientNotFound(kind, id string) {
+	c.recipientError(http.StatusNotFound, "ressource_not_found", "The ressource does not exist",
+		map[string]string{"RessourceNotFound": "Cannot found the ressource " + kind + " with the id=" + id + " "})
 }
 
 func (c *call) getRecipient() {
@@ -568,8 +574,10 @@ func (c *call) getRecipient() {
 // listRecipients answers GET /users/{id}/recipients: PAYOUT recipients by
 // default, PAYIN ones with RecipientScope=PAYIN.
 func (c *call) listRecipients() {
-	u := c.lookupUser("")
+	id := c.params["id"]
+	u := c.s.st.users[id]
 	if u == nil {
+		c.recipientNotFound("User", id)
 		return
 	}
 	scope := strings.ToUpper(c.q("RecipientScope"))

@@ -73,14 +73,12 @@ func TestRecipientScopesAndUsers(t *testing.T) {
 	assert.Nil(t, rec["PendingUserAction"], "PAYIN needs no SCA")
 	assert.Equal(t, "ACTIVE", a.ok(a.get("/recipients/" + rec["Id"].(string)))["Status"])
 
-	// A legal OWNER that is not a SOLETRADER gets no SCA in the sandbox.
-	biz := a.ok(a.call(http.MethodPost, "/sca/users/legal", map[string]any{
-		"UserCategory": "OWNER", "TermsAndConditionsAccepted": true, "LegalPersonType": "BUSINESS", "Name": "Acme", "Email": "acme@example.com",
-		"CompanyNumber": "123", "HeadquartersAddress": map[string]any{"AddressLine1": "1 rue", "City": "Paris", "PostalCode": "75001", "Country": "FR"},
-		"LegalRepresentative": map[string]any{"FirstName": "A", "LastName": "B", "Email": "a@acme.example", "Birthday": 1, "Nationality": "FR", "CountryOfResidence": "FR"},
-	}))["Id"].(string)
+	// A legal OWNER of any type (here BUSINESS) needs SCA too.
+	biz := a.businessOwner()
 	rec = a.ok(a.call(http.MethodPost, "/users/"+biz+"/recipients", recipientBody(t)))
-	assert.Nil(t, rec["PendingUserAction"])
+	require.NotEmpty(t, linkOf(rec), "PAYOUT recipients always need SCA")
+	require.NoError(t, a.srv.CompleteSca(linkOf(rec), mangopaytest.Validated))
+	assert.Equal(t, "ACTIVE", a.ok(a.get("/recipients/" + rec["Id"].(string)))["Status"])
 
 	errs = assertError(t, a.call(http.MethodPost, "/users/user_m_missing/recipients", recipientBody(t)), http.StatusBadRequest, "param_error")
 	assert.Equal(t, "USER_NOT_FOUND", errs["UserId"])
@@ -210,6 +208,9 @@ func TestListAndDeactivateRecipients(t *testing.T) {
 	r = a.get("/recipients/rec_missing")
 	assertError(t, r, http.StatusNotFound, "ressource_not_found")
 	assert.Contains(t, r.json(t)["Errors"], "RessourceNotFound")
+	// Listing an unknown user's recipients: a 404 in the recipients' shape too.
+	r = a.get("/users/user_m_missing/recipients")
+	assert.Contains(t, assertError(t, r, http.StatusNotFound, "ressource_not_found")["RessourceNotFound"], "id=user_m_missing")
 }
 
 func TestPayoutMethodsAndSchema(t *testing.T) {

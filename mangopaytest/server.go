@@ -430,17 +430,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := s.clock.now()
 	entry := Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: redactHeader(r.Header), Body: body, Time: now}
 	drop := false
-	switch path := r.URL.Path; {
+	// A body that cannot be read, or is too large, is refused.
+	var bad *apiFailure
+	switch {
 	case err != nil:
-		writeError(rec, now, http.StatusBadRequest, "param_error", "The request body could not be read", nil)
+		bad = &apiFailure{http.StatusBadRequest, "The request body could not be read"}
 	case len(body) > maxBody:
-		writeError(rec, now, http.StatusRequestEntityTooLarge, "param_error", "The request body is too large", nil)
+		bad = &apiFailure{http.StatusRequestEntityTooLarge, "The request body is too large"}
+	}
+	switch path := r.URL.Path; {
+	case strings.HasPrefix(path, "/v2.01/"):
+		drop = s.serveAPI(rec, r, body, bad)
+	case bad != nil:
+		writeError(rec, now, bad.status, "param_error", bad.msg, nil)
 	case path == "/sca" || path == "/sca/":
 		s.serveHostedPage(rec, r, body)
 	case strings.HasPrefix(path, "/_sandbox/"):
 		s.serveSandbox(rec, r, body)
-	case strings.HasPrefix(path, "/v2.01/"):
-		drop = s.serveAPI(rec, r, body)
 	default:
 		writeError(rec, now, http.StatusNotFound, "ressource_not_found", "The ressource does not exist", nil)
 	}
@@ -466,6 +472,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(rec.body.Bytes())
 }
 
+// apiFailure is an error answer decided before a request is routed.
+type apiFailure struct {
+	status int
+	msg    string
+}
+
 // resetConnection closes the client connection without a response (an RST
 // where the platform allows it).
 func resetConnection(w http.ResponseWriter) {
@@ -484,24 +496,31 @@ func resetConnection(w http.ResponseWriter) {
 }
 
 // serveAPI handles /v2.01/...; it reports whether the response must be
-// dropped (the connection closed without it).
-func (s *Server) serveAPI(w *recorder, r *http.Request, body []byte) (drop bool) {
+// dropped (the connection closed without it). bad, when set, refuses a body
+// that could not be read or is too large, after the rate limiter so that
+// this answer too carries the X-RateLimit headers.
+func (s *Server) serveAPI(w *recorder, r *http.Request, body []byte, bad *apiFailure) (drop bool) {
 	segs, ok := splitPath(r.URL.EscapedPath())
+	awake := s.sleepLatency(r.Context())
 	now := s.clock.now()
-	if !ok || len(segs) < 2 {
-		writeError(w, now, http.StatusNotFound, "ressource_not_found", "The ressource does not exist", nil)
-		return false
-	}
-	if !s.sleepLatency(r.Context()) {
-		writeError(w, now, http.StatusServiceUnavailable, "other", "The server is shutting down", nil)
-		return false
-	}
-	now = s.clock.now()
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweepLocked(now)
+	// Every API response, errors included, carries the X-RateLimit headers.
 	if !s.rateLimitLocked(w, now) {
+		return false
+	}
+	if !awake {
+		writeError(w, now, http.StatusServiceUnavailable, "other", "The server is shutting down", nil)
+		return false
+	}
+	if bad != nil {
+		writeError(w, now, bad.status, "param_error", bad.msg, nil)
+		return false
+	}
+	if !ok || len(segs) < 2 {
+		writeError(w, now, http.StatusNotFound, "ressource_not_found", "The ressource does not exist", nil)
 		return false
 	}
 	if segs[1] == "oauth" && len(segs) == 3 && strings.TrimSpace(segs[2]) == "token" {
@@ -727,6 +746,15 @@ type recipientErrorBody struct {
 
 func errorID(now time.Time) string { return uuid() + "#" + strconv.FormatInt(now.Unix(), 10) }
 
+// setExact sets header name to value, written on the wire with exactly
+// Mangopay's spelling (X-RateLimit, WWW-Authenticate) rather than Go's
+// canonical form (X-Ratelimit, Www-Authenticate): header names are
+// case-insensitive, but some clients compare them as sent.
+func setExact(h http.Header, name, value string) {
+	h.Del(name)
+	h[name] = []string{value}
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -907,7 +935,7 @@ func (c *call) linkHeader(page, perPage, last int) string {
 func (s *Server) oauthToken(w *recorder, r *http.Request, body []byte, now time.Time) {
 	oauthErr := func(status int, code, desc string) {
 		if status == http.StatusUnauthorized {
-			w.Header().Set("WWW-Authenticate", `Basic realm="mangopay"`)
+			setExact(w.Header(), "WWW-Authenticate", `Basic realm="mangopay"`)
 		}
 		writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
 	}
@@ -1018,9 +1046,9 @@ func (s *Server) rateLimitLocked(w *recorder, now time.Time) bool {
 		reset[i] = strconv.FormatInt(start.Add(d).Unix(), 10)
 	}
 	h := w.Header()
-	h.Set("X-RateLimit", strings.Join(made[:], ", "))
-	h.Set("X-RateLimit-Remaining", strings.Join(remaining[:], ", "))
-	h.Set("X-RateLimit-Reset", strings.Join(reset[:], ", "))
+	setExact(h, "X-RateLimit", strings.Join(made[:], ", "))
+	setExact(h, "X-RateLimit-Remaining", strings.Join(remaining[:], ", "))
+	setExact(h, "X-RateLimit-Reset", strings.Join(reset[:], ", "))
 	if over {
 		writeError(w, now, http.StatusTooManyRequests, "rate_limit", "Rate limit exceeded. Please contact support for more assistance", nil)
 		return false

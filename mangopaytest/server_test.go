@@ -61,10 +61,13 @@ func TestOAuthToken(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, r.status)
 	assert.Equal(t, "invalid_request", r.json(t)["error"])
 
-	// The SDKs' path variants are tolerated (PHP appends a slash).
-	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/v2.01/oauth/token/", strings.NewReader("grant_type=client_credentials"))
-	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(a.srv.ClientID+":"+a.srv.APIKey)))
-	assert.Equal(t, http.StatusOK, a.send(req).status)
+	// The SDKs' path variants are tolerated: PHP appends a slash, Java a
+	// space.
+	for _, p := range []string{"/v2.01/oauth/token/", "/v2.01/oauth/token%20"} {
+		req, _ := http.NewRequest(http.MethodPost, a.srv.URL+p, strings.NewReader("grant_type=client_credentials"))
+		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(a.srv.ClientID+":"+a.srv.APIKey)))
+		assert.Equal(t, http.StatusOK, a.send(req).status, p)
+	}
 }
 
 func TestOAuthLockoutAfterRepeatedBadCredentials(t *testing.T) {
@@ -93,7 +96,9 @@ func TestBearerTokens(t *testing.T) {
 	a.srv.Advance(time.Minute)
 	r = a.get("/hooks")
 	require.Equal(t, http.StatusUnauthorized, r.status)
-	assert.JSONEq(t, `{"Message":"The authorization credentials are not valid","Type":"invalid_credentials","Date":`+strconv.FormatInt(a.srv.Now().Unix(), 10)+`}`, string(r.body))
+	m := r.json(t)
+	assert.Equal(t, map[string]any{"Message": "The authorization credentials are not valid", "Type": "invalid_credentials", "Date": m["Date"]}, m)
+	assertJustNow(t, a.srv, m["Date"])
 
 	a.token = a.fetchToken()
 	assert.Equal(t, http.StatusOK, a.get("/hooks").status)
@@ -136,6 +141,11 @@ func TestRoutingErrors(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
 	assertError(t, a.get("/nothing/here"), http.StatusNotFound, "ressource_not_found")
+	// A path too short to name a ClientId: 404, with the rate-limit headers
+	// (which send checks on every /v2.01/ answer).
+	req, err := http.NewRequest(http.MethodGet, a.srv.URL+"/v2.01/", nil)
+	require.NoError(t, err)
+	assertError(t, a.send(req), http.StatusNotFound, "ressource_not_found")
 	r := a.call(http.MethodDelete, "/wallets/w1", nil)
 	assert.Equal(t, http.StatusMethodNotAllowed, r.status)
 	assert.Equal(t, "GET, PUT", r.header.Get("Allow"))

@@ -136,10 +136,12 @@ func (u *user) scaPhone() string {
 }
 
 // strongAuthSubject reports whether the sandbox applies SCA to this user's
-// wallet reads, transfers and PAYOUT recipients: an OWNER that is a natural
-// user or a SOLETRADER (Mangopay's documented sandbox triggers).
+// wallet reads, transfers and PAYOUT recipients: any OWNER, natural or legal
+// of every type. Mangopay first applied SCA to natural users and
+// SOLETRADERs, then (November 2025) to every legal type; the emulator
+// enrolls every legal OWNER, so it authenticates their actions too.
 func (u *user) strongAuthSubject() bool {
-	return u.category == categoryOwner && (u.personType == personNatural || u.legalPersonType == "SOLETRADER")
+	return u.category == categoryOwner
 }
 
 // ---- wire shapes ----

@@ -129,6 +129,8 @@ type transactionOut struct {
 	Nature           string  `json:"Nature"`
 	CreditedWalletID *string `json:"CreditedWalletId"`
 	DebitedWalletID  *string `json:"DebitedWalletId"`
+	// DepositId names a deposit preauthorization; always null here.
+	DepositID *string `json:"DepositId"`
 }
 
 func (t *transaction) render() transactionOut {
@@ -261,8 +263,8 @@ func (c *call) lookupWallet() *wallet {
 // transactions. It answers (and returns false) when the read is refused:
 //
 //   - ScaContext absent or USER_PRESENT (absent means USER_PRESENT, the
-//     default since December 2025) by an OWNER that is a natural user or a
-//     SOLETRADER: 401 with WWW-Authenticate: PendingUserAction
+//     default since December 2025) by an OWNER (see strongAuthSubject):
+//     401 with WWW-Authenticate: PendingUserAction
 //     RedirectUrl=<link> and an empty body, unless a wallet-access SCA of
 //     that user succeeded in the last 180 days (emulator clock);
 //   - USER_NOT_PRESENT by such an OWNER: 403 sca_proxy_missing unless proxy
@@ -289,7 +291,7 @@ func (c *call) walletAccess(u *user) bool {
 		return true
 	}
 	sess := c.s.newSessionLocked(kindWalletAccess, u, "", c.now)
-	c.w.Header().Set("WWW-Authenticate", "PendingUserAction RedirectUrl="+c.s.link(sess))
+	setExact(c.w.Header(), "WWW-Authenticate", "PendingUserAction RedirectUrl="+c.s.link(sess))
 	c.w.WriteHeader(http.StatusUnauthorized)
 	return false
 }

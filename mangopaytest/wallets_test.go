@@ -87,15 +87,11 @@ func TestWalletAccessSca(t *testing.T) {
 	a.token = a.fetchToken()
 	assert.Equal(t, http.StatusUnauthorized, a.get(reads[2]).status, "180 days passed")
 
-	// No wallet SCA for PAYERs, for non-SOLETRADER legal OWNERs, nor for an enrolment session.
+	// No wallet SCA for PAYERs; legal OWNERs of every type get it.
 	payer := a.createPayer("Paula")
 	assert.Equal(t, http.StatusOK, a.get("/wallets/"+a.wallet(payer, "EUR", 0)).status)
-	biz := a.ok(a.call(http.MethodPost, "/sca/users/legal", map[string]any{
-		"UserCategory": "OWNER", "TermsAndConditionsAccepted": true, "LegalPersonType": "BUSINESS", "Name": "Acme", "Email": "acme@example.com",
-		"CompanyNumber": "123", "HeadquartersAddress": map[string]any{"AddressLine1": "1 rue", "City": "Paris", "PostalCode": "75001", "Country": "FR"},
-		"LegalRepresentative": map[string]any{"FirstName": "A", "LastName": "B", "Email": "a@acme.example", "Birthday": 1, "Nationality": "FR", "CountryOfResidence": "FR"},
-	}))["Id"].(string)
-	assert.Equal(t, http.StatusOK, a.get("/users/"+biz+"/wallets").status)
+	biz := a.businessOwner()
+	assert.Equal(t, http.StatusUnauthorized, a.get("/users/"+biz+"/wallets").status)
 }
 
 func TestTransferBetweenOwnersNeedsScaAboveThreshold(t *testing.T) {
@@ -186,7 +182,12 @@ func TestTransferExemptions(t *testing.T) {
 	assert.Equal(t, "CREATED", a.transfer(alice, from, to, 4, "USER_PRESENT")["Status"], "a failed SCA does not reset the counters")
 	assert.Equal(t, "SUCCEEDED", a.transfer(alice, from, to, 3, "USER_PRESENT")["Status"], "9997 + 3 stays within 10000")
 
-	// No SCA: same owner, towards a PAYER, USER_NOT_PRESENT from a legal BUSINESS owner, a PAYER author.
+	// A legal BUSINESS OWNER's large transfer needs SCA like a natural user's.
+	biz := a.businessOwner()
+	bw := a.wallet(biz, "EUR", 100000)
+	assert.NotEmpty(t, linkOf(a.transfer(biz, bw, to, mangopaytest.ScaThreshold, "USER_PRESENT")))
+
+	// No SCA: same owner, towards a PAYER, a PAYER author.
 	own := a.wallet(alice, "EUR", 0)
 	assert.Equal(t, "SUCCEEDED", a.transfer(alice, from, own, 90000, "USER_PRESENT")["Status"])
 	payer := a.createPayer("Paula")
@@ -307,6 +308,7 @@ func TestTransactionsLists(t *testing.T) {
 	assert.Equal(t, []string{ok["Id"].(string), failed["Id"].(string)}, ids(a.get("/users/"+bob+"/transactions")), "the credited user sees both transfers")
 	assert.Equal(t, []string{ok["Id"].(string), failed["Id"].(string)}, ids(a.get("/wallets/"+to+"/transactions")))
 	assert.Len(t, a.get("/wallets/"+from+"/transactions").list(t), 3)
+	assertShape(t, fixtureJSON(t, "transactions/list-by-wallet.response.json"), decodeAny(t, a.get("/wallets/"+from+"/transactions").body), "transactions")
 
 	tx := a.get("/wallets/" + to + "/transactions?Status=SUCCEEDED").list(t)
 	require.Len(t, tx, 1)

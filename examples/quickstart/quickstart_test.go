@@ -54,7 +54,7 @@ func TestRunEmulator(t *testing.T) {
 		"webhook TRANSFER_NORMAL_SUCCEEDED for xfer_",
 		// the small one: exempt
 		"Transfer EUR 25.00 from Alex to Sam",
-		"no SCA: below the sandbox threshold (EUR 500.01)",
+		"no SCA: under EUR 30.00 the low-value exemption applies (at most 5 in a row, or EUR 100.00 in total, since the user's last SCA)",
 		// the payout recipient: PENDING + SCA, then ACTIVE
 		"Status PENDING",
 		"webhook RECIPIENT_ACTIVE for rec_",

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/scaforge/mangopay"
+	"github.com/scaforge/mangopay/mangopaytest"
 )
 
 // Amounts of the tour, in euro cents.
@@ -336,8 +337,7 @@ func (t *tour) transfer(ctx context.Context, from, to *owner, amount int64) erro
 	t.p.got("transfer %s, Status %s", tr.ID, tr.Status)
 	label := fmt.Sprintf("Transfer %s", funds)
 	if err == nil {
-		t.p.say("no SCA: below the sandbox threshold (%s) Mangopay exempts the transfer",
-			mangopay.Money{Currency: "EUR", Amount: 50001})
+		t.p.say("no SCA: %s", exemption(amount))
 		t.rows = append(t.rows, row{label, "exempt", string(tr.Status)})
 		return nil
 	}
@@ -365,6 +365,17 @@ func (t *tour) transfer(ctx context.Context, from, to *owner, amount int64) erro
 		return fmt.Errorf("transfer %s is %s (%s)", tr.ID, tr.Status, tr.ResultMessage)
 	}
 	return nil
+}
+
+// exemption says why Mangopay's sandbox let a transfer of amount (euro
+// cents) between two OWNERs through without SCA.
+func exemption(amount int64) string {
+	eur := func(a int64) mangopay.Money { return mangopay.Money{Currency: "EUR", Amount: a} }
+	if amount < mangopaytest.LowValueLimit {
+		return fmt.Sprintf("under %s the low-value exemption applies (at most %d in a row, or %s in total, since the user's last SCA)",
+			eur(mangopaytest.LowValueLimit), mangopaytest.LowValueMaxCount, eur(mangopaytest.LowValueMaxTotal))
+	}
+	return fmt.Sprintf("below %s the sandbox applies its risk-analysis exemption", eur(mangopaytest.ScaThreshold))
 }
 
 // ensureFunds waits until the wallet holds amount (in sandbox mode a person
