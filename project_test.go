@@ -83,8 +83,9 @@ func isIdentRune(b byte) bool {
 // undocumented lists what `go doc` would show without documentation in f:
 // exported functions, methods of exported types, types, interface methods,
 // constants and variables (a constant or variable in a documented
-// parenthesised group counts as documented, as in go doc). Functions,
-// methods and types must also start their doc with their name.
+// parenthesised group counts as documented, as in go doc), and exported
+// fields of exported struct types. Functions, methods and types must also
+// start their doc with their name.
 func undocumented(fset *token.FileSet, f *ast.File) []string {
 	var out []string
 	report := func(pos token.Pos, what string) {
@@ -128,6 +129,9 @@ func undocumented(fset *token.FileSet, f *ast.File) []string {
 					case !startsWithName(doc, s.Name.Name):
 						report(s.Pos(), "type "+s.Name.Name+": doc comment does not start with its name")
 					}
+					if st, ok := s.Type.(*ast.StructType); ok {
+						undocumentedFields(st, s.Name.Name, report)
+					}
 					if it, ok := s.Type.(*ast.InterfaceType); ok {
 						for _, m := range it.Methods.List {
 							for _, n := range m.Names {
@@ -148,6 +152,47 @@ func undocumented(fset *token.FileSet, f *ast.File) []string {
 		}
 	}
 	return out
+}
+
+// undocumentedFields reports the exported fields of st (and of struct types
+// nested in them, which go doc shows too) that have neither a doc comment nor
+// a trailing line comment. Embedded fields are exempt: their type carries the
+// doc.
+func undocumentedFields(st *ast.StructType, owner string, report func(token.Pos, string)) {
+	for _, fld := range st.Fields.List {
+		for _, n := range fld.Names {
+			if !n.IsExported() {
+				continue
+			}
+			if fld.Doc == nil && fld.Comment == nil {
+				report(n.Pos(), owner+"."+n.Name+" (field) has no doc comment")
+			}
+		}
+		if len(fld.Names) > 0 && fld.Names[0].IsExported() {
+			if nested := nestedStruct(fld.Type); nested != nil {
+				undocumentedFields(nested, owner+"."+fld.Names[0].Name, report)
+			}
+		}
+	}
+}
+
+// nestedStruct returns the struct type literal inside a field type such as
+// struct{...}, *struct{...}, []struct{...} or map[K]struct{...}, or nil.
+func nestedStruct(x ast.Expr) *ast.StructType {
+	for {
+		switch e := x.(type) {
+		case *ast.StructType:
+			return e
+		case *ast.StarExpr:
+			x = e.X
+		case *ast.ArrayType:
+			x = e.Elt
+		case *ast.MapType:
+			x = e.Value
+		default:
+			return nil
+		}
+	}
 }
 
 func TestExportedNamesAreDocumented(t *testing.T) {
@@ -224,6 +269,41 @@ func (g *Gen[X]) Next() {}
 
 // Documentedness does not name Document.
 type Document struct{}
+
+// Fields has fields.
+type Fields struct {
+	Bare int
+	// Doc is documented.
+	Doc int
+	Trailing int // Trailing has a line comment.
+	hidden int
+	Embedded
+	*Pointer
+	io.Reader
+	A, B int
+	// First and Second share a comment, which documents only First.
+	First  int
+	Second int
+	// Nested is documented; its own fields are checked too.
+	Nested struct {
+		Inner int
+		// Fine is documented.
+		Fine int
+	}
+	// Items holds anonymous structs.
+	Items []*struct {
+		Item int
+	}
+	// secret is unexported, so go doc shows none of its fields.
+	secret struct {
+		Shown int
+	}
+}
+
+// fieldsOfHidden is unexported, so go doc shows none of its fields.
+type fieldsOfHidden struct {
+	Bare int
+}
 `
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "p.go", src, parser.ParseComments)
@@ -239,6 +319,12 @@ type Document struct{}
 		"p.go:38: Lonely has no doc comment",
 		"p.go:48: Gen.Next has no doc comment",
 		"p.go:51: type Document: doc comment does not start with its name",
+		"p.go:55: Fields.Bare (field) has no doc comment",
+		"p.go:63: Fields.A (field) has no doc comment",
+		"p.go:63: Fields.B (field) has no doc comment",
+		"p.go:66: Fields.Second (field) has no doc comment",
+		"p.go:69: Fields.Nested.Inner (field) has no doc comment",
+		"p.go:75: Fields.Items.Item (field) has no doc comment",
 	}
 	assert.Equal(t, want, got)
 }

@@ -160,16 +160,23 @@ var (
 // person (RecipientType Individual). Names are 1 to 255 characters and must
 // not contain ( ) & , . : _ /.
 type IndividualRecipient struct {
-	FirstName string   `json:"FirstName"`
-	LastName  string   `json:"LastName"`
-	Address   *Address `json:"Address,omitempty"`
+	// FirstName is the holder's first name, 1 to 255 characters.
+	FirstName string `json:"FirstName"`
+	// LastName is the holder's last name, 1 to 255 characters.
+	LastName string `json:"LastName"`
+	// Address is the holder's postal address; the Schema says which lines are
+	// required.
+	Address *Address `json:"Address,omitempty"`
 }
 
 // BusinessRecipient is the holder of a recipient account that is a legal
 // entity (RecipientType Business).
 type BusinessRecipient struct {
-	BusinessName string   `json:"BusinessName"`
-	Address      *Address `json:"Address,omitempty"`
+	// BusinessName is the holding entity's name.
+	BusinessName string `json:"BusinessName"`
+	// Address is the entity's postal address; the Schema says which lines are
+	// required.
+	Address *Address `json:"Address,omitempty"`
 }
 
 // InternationalBankTransfer is the account of a PayoutMethodType
@@ -177,8 +184,12 @@ type BusinessRecipient struct {
 // the IBAN and Mangopay derives the BIC; elsewhere the format depends on the
 // Country (see Schema) and BIC is required.
 type InternationalBankTransfer struct {
+	// AccountNumber is the account number, or the IBAN in IBAN countries; its
+	// format depends on Country.
 	AccountNumber string `json:"AccountNumber,omitempty"`
-	BIC           string `json:"BIC,omitempty"`
+	// BIC is the bank's BIC; Mangopay derives it from an IBAN and fills it in
+	// responses.
+	BIC string `json:"BIC,omitempty"`
 }
 
 // GBPAccount is a UK account for LocalBankTransfer.GBP.
@@ -191,6 +202,7 @@ type GBPAccount struct {
 
 // USDAccount is a US account for LocalBankTransfer.USD.
 type USDAccount struct {
+	// AccountNumber is the US bank account number.
 	AccountNumber string `json:"AccountNumber"`
 	// ABA is the routing number.
 	ABA string `json:"ABA"`
@@ -200,15 +212,20 @@ type USDAccount struct {
 
 // CADAccount is a Canadian account for LocalBankTransfer.CAD.
 type CADAccount struct {
-	AccountNumber     string `json:"AccountNumber"`
+	// AccountNumber is the Canadian bank account number.
+	AccountNumber string `json:"AccountNumber"`
+	// InstitutionNumber identifies the bank.
 	InstitutionNumber string `json:"InstitutionNumber"`
-	BranchCode        string `json:"BranchCode"`
-	BankName          string `json:"BankName"`
+	// BranchCode identifies the branch (transit number).
+	BranchCode string `json:"BranchCode"`
+	// BankName is the name of the bank.
+	BankName string `json:"BankName"`
 }
 
 // IBANAccount is the local account of the IBAN currencies (CHF, CZK, DKK,
 // EUR, HUF, NOK, PLN, RON, SEK).
 type IBANAccount struct {
+	// IBAN is the account's IBAN.
 	IBAN string `json:"IBAN"`
 	// BIC is filled by Mangopay in responses; leave it empty in requests.
 	BIC string `json:"BIC,omitempty"`
@@ -223,17 +240,29 @@ type IBANAccount struct {
 //
 // When decoding, currencies without a typed field land in Other.
 type LocalBankTransfer struct {
+	// GBP is a UK account (AccountNumber and SortCode).
 	GBP *GBPAccount
+	// USD is a US account (AccountNumber, ABA and an optional FFC).
 	USD *USDAccount
+	// CAD is a Canadian account.
 	CAD *CADAccount
+	// CHF is a Swiss franc account, identified by its IBAN.
 	CHF *IBANAccount
+	// CZK is a Czech koruna account, identified by its IBAN.
 	CZK *IBANAccount
+	// DKK is a Danish krone account, identified by its IBAN.
 	DKK *IBANAccount
+	// EUR is a euro account, identified by its IBAN.
 	EUR *IBANAccount
+	// HUF is a Hungarian forint account, identified by its IBAN.
 	HUF *IBANAccount
+	// NOK is a Norwegian krone account, identified by its IBAN.
 	NOK *IBANAccount
+	// PLN is a Polish zloty account, identified by its IBAN.
 	PLN *IBANAccount
+	// RON is a Romanian leu account, identified by its IBAN.
 	RON *IBANAccount
+	// SEK is a Swedish krona account, identified by its IBAN.
 	SEK *IBANAccount
 	// Other holds accounts in currencies without a typed field, keyed by
 	// ISO 4217 code; each value must encode to a JSON object.
@@ -366,13 +395,17 @@ type CreateRecipientRequest struct {
 	RecipientScope RecipientScope `json:"RecipientScope,omitempty"`
 	// Tag is custom data, at most 255 characters. Immutable.
 	Tag string `json:"Tag,omitempty"`
-	// IndividualRecipient or BusinessRecipient: set exactly one, matching RecipientType.
+	// IndividualRecipient is the holder when RecipientType is Individual; set it
+	// or BusinessRecipient, not both.
 	IndividualRecipient *IndividualRecipient `json:"IndividualRecipient,omitempty"`
-	BusinessRecipient   *BusinessRecipient   `json:"BusinessRecipient,omitempty"`
-	// InternationalBankTransfer or LocalBankTransfer: set exactly one,
-	// matching PayoutMethodType.
+	// BusinessRecipient is the holder when RecipientType is Business.
+	BusinessRecipient *BusinessRecipient `json:"BusinessRecipient,omitempty"`
+	// InternationalBankTransfer is the account when PayoutMethodType is
+	// InternationalBankTransfer; set it or LocalBankTransfer, not both.
 	InternationalBankTransfer *InternationalBankTransfer `json:"InternationalBankTransfer,omitempty"`
-	LocalBankTransfer         *LocalBankTransfer         `json:"LocalBankTransfer,omitempty"`
+	// LocalBankTransfer is the account when PayoutMethodType is
+	// LocalBankTransfer, keyed by Currency.
+	LocalBankTransfer *LocalBankTransfer `json:"LocalBankTransfer,omitempty"`
 	// ScaContext defaults to USER_PRESENT for PAYOUT recipients.
 	// USER_NOT_PRESENT needs proxy management and the user's consent, else
 	// Mangopay answers 403 (ErrScaProxyMissing).
@@ -382,31 +415,53 @@ type CreateRecipientRequest struct {
 // RecipientVerificationOfPayee is the outcome of Mangopay's Verification of
 // Payee check of the account holder's name.
 type RecipientVerificationOfPayee struct {
+	// RecipientVerificationID is the id of the check ("RecipientVerificationId"
+	// on the wire).
 	RecipientVerificationID string `json:"RecipientVerificationId"`
 	// RecipientVerificationCheck is e.g. "MATCH".
-	RecipientVerificationCheck   string `json:"RecipientVerificationCheck"`
+	RecipientVerificationCheck string `json:"RecipientVerificationCheck"`
+	// RecipientVerificationMessage explains the outcome of the check.
 	RecipientVerificationMessage string `json:"RecipientVerificationMessage"`
 }
 
 // Recipient is a registered payout or pay-in account (returned by Create,
 // Get and Deactivate). Its ID is the BankAccountId of payouts.
 type Recipient struct {
-	ID               string           `json:"Id"`
-	Status           RecipientStatus  `json:"Status"`
-	CreationDate     Time             `json:"CreationDate"`
-	DisplayName      string           `json:"DisplayName"`
+	// ID is the recipient's id ("Id" on the wire), "rec_..." or a migrated bank
+	// account's id; payouts take it as BankAccountId.
+	ID string `json:"Id"`
+	// Status is PENDING on creation, then ACTIVE once SCA succeeds, CANCELED if
+	// it fails or expires, or DEACTIVATED.
+	Status RecipientStatus `json:"Status"`
+	// CreationDate is when the recipient was created (Unix seconds on the wire).
+	CreationDate Time `json:"CreationDate"`
+	// DisplayName is the platform's label, 1 to 50 characters; immutable.
+	DisplayName string `json:"DisplayName"`
+	// PayoutMethodType is LocalBankTransfer or InternationalBankTransfer.
 	PayoutMethodType PayoutMethodType `json:"PayoutMethodType"`
-	RecipientType    RecipientType    `json:"RecipientType"`
-	Currency         string           `json:"Currency"`
-	Country          string           `json:"Country"`
-	UserID           string           `json:"UserId"`
-	RecipientScope   RecipientScope   `json:"RecipientScope"`
-	Tag              string           `json:"Tag,omitempty"`
+	// RecipientType is Individual or Business.
+	RecipientType RecipientType `json:"RecipientType"`
+	// Currency is the ISO 4217 code of the account.
+	Currency string `json:"Currency"`
+	// Country is the ISO 3166-1 alpha-2 destination country.
+	Country string `json:"Country"`
+	// UserID is the id of the recipient's user ("UserId" on the wire).
+	UserID string `json:"UserId"`
+	// RecipientScope is PAYOUT (OWNERs only, always SCA) or PAYIN (no SCA).
+	RecipientScope RecipientScope `json:"RecipientScope"`
+	// Tag is the platform's custom data, at most 255 characters; immutable.
+	Tag string `json:"Tag,omitempty"`
 
-	IndividualRecipient       *IndividualRecipient       `json:"IndividualRecipient,omitempty"`
-	BusinessRecipient         *BusinessRecipient         `json:"BusinessRecipient,omitempty"`
+	// IndividualRecipient is the holder when RecipientType is Individual.
+	IndividualRecipient *IndividualRecipient `json:"IndividualRecipient,omitempty"`
+	// BusinessRecipient is the holder when RecipientType is Business.
+	BusinessRecipient *BusinessRecipient `json:"BusinessRecipient,omitempty"`
+	// InternationalBankTransfer is the account when PayoutMethodType is
+	// InternationalBankTransfer; Mangopay fills its BIC.
 	InternationalBankTransfer *InternationalBankTransfer `json:"InternationalBankTransfer,omitempty"`
-	LocalBankTransfer         *LocalBankTransfer         `json:"LocalBankTransfer,omitempty"`
+	// LocalBankTransfer is the account when PayoutMethodType is
+	// LocalBankTransfer.
+	LocalBankTransfer *LocalBankTransfer `json:"LocalBankTransfer,omitempty"`
 
 	// PendingUserAction carries the SCA link of a PENDING PAYOUT recipient
 	// (the method also returns a *ScaRequiredError for it); nil otherwise.
@@ -426,20 +481,34 @@ func (r *Recipient) pendingRedirect() string {
 // RecipientSummary is one item of ListByUser: a recipient without its holder
 // and account details.
 type RecipientSummary struct {
-	ID               string           `json:"Id"`
-	CreationDate     Time             `json:"CreationDate"`
-	DisplayName      string           `json:"DisplayName"`
+	// ID is the recipient's id ("Id" on the wire), "rec_..." or a migrated bank
+	// account's id; payouts take it as BankAccountId.
+	ID string `json:"Id"`
+	// CreationDate is when the recipient was created (Unix seconds on the wire).
+	CreationDate Time `json:"CreationDate"`
+	// DisplayName is the platform's label, 1 to 50 characters; immutable.
+	DisplayName string `json:"DisplayName"`
+	// PayoutMethodType is LocalBankTransfer or InternationalBankTransfer.
 	PayoutMethodType PayoutMethodType `json:"PayoutMethodType"`
-	RecipientType    RecipientType    `json:"RecipientType"`
-	Currency         string           `json:"Currency"`
-	Country          string           `json:"Country"`
-	UserID           string           `json:"UserId"`
-	Status           RecipientStatus  `json:"Status"`
-	RecipientScope   RecipientScope   `json:"RecipientScope"`
+	// RecipientType is Individual or Business.
+	RecipientType RecipientType `json:"RecipientType"`
+	// Currency is the ISO 4217 code of the account.
+	Currency string `json:"Currency"`
+	// Country is the ISO 3166-1 alpha-2 destination country.
+	Country string `json:"Country"`
+	// UserID is the id of the recipient's user ("UserId" on the wire).
+	UserID string `json:"UserId"`
+	// Status is PENDING on creation, then ACTIVE once SCA succeeds, CANCELED if
+	// it fails or expires, or DEACTIVATED.
+	Status RecipientStatus `json:"Status"`
+	// RecipientScope is PAYOUT (OWNERs only, always SCA) or PAYIN (no SCA).
+	RecipientScope RecipientScope `json:"RecipientScope"`
 }
 
 // PayoutMethods is the answer of RecipientsService.PayoutMethods.
 type PayoutMethods struct {
+	// AvailablePayoutMethods lists the payout methods offered for the country
+	// and currency asked.
 	AvailablePayoutMethods []PayoutMethodType `json:"AvailablePayoutMethods"`
 }
 
@@ -460,8 +529,10 @@ func (p *PayoutMethods) Has(m PayoutMethodType) bool {
 // All four fields are required; they are sent as the PascalCase query
 // parameters PayoutMethodType, RecipientType, Currency and Country.
 type RecipientSchemaQuery struct {
+	// PayoutMethodType is LocalBankTransfer or InternationalBankTransfer.
 	PayoutMethodType PayoutMethodType `url:"PayoutMethodType"`
-	RecipientType    RecipientType    `url:"RecipientType"`
+	// RecipientType is Individual or Business.
+	RecipientType RecipientType `url:"RecipientType"`
 	// Currency is an ISO 4217 code.
 	Currency string `url:"Currency"`
 	// Country is the ISO 3166-1 alpha-2 destination country.
@@ -897,15 +968,21 @@ const (
 // Mangopay's schema states them. Zero MaxLength and MinLength mean no limit;
 // an empty Pattern or AllowedValues means no constraint.
 type SchemaField struct {
-	Required  bool `json:"Required"`
-	MaxLength int  `json:"MaxLength,omitempty"`
-	MinLength int  `json:"MinLength,omitempty"`
+	// Required tells whether the value must be sent.
+	Required bool `json:"Required"`
+	// MaxLength is the longest allowed value in characters; 0 means no limit.
+	MaxLength int `json:"MaxLength,omitempty"`
+	// MinLength is the shortest allowed value in characters; 0 means no limit.
+	MinLength int `json:"MinLength,omitempty"`
 	// Pattern is the regular expression a value must match, as Mangopay
 	// wrote it (it may use syntax Go's regexp lacks; see RecipientSchema.Check).
-	Pattern        string         `json:"Pattern,omitempty"`
-	Label          string         `json:"Label,omitempty"`
+	Pattern string `json:"Pattern,omitempty"`
+	// Label is Mangopay's human-readable name of the value, for a form.
+	Label string `json:"Label,omitempty"`
+	// EndUserDisplay is Show or Hide (see Hidden).
 	EndUserDisplay EndUserDisplay `json:"EndUserDisplay,omitempty"`
-	AllowedValues  []string       `json:"AllowedValues,omitempty"`
+	// AllowedValues lists the only values accepted; empty means any value.
+	AllowedValues []string `json:"AllowedValues,omitempty"`
 }
 
 // Hidden reports whether the field should not be shown to the end user

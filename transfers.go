@@ -71,8 +71,9 @@ type Transfer struct {
 	Type TransactionType `json:"Type"`
 	// Nature is REGULAR (or REFUND for a transfer refund).
 	Nature TransactionNature `json:"Nature"`
-	// DebitedWalletID and CreditedWalletID are the two wallets.
-	DebitedWalletID  string `json:"DebitedWalletId"`
+	// DebitedWalletID is the wallet the money leaves.
+	DebitedWalletID string `json:"DebitedWalletId"`
+	// CreditedWalletID is the wallet the money goes to.
 	CreditedWalletID string `json:"CreditedWalletId"`
 	// ScaContext is the context Mangopay applied (echoed back).
 	ScaContext ScaContext `json:"ScaContext"`

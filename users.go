@@ -89,33 +89,64 @@ var ErrNotEnrolled = errors.New("mangopay: user has never enrolled in SCA")
 // complete an SCA session; the methods returning a NaturalUser then also
 // return a *ScaRequiredError carrying the checked link.
 type NaturalUser struct {
-	ID                             string             `json:"Id"`
-	Tag                            string             `json:"Tag"`
-	CreationDate                   Time               `json:"CreationDate"`
-	PersonType                     PersonType         `json:"PersonType"`
-	UserCategory                   UserCategory       `json:"UserCategory"`
-	UserStatus                     UserStatus         `json:"UserStatus"`
-	Email                          string             `json:"Email"`
-	KYCLevel                       KYCLevel           `json:"KYCLevel"`
-	TermsAndConditionsAccepted     bool               `json:"TermsAndConditionsAccepted"`
-	TermsAndConditionsAcceptedDate Time               `json:"TermsAndConditionsAcceptedDate"`
-	PendingUserAction              *PendingUserAction `json:"PendingUserAction"`
+	// ID is the user's Mangopay id ("Id" on the wire); treat it as opaque.
+	ID string `json:"Id"`
+	// Tag is the platform's custom data, at most 255 characters.
+	Tag string `json:"Tag"`
+	// CreationDate is when the user was created (Unix seconds on the wire).
+	CreationDate Time `json:"CreationDate"`
+	// PersonType is NATURAL (response only: the endpoint decides it).
+	PersonType PersonType `json:"PersonType"`
+	// UserCategory is PAYER or OWNER, or PLATFORM (set only by Mangopay).
+	UserCategory UserCategory `json:"UserCategory"`
+	// UserStatus is PENDING_USER_ACTION while the user must (re-)enroll in SCA,
+	// else ACTIVE or CLOSED. ACTIVE alone does not mean enrolled.
+	UserStatus UserStatus `json:"UserStatus"`
+	// Email is the user's email address; changing it on an OWNER triggers SCA
+	// re-enrollment.
+	Email string `json:"Email"`
+	// KYCLevel is LIGHT (the default) or REGULAR once the user is verified.
+	KYCLevel KYCLevel `json:"KYCLevel"`
+	// TermsAndConditionsAccepted tells whether the user accepted Mangopay's
+	// terms; an OWNER must have.
+	TermsAndConditionsAccepted bool `json:"TermsAndConditionsAccepted"`
+	// TermsAndConditionsAcceptedDate is when the terms were accepted (Unix
+	// seconds); zero when null, as for PAYERs and some OWNERs.
+	TermsAndConditionsAcceptedDate Time `json:"TermsAndConditionsAcceptedDate"`
+	// PendingUserAction holds the link of the SCA session the user must complete
+	// (valid 10 minutes); nil when no SCA is needed.
+	PendingUserAction *PendingUserAction `json:"PendingUserAction"`
 
+	// FirstName is 1 to 100 characters.
 	FirstName string `json:"FirstName"`
-	LastName  string `json:"LastName"`
+	// LastName is 1 to 100 characters.
+	LastName string `json:"LastName"`
 	// Birthday is zero (null) for PAYER users.
-	Birthday           Date   `json:"Birthday"`
-	Nationality        string `json:"Nationality"`
+	Birthday Date `json:"Birthday"`
+	// Nationality is ISO 3166-1 alpha-2; empty (null) for PAYER users.
+	Nationality string `json:"Nationality"`
+	// CountryOfResidence is ISO 3166-1 alpha-2; empty (null) for PAYER users.
 	CountryOfResidence string `json:"CountryOfResidence"`
-	Occupation         string `json:"Occupation"`
+	// Occupation is at most 255 characters; empty (null) for PAYER users.
+	Occupation string `json:"Occupation"`
 	// IncomeRange is 1 to 6, or nil when not set.
-	IncomeRange        *int     `json:"IncomeRange"`
-	ProofOfIdentity    string   `json:"ProofOfIdentity"`
-	ProofOfAddress     string   `json:"ProofOfAddress"`
-	Capacity           string   `json:"Capacity"`
-	PhoneNumber        string   `json:"PhoneNumber"`
-	PhoneNumberCountry string   `json:"PhoneNumberCountry"`
-	Address            *Address `json:"Address"`
+	IncomeRange *int `json:"IncomeRange"`
+	// ProofOfIdentity is the id of the user's identity-proof KYC document, if
+	// any (response only).
+	ProofOfIdentity string `json:"ProofOfIdentity"`
+	// ProofOfAddress is the id of the user's address-proof KYC document, if any
+	// (response only).
+	ProofOfAddress string `json:"ProofOfAddress"`
+	// Capacity is deprecated; Mangopay returns "NORMAL".
+	Capacity string `json:"Capacity"`
+	// PhoneNumber is E.164, or local with PhoneNumberCountry; changing it on an
+	// OWNER triggers SCA re-enrollment.
+	PhoneNumber string `json:"PhoneNumber"`
+	// PhoneNumberCountry is the ISO 3166-1 alpha-2 country of a local-format
+	// PhoneNumber.
+	PhoneNumberCountry string `json:"PhoneNumberCountry"`
+	// Address is the user's postal address; nil when not set.
+	Address *Address `json:"Address"`
 }
 
 func (u *NaturalUser) pendingRedirect() string {
@@ -130,27 +161,57 @@ func (u *NaturalUser) pendingRedirect() string {
 // representative must complete an SCA session; the methods returning a
 // LegalUser then also return a *ScaRequiredError carrying the checked link.
 type LegalUser struct {
-	ID                             string             `json:"Id"`
-	Tag                            string             `json:"Tag"`
-	CreationDate                   Time               `json:"CreationDate"`
-	PersonType                     PersonType         `json:"PersonType"`
-	UserCategory                   UserCategory       `json:"UserCategory"`
-	UserStatus                     UserStatus         `json:"UserStatus"`
-	Email                          string             `json:"Email"`
-	KYCLevel                       KYCLevel           `json:"KYCLevel"`
-	TermsAndConditionsAccepted     bool               `json:"TermsAndConditionsAccepted"`
-	TermsAndConditionsAcceptedDate Time               `json:"TermsAndConditionsAcceptedDate"`
-	PendingUserAction              *PendingUserAction `json:"PendingUserAction"`
+	// ID is the user's Mangopay id ("Id" on the wire); treat it as opaque.
+	ID string `json:"Id"`
+	// Tag is the platform's custom data, at most 255 characters.
+	Tag string `json:"Tag"`
+	// CreationDate is when the user was created (Unix seconds on the wire).
+	CreationDate Time `json:"CreationDate"`
+	// PersonType is LEGAL (response only: the endpoint decides it).
+	PersonType PersonType `json:"PersonType"`
+	// UserCategory is PAYER or OWNER, or PLATFORM (set only by Mangopay).
+	UserCategory UserCategory `json:"UserCategory"`
+	// UserStatus is PENDING_USER_ACTION while the user must (re-)enroll in SCA,
+	// else ACTIVE or CLOSED. ACTIVE alone does not mean enrolled.
+	UserStatus UserStatus `json:"UserStatus"`
+	// Email is the entity's email address, not the representative's.
+	Email string `json:"Email"`
+	// KYCLevel is LIGHT (the default) or REGULAR once the user is verified.
+	KYCLevel KYCLevel `json:"KYCLevel"`
+	// TermsAndConditionsAccepted tells whether the user accepted Mangopay's
+	// terms; an OWNER must have.
+	TermsAndConditionsAccepted bool `json:"TermsAndConditionsAccepted"`
+	// TermsAndConditionsAcceptedDate is when the terms were accepted (Unix
+	// seconds); zero when null, as for PAYERs and some OWNERs.
+	TermsAndConditionsAcceptedDate Time `json:"TermsAndConditionsAcceptedDate"`
+	// PendingUserAction holds the link of the SCA session the legal
+	// representative must complete (valid 10 minutes); nil when no SCA is
+	// needed.
+	PendingUserAction *PendingUserAction `json:"PendingUserAction"`
 
-	Name                   string               `json:"Name"`
-	LegalPersonType        LegalPersonType      `json:"LegalPersonType"`
-	LegalRepresentative    *LegalRepresentative `json:"LegalRepresentative"`
-	CompanyNumber          string               `json:"CompanyNumber"`
-	ProofOfRegistration    string               `json:"ProofOfRegistration"`
-	ShareholderDeclaration string               `json:"ShareholderDeclaration"`
-	Statute                string               `json:"Statute"`
+	// Name is the entity's name, at most 255 characters.
+	Name string `json:"Name"`
+	// LegalPersonType is BUSINESS, PARTNERSHIP, ORGANIZATION or SOLETRADER.
+	LegalPersonType LegalPersonType `json:"LegalPersonType"`
+	// LegalRepresentative is the person acting for the entity, who completes an
+	// OWNER's SCA sessions.
+	LegalRepresentative *LegalRepresentative `json:"LegalRepresentative"`
+	// CompanyNumber is the entity's registration number; required for a BUSINESS
+	// OWNER, empty (null) for PAYERs.
+	CompanyNumber string `json:"CompanyNumber"`
+	// ProofOfRegistration is the id of the registration-proof KYC document, if
+	// any (response only).
+	ProofOfRegistration string `json:"ProofOfRegistration"`
+	// ShareholderDeclaration is the id of the shareholder-declaration KYC
+	// document, if any (response only).
+	ShareholderDeclaration string `json:"ShareholderDeclaration"`
+	// Statute is the id of the articles-of-association KYC document, if any
+	// (response only).
+	Statute string `json:"Statute"`
 	// HeadquartersAddress comes back with every field empty for PAYER users.
-	HeadquartersAddress        *Address `json:"HeadquartersAddress"`
+	HeadquartersAddress *Address `json:"HeadquartersAddress"`
+	// LegalRepresentativeAddress is the legal representative's postal address;
+	// nil when not set.
 	LegalRepresentativeAddress *Address `json:"LegalRepresentativeAddress"`
 }
 
@@ -164,13 +225,25 @@ func (u *LegalUser) pendingRedirect() string {
 // LegalRepresentative is the person acting for a LegalUser. For OWNER users
 // Mangopay sends the SCA session to this person's email and phone.
 type LegalRepresentative struct {
-	FirstName          string `json:"FirstName"`
-	LastName           string `json:"LastName"`
-	Birthday           Date   `json:"Birthday"`
-	Nationality        string `json:"Nationality"`
+	// FirstName is 1 to 100 characters.
+	FirstName string `json:"FirstName"`
+	// LastName is 1 to 100 characters.
+	LastName string `json:"LastName"`
+	// Birthday is Unix seconds of UTC midnight on the wire; zero (null) for
+	// PAYER users.
+	Birthday Date `json:"Birthday"`
+	// Nationality is ISO 3166-1 alpha-2; empty (null) for PAYER users.
+	Nationality string `json:"Nationality"`
+	// CountryOfResidence is ISO 3166-1 alpha-2; empty (null) for PAYER users.
 	CountryOfResidence string `json:"CountryOfResidence"`
-	Email              string `json:"Email"`
-	PhoneNumber        string `json:"PhoneNumber"`
+	// Email is required for an OWNER, whose SCA session it receives; changing it
+	// triggers re-enrollment.
+	Email string `json:"Email"`
+	// PhoneNumber is E.164, or local with PhoneNumberCountry; changing it on an
+	// OWNER triggers SCA re-enrollment.
+	PhoneNumber string `json:"PhoneNumber"`
+	// PhoneNumberCountry is the ISO 3166-1 alpha-2 country of a local-format
+	// PhoneNumber.
 	PhoneNumberCountry string `json:"PhoneNumberCountry"`
 	// ProofOfIdentity is response-only.
 	ProofOfIdentity string `json:"ProofOfIdentity"`
@@ -181,17 +254,24 @@ type LegalRepresentative struct {
 // required on creation; Birthday, Nationality, CountryOfResidence and Email
 // are required for OWNER users.
 type LegalRepresentativeRequest struct {
-	FirstName          string `json:"FirstName,omitempty"`
-	LastName           string `json:"LastName,omitempty"`
-	Birthday           Date   `json:"Birthday,omitzero"`
-	Nationality        string `json:"Nationality,omitempty"`
+	// FirstName (required on creation) is 1 to 100 characters.
+	FirstName string `json:"FirstName,omitempty"`
+	// LastName (required on creation) is 1 to 100 characters.
+	LastName string `json:"LastName,omitempty"`
+	// Birthday is required for an OWNER; sent as Unix seconds of UTC midnight.
+	Birthday Date `json:"Birthday,omitzero"`
+	// Nationality (ISO 3166-1 alpha-2) is required for an OWNER.
+	Nationality string `json:"Nationality,omitempty"`
+	// CountryOfResidence (ISO 3166-1 alpha-2) is required for an OWNER.
 	CountryOfResidence string `json:"CountryOfResidence,omitempty"`
 	// Email receives the SCA enrollment; changing it on an OWNER triggers
 	// re-enrollment.
 	Email string `json:"Email,omitempty"`
 	// PhoneNumber is E.164, or local with PhoneNumberCountry. It pre-fills
 	// the SMS step of the SCA session.
-	PhoneNumber        string `json:"PhoneNumber,omitempty"`
+	PhoneNumber string `json:"PhoneNumber,omitempty"`
+	// PhoneNumberCountry (ISO 3166-1 alpha-2) is required with a local-format
+	// PhoneNumber; changing it on an OWNER triggers re-enrollment.
 	PhoneNumberCountry string `json:"PhoneNumberCountry,omitempty"`
 }
 
@@ -199,13 +279,22 @@ type LegalRepresentativeRequest struct {
 // a natural or a legal user. It carries the fields both share; Natural and
 // Legal give the full typed value according to PersonType.
 type User struct {
-	ID           string       `json:"Id"`
-	PersonType   PersonType   `json:"PersonType"`
+	// ID is the user's Mangopay id ("Id" on the wire); treat it as opaque.
+	ID string `json:"Id"`
+	// PersonType is NATURAL or LEGAL and decides whether Natural or Legal
+	// succeeds.
+	PersonType PersonType `json:"PersonType"`
+	// UserCategory is PAYER or OWNER, or PLATFORM (set only by Mangopay).
 	UserCategory UserCategory `json:"UserCategory"`
-	UserStatus   UserStatus   `json:"UserStatus"`
-	Email        string       `json:"Email"`
-	Tag          string       `json:"Tag"`
-	CreationDate Time         `json:"CreationDate"`
+	// UserStatus may be PENDING_USER_ACTION (the user must re-enroll), ACTIVE or
+	// CLOSED.
+	UserStatus UserStatus `json:"UserStatus"`
+	// Email is the user's (or, for a legal user, the entity's) email address.
+	Email string `json:"Email"`
+	// Tag is the platform's custom data, at most 255 characters.
+	Tag string `json:"Tag"`
+	// CreationDate is when the user was created (Unix seconds on the wire).
+	CreationDate Time `json:"CreationDate"`
 
 	raw     json.RawMessage
 	natural *NaturalUser
@@ -286,6 +375,8 @@ func (u *User) pendingRedirect() string {
 // ScaEnrollment is the answer of UsersService.Enroll and
 // UsersService.ManageConsent: only the link of the new SCA session.
 type ScaEnrollment struct {
+	// PendingUserAction holds the link of the new SCA session (valid 10
+	// minutes); Mangopay always sends one.
 	PendingUserAction *PendingUserAction `json:"PendingUserAction"`
 }
 
@@ -299,11 +390,15 @@ func (e *ScaEnrollment) pendingRedirect() string {
 // ScaStatus is a user's SCA enrollment and proxy-consent state
 // (GET /sca/users/{id}/sca-status).
 type ScaStatus struct {
+	// UserStatus is PENDING_USER_ACTION, ACTIVE or CLOSED.
 	UserStatus UserStatus `json:"UserStatus"`
 	// IsEnrolled tells whether the user completed an SCA enrollment.
 	IsEnrolled bool `json:"IsEnrolled"`
-	// LastEnrollmentDate and LastConsentCollectionDate are zero when null.
-	LastEnrollmentDate        Time `json:"LastEnrollmentDate"`
+	// LastEnrollmentDate is when the user last enrolled (Unix seconds on the
+	// wire); zero when null.
+	LastEnrollmentDate Time `json:"LastEnrollmentDate"`
+	// LastConsentCollectionDate is when proxy consent was last collected (Unix
+	// seconds on the wire); zero when null.
 	LastConsentCollectionDate Time `json:"LastConsentCollectionDate"`
 	// ConsentScope is zero when Mangopay sent null.
 	ConsentScope ConsentScope `json:"ConsentScope"`
@@ -312,10 +407,18 @@ type ScaStatus struct {
 // ConsentScope is the user's proxy consent per scope: what the platform may do
 // with ScaContext USER_NOT_PRESENT. An empty value means null.
 type ConsentScope struct {
+	// ContactInformationUpdate is consent to update the user's details
+	// (UsersService.UpdateNatural, UpdateLegal) with USER_NOT_PRESENT.
 	ContactInformationUpdate ConsentStatus `json:"ContactInformationUpdate"`
-	RecipientRegistration    ConsentStatus `json:"RecipientRegistration"`
-	Transfer                 ConsentStatus `json:"Transfer"`
-	ViewAccountInformation   ConsentStatus `json:"ViewAccountInformation"`
+	// RecipientRegistration is consent to create the user's PAYOUT recipients
+	// with USER_NOT_PRESENT.
+	RecipientRegistration ConsentStatus `json:"RecipientRegistration"`
+	// Transfer is consent to create transfers from the user's wallets with
+	// USER_NOT_PRESENT.
+	Transfer ConsentStatus `json:"Transfer"`
+	// ViewAccountInformation is consent to read the user's wallets and
+	// transactions with USER_NOT_PRESENT.
+	ViewAccountInformation ConsentStatus `json:"ViewAccountInformation"`
 }
 
 // CreateNaturalUserRequest is the body of POST /sca/users/natural. Empty
@@ -326,24 +429,31 @@ type CreateNaturalUserRequest struct {
 	// TermsAndConditionsAccepted (required) must be true for OWNER users.
 	// Use Ptr(true) or Ptr(false): nil is refused before the call.
 	TermsAndConditionsAccepted *bool `json:"TermsAndConditionsAccepted,omitempty"`
-	// FirstName and LastName (required) are 1 to 100 characters.
+	// FirstName (required) is 1 to 100 characters.
 	FirstName string `json:"FirstName"`
-	LastName  string `json:"LastName"`
+	// LastName (required) is 1 to 100 characters.
+	LastName string `json:"LastName"`
 	// Email (required).
 	Email string `json:"Email"`
-	// Birthday, Nationality and CountryOfResidence are required for OWNER
-	// users. Birthday is sent as Unix seconds of UTC midnight.
-	Birthday           Date   `json:"Birthday,omitzero"`
-	Nationality        string `json:"Nationality,omitempty"`
+	// Birthday is required for an OWNER; sent as Unix seconds of UTC midnight.
+	Birthday Date `json:"Birthday,omitzero"`
+	// Nationality (ISO 3166-1 alpha-2) is required for an OWNER.
+	Nationality string `json:"Nationality,omitempty"`
+	// CountryOfResidence (ISO 3166-1 alpha-2) is required for an OWNER.
 	CountryOfResidence string `json:"CountryOfResidence,omitempty"`
-	Occupation         string `json:"Occupation,omitempty"`
+	// Occupation is at most 255 characters.
+	Occupation string `json:"Occupation,omitempty"`
 	// IncomeRange is 1 to 6; 0 is not sent.
-	IncomeRange int      `json:"IncomeRange,omitempty"`
-	Tag         string   `json:"Tag,omitempty"`
-	Address     *Address `json:"Address,omitempty"`
+	IncomeRange int `json:"IncomeRange,omitempty"`
+	// Tag is the platform's custom data, at most 255 characters.
+	Tag string `json:"Tag,omitempty"`
+	// Address is the user's postal address; nil is not sent.
+	Address *Address `json:"Address,omitempty"`
 	// PhoneNumber is E.164, or local with PhoneNumberCountry. It pre-fills
 	// the SMS step of the SCA session.
-	PhoneNumber        string `json:"PhoneNumber,omitempty"`
+	PhoneNumber string `json:"PhoneNumber,omitempty"`
+	// PhoneNumberCountry (ISO 3166-1 alpha-2) is required with a local-format
+	// PhoneNumber.
 	PhoneNumberCountry string `json:"PhoneNumberCountry,omitempty"`
 	// ScaContext defaults to USER_PRESENT on Mangopay's side; USER_NOT_PRESENT
 	// needs Mangopay's explicit permission (asynchronous enrollment).
@@ -370,9 +480,12 @@ type CreateLegalUserRequest struct {
 	// CompanyNumber is required for OWNER users of type BUSINESS.
 	CompanyNumber string `json:"CompanyNumber,omitempty"`
 	// HeadquartersAddress is required for OWNER users.
-	HeadquartersAddress        *Address `json:"HeadquartersAddress,omitempty"`
+	HeadquartersAddress *Address `json:"HeadquartersAddress,omitempty"`
+	// LegalRepresentativeAddress is the legal representative's postal address;
+	// nil is not sent.
 	LegalRepresentativeAddress *Address `json:"LegalRepresentativeAddress,omitempty"`
-	Tag                        string   `json:"Tag,omitempty"`
+	// Tag is the platform's custom data, at most 255 characters.
+	Tag string `json:"Tag,omitempty"`
 	// ScaContext defaults to USER_PRESENT on Mangopay's side; USER_NOT_PRESENT
 	// needs Mangopay's explicit permission (asynchronous enrollment).
 	ScaContext ScaContext `json:"ScaContext,omitempty"`
@@ -385,21 +498,38 @@ type UpdateNaturalUserRequest struct {
 	TermsAndConditionsAccepted *bool `json:"TermsAndConditionsAccepted,omitempty"`
 	// UserCategory is not in Mangopay's parameter table but is in its
 	// examples; when set it must be the user's current category.
-	UserCategory       UserCategory `json:"UserCategory,omitempty"`
-	FirstName          string       `json:"FirstName,omitempty"`
-	LastName           string       `json:"LastName,omitempty"`
-	Birthday           Date         `json:"Birthday,omitzero"`
-	Nationality        string       `json:"Nationality,omitempty"`
-	CountryOfResidence string       `json:"CountryOfResidence,omitempty"`
-	Occupation         string       `json:"Occupation,omitempty"`
-	IncomeRange        int          `json:"IncomeRange,omitempty"`
-	Tag                string       `json:"Tag,omitempty"`
-	// Email, PhoneNumber and PhoneNumberCountry: changing one on an OWNER
-	// triggers SCA re-enrollment.
-	Email              string   `json:"Email,omitempty"`
-	PhoneNumber        string   `json:"PhoneNumber,omitempty"`
-	PhoneNumberCountry string   `json:"PhoneNumberCountry,omitempty"`
-	Address            *Address `json:"Address,omitempty"`
+	UserCategory UserCategory `json:"UserCategory,omitempty"`
+	// FirstName is 1 to 100 characters; changing it on a REGULAR user downgrades
+	// KYCLevel to LIGHT.
+	FirstName string `json:"FirstName,omitempty"`
+	// LastName is 1 to 100 characters; changing it on a REGULAR user downgrades
+	// KYCLevel to LIGHT.
+	LastName string `json:"LastName,omitempty"`
+	// Birthday is sent as Unix seconds of UTC midnight; changing it on a REGULAR
+	// user downgrades KYCLevel to LIGHT.
+	Birthday Date `json:"Birthday,omitzero"`
+	// Nationality is ISO 3166-1 alpha-2; changing it on a REGULAR user
+	// downgrades KYCLevel to LIGHT.
+	Nationality string `json:"Nationality,omitempty"`
+	// CountryOfResidence is ISO 3166-1 alpha-2.
+	CountryOfResidence string `json:"CountryOfResidence,omitempty"`
+	// Occupation is at most 255 characters.
+	Occupation string `json:"Occupation,omitempty"`
+	// IncomeRange is 1 to 6; 0 is not sent.
+	IncomeRange int `json:"IncomeRange,omitempty"`
+	// Tag is the platform's custom data, at most 255 characters.
+	Tag string `json:"Tag,omitempty"`
+	// Email is the user's email address; changing it on an OWNER triggers SCA
+	// re-enrollment.
+	Email string `json:"Email,omitempty"`
+	// PhoneNumber is E.164, or local with PhoneNumberCountry; changing it on an
+	// OWNER triggers SCA re-enrollment.
+	PhoneNumber string `json:"PhoneNumber,omitempty"`
+	// PhoneNumberCountry (ISO 3166-1 alpha-2) goes with a local-format
+	// PhoneNumber; changing it on an OWNER triggers SCA re-enrollment.
+	PhoneNumberCountry string `json:"PhoneNumberCountry,omitempty"`
+	// Address replaces the user's postal address; nil is not sent.
+	Address *Address `json:"Address,omitempty"`
 	// ScaContext: USER_PRESENT (Mangopay's default) redirects the user for
 	// re-enrollment; USER_NOT_PRESENT acts as the user's proxy and fails with
 	// ErrScaProxyMissing without their consent.
@@ -413,18 +543,26 @@ type UpdateLegalUserRequest struct {
 	TermsAndConditionsAccepted *bool `json:"TermsAndConditionsAccepted,omitempty"`
 	// UserCategory is not in Mangopay's parameter table but is in its
 	// examples; when set it must be the user's current category.
-	UserCategory    UserCategory    `json:"UserCategory,omitempty"`
-	Name            string          `json:"Name,omitempty"`
+	UserCategory UserCategory `json:"UserCategory,omitempty"`
+	// Name is the entity's name, at most 255 characters.
+	Name string `json:"Name,omitempty"`
+	// LegalPersonType is BUSINESS, PARTNERSHIP, ORGANIZATION or SOLETRADER.
 	LegalPersonType LegalPersonType `json:"LegalPersonType,omitempty"`
 	// LegalRepresentative: changing its Email, PhoneNumber or
 	// PhoneNumberCountry on an OWNER triggers SCA re-enrollment. Send only
 	// what changes: other fields may downgrade the user's KYC level.
-	LegalRepresentative        *LegalRepresentativeRequest `json:"LegalRepresentative,omitempty"`
-	CompanyNumber              string                      `json:"CompanyNumber,omitempty"`
-	HeadquartersAddress        *Address                    `json:"HeadquartersAddress,omitempty"`
-	LegalRepresentativeAddress *Address                    `json:"LegalRepresentativeAddress,omitempty"`
-	Tag                        string                      `json:"Tag,omitempty"`
-	Email                      string                      `json:"Email,omitempty"`
+	LegalRepresentative *LegalRepresentativeRequest `json:"LegalRepresentative,omitempty"`
+	// CompanyNumber is the entity's registration number.
+	CompanyNumber string `json:"CompanyNumber,omitempty"`
+	// HeadquartersAddress is the entity's registered address; nil is not sent.
+	HeadquartersAddress *Address `json:"HeadquartersAddress,omitempty"`
+	// LegalRepresentativeAddress is the legal representative's postal address;
+	// nil is not sent.
+	LegalRepresentativeAddress *Address `json:"LegalRepresentativeAddress,omitempty"`
+	// Tag is the platform's custom data, at most 255 characters.
+	Tag string `json:"Tag,omitempty"`
+	// Email is the entity's email address, not the representative's.
+	Email string `json:"Email,omitempty"`
 	// ScaContext: as in UpdateNaturalUserRequest.
 	ScaContext ScaContext `json:"ScaContext,omitempty"`
 }
@@ -436,12 +574,19 @@ type CategorizeNaturalUserRequest struct {
 	UserCategory UserCategory `json:"UserCategory"`
 	// TermsAndConditionsAccepted (required) must be true: use Ptr(true).
 	TermsAndConditionsAccepted *bool `json:"TermsAndConditionsAccepted,omitempty"`
-	// Birthday, Nationality and CountryOfResidence are required by Mangopay.
-	Birthday           Date   `json:"Birthday,omitzero"`
-	Nationality        string `json:"Nationality,omitempty"`
+	// Birthday (required by Mangopay) is sent as Unix seconds of UTC midnight.
+	Birthday Date `json:"Birthday,omitzero"`
+	// Nationality (required by Mangopay) is ISO 3166-1 alpha-2.
+	Nationality string `json:"Nationality,omitempty"`
+	// CountryOfResidence (required by Mangopay) is ISO 3166-1 alpha-2.
 	CountryOfResidence string `json:"CountryOfResidence,omitempty"`
-	Email              string `json:"Email,omitempty"`
-	PhoneNumber        string `json:"PhoneNumber,omitempty"`
+	// Email, when set, updates the user's email address.
+	Email string `json:"Email,omitempty"`
+	// PhoneNumber is E.164, or local with PhoneNumberCountry; it pre-fills the
+	// SMS step of the SCA session.
+	PhoneNumber string `json:"PhoneNumber,omitempty"`
+	// PhoneNumberCountry (ISO 3166-1 alpha-2) is required with a local-format
+	// PhoneNumber.
 	PhoneNumberCountry string `json:"PhoneNumberCountry,omitempty"`
 	// ScaContext defaults to USER_PRESENT on Mangopay's side.
 	ScaContext ScaContext `json:"ScaContext,omitempty"`

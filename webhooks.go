@@ -1016,6 +1016,7 @@ const (
 // Hook is a webhook subscription: Mangopay notifies URL of every event of
 // EventType. There is at most one hook per EventType.
 type Hook struct {
+	// ID is the hook's id, e.g. "hook_m_..." ("Id" on the wire).
 	ID string `json:"Id"`
 	// URL receives the notifications (GET with EventType, RessourceId, Date).
 	URL string `json:"Url"`

@@ -31,10 +31,13 @@ type WebhookDelivery struct {
 	// URL is the full URL requested: the hook's Url with EventType,
 	// RessourceId (Mangopay's spelling) and Date appended.
 	URL string
-	// EventType, ResourceID and Date describe the event.
-	EventType  string
+	// EventType is the event's type, such as "USER_ACCOUNT_ACTIVATED".
+	EventType string
+	// ResourceID is the id of the resource concerned, sent as RessourceId.
 	ResourceID string
-	Date       time.Time
+	// Date is when the event happened on the emulator's clock, sent as Unix
+	// seconds.
+	Date time.Time
 	// Attempts is how many GETs were sent (retries included).
 	Attempts int
 	// StatusCode is the status of the last attempt (0 when it got no answer).
