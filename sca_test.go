@@ -109,6 +109,9 @@ func FuzzParseWWWAuthenticate(f *testing.F) {
 		if link == "" {
 			t.Fatalf("ok=true with an empty link for %q", header)
 		}
+		if !hasScaChallenge(header) {
+			t.Fatalf("link %q found in %q, which hasScaChallenge says has no PendingUserAction challenge", link, header)
+		}
 		// A returned link round-trips through a quoted-string challenge,
 		// alone and between other challenges.
 		for _, h := range []string{
