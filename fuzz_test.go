@@ -26,7 +26,8 @@ import (
 // it succeeds only with VALIDATED or FAILED, which the query really holds
 // (in any letter case, under any spelling of controlStatus); repeating the
 // same outcome does not change the result and a contradicting one is an
-// error; every error is one line naming controlStatus.
+// error; every error is one line naming controlStatus. Seeds:
+// testdata/fuzz/FuzzParseReturn.
 func FuzzParseReturn(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string) {
 		r := &http.Request{URL: &url.URL{RawQuery: raw}}
