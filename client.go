@@ -849,10 +849,16 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 			if err != nil {
 				return err
 			}
-			if link, ok := ParseWWWAuthenticate(strings.Join(resp.Header.Values("WWW-Authenticate"), ", ")); ok {
+			challenges := strings.Join(resp.Header.Values("WWW-Authenticate"), ", ")
+			if link, ok := ParseWWWAuthenticate(challenges); ok {
 				return c.scaError(st, resp, link, ScaSourceHeader)
 			}
 			apiErr := newAPIError(resp, b)
+			if hasScaChallenge(challenges) {
+				// An SCA demand whose link is unusable: the token is fine, so
+				// fetching a new one and replaying would only repeat the read.
+				return fmt.Errorf("%w: WWW-Authenticate has a PendingUserAction challenge but no usable RedirectUrl", apiErr)
+			}
 			if !refreshed {
 				refreshed = true
 				c.auth.invalidate(strings.TrimPrefix(auth[0], "Bearer "))

@@ -139,7 +139,7 @@ func (e *APIError) Error() string {
 			if i > 0 {
 				b.WriteString("; ")
 			}
-			b.WriteString(k)
+			b.WriteString(truncate(k, 100)) // a key is a JSON path: a long one is garbage
 			b.WriteString(": ")
 			b.WriteString(e.Errors[k])
 		}

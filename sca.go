@@ -160,6 +160,21 @@ func ParseWWWAuthenticate(header string) (redirectURL string, ok bool) {
 	}
 }
 
+// hasScaChallenge reports whether header holds a PendingUserAction
+// challenge, with a usable RedirectUrl or not.
+func hasScaChallenge(header string) bool {
+	p := authParser{s: header}
+	for {
+		scheme, _, more := p.nextChallenge()
+		if strings.EqualFold(scheme, "PendingUserAction") {
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
+}
+
 // authParser walks a WWW-Authenticate value challenge by challenge.
 type authParser struct {
 	s string
