@@ -199,14 +199,18 @@ func (a *authenticator) refresh(ctx context.Context, call *tokenCall) {
 // invalidate drops the cached token if it is tok, the one Mangopay just
 // refused, so that the next call fetches a new one; a token already replaced
 // is left alone. The store is not written: the refused token is remembered
-// and ignored there until a new one replaces it.
-func (a *authenticator) invalidate(tok string) {
+// and ignored there until a new one replaces it. It reports whether the next
+// token handed out will come from a fetch that starts from now on (false:
+// another token cached before, or a refresh already under way, may have been
+// issued before whatever made Mangopay refuse tok).
+func (a *authenticator) invalidate(tok string) bool {
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	a.refused = tok
 	if a.cached.AccessToken == tok {
 		a.cached, a.bearer = Token{}, nil
 	}
-	a.mu.Unlock()
+	return a.cached.AccessToken == "" && a.inflight == nil
 }
 
 // tokenResponse is the OAuth token endpoint's answer.

@@ -792,7 +792,14 @@ func (st *callState) path() string {
 
 // run is the retry loop.
 func (c *Client) run(ctx context.Context, st *callState) error {
-	refreshed := false
+	// A 401 invalid_credentials drops the refused token and replays the
+	// attempt (not counted as a retry). The call gives up when a token
+	// fetched after one of its 401s is refused too (refreshed), or after
+	// maxReplays 401s in a row. Any other answer shows the token was
+	// accepted and resets both, so a long call (retries, Retry-After waits)
+	// survives each later expiry of its token as well.
+	const maxReplays = 3
+	refreshed, replays := false, 0
 	retries := 0
 	for {
 		if err := ctx.Err(); err != nil {
@@ -823,6 +830,9 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 			return err
 		}
 		st.resp = resp
+		if resp.StatusCode != http.StatusUnauthorized {
+			refreshed, replays = false, 0
+		}
 		switch {
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
 			err := c.decodeBody(st, resp)
@@ -859,12 +869,15 @@ func (c *Client) run(ctx context.Context, st *callState) error {
 				// fetching a new one and replaying would only repeat the read.
 				return fmt.Errorf("%w: WWW-Authenticate has a PendingUserAction challenge but no usable RedirectUrl", apiErr)
 			}
-			if !refreshed {
-				refreshed = true
-				c.auth.invalidate(strings.TrimPrefix(auth[0], "Bearer "))
-				continue // replay once with a fresh token; not counted as a retry
+			if refreshed || replays >= maxReplays {
+				return apiErr
 			}
-			return apiErr
+			replays++
+			// invalidate reports whether the replay will carry a token
+			// fetched from now on; otherwise it carries the one another
+			// goroutine cached meanwhile, which may have expired as well.
+			refreshed = c.auth.invalidate(strings.TrimPrefix(auth[0], "Bearer "))
+			continue
 
 		case resp.StatusCode == http.StatusConflict && st.req.method == http.MethodPost:
 			b, err := readErrorBody(ctx, resp)
@@ -1070,6 +1083,12 @@ func (c *Client) attempt(ctx context.Context, st *callState, auth []string) (*ht
 	if err != nil {
 		return nil, fmt.Errorf("mangopay: building request: %w", err)
 	}
+	// Without GetBody, net/http cannot send the body a second time by itself
+	// (it would, on a reused connection that broke after the request was
+	// written, for a POST carrying an Idempotency-Key): every re-send of a
+	// POST or PUT is one of the SDK's own retries, within WithMaxRetries and
+	// counted in Response.Attempts.
+	req.GetBody = nil
 	h := req.Header
 	h["User-Agent"] = c.uaHeader
 	h["Accept"] = acceptJSON

@@ -122,12 +122,28 @@ func (s *Server) Balance(walletID string) (int64, string, error) {
 
 // ---- fault injection ----
 
-// Fault describes failures to inject into the next matching API requests
-// (under /v2.01/{ClientId}/: never the OAuth token endpoint, the hosted page
-// or /_sandbox/).
+// Fault describes failures to inject into matching API requests (under
+// /v2.01/{ClientId}/: never the OAuth token endpoint, the hosted page or
+// /_sandbox/). A fault is counted (the next Count matching requests get it)
+// or random (each matching request gets it with probability Ratio). Status,
+// Drop or Reset says what happens; with none of them the request is handled
+// normally (a counted Fault{Count: n} lets the next n requests through
+// before the faults queued after it).
+//
+// A request gets at most one fault. Counted faults come first, in the order
+// they were injected. Otherwise one random number is drawn per request and
+// the random faults that match it share the interval [0, 1) in injection
+// order, so their ratios add up: Ratio 0.2 with Drop and Ratio 0.1 with
+// Status 500 fault 30% of the requests, never one request twice.
+// ResetConnections applies to the requests left untouched.
 type Fault struct {
-	// Count is how many matching requests the fault applies to.
+	// Count is how many matching requests the fault applies to. For a random
+	// fault (Ratio > 0) it caps how many requests get it; 0 means no cap, until
+	// ClearFaults.
 	Count int
+	// Ratio, between 0 and 1, makes the fault random: each matching request
+	// gets it with this probability (see SeedFaults for reproducible runs).
+	Ratio float64
 	// Status, when non-zero, answers the request with this HTTP status
 	// (4xx or 5xx) and a Mangopay error body, without any effect. A POST with
 	// an Idempotency-Key has this failure recorded under its key, as Mangopay
@@ -140,6 +156,10 @@ type Fault struct {
 	// under its Idempotency-Key), then closes the connection without a
 	// response, as when a response is lost on the network.
 	Drop bool
+	// Reset, with Status zero and Drop false, resets the connection before
+	// the request takes effect: nothing happens and nothing is recorded under
+	// its Idempotency-Key (the request log shows Status 0).
+	Reset bool
 	// Method and Path restrict the fault to requests with this method and a
 	// path (relative to /v2.01/{ClientId}, e.g. "/transfers") starting with
 	// Path. Empty matches any.
@@ -154,35 +174,78 @@ type applied struct {
 	DropBefore bool
 }
 
+// queuedFault is an injected Fault and how many requests it may still hit
+// (left < 0: no limit).
+type queuedFault struct {
+	Fault
+	left int
+}
+
+func (q *queuedFault) matches(method, path string) bool {
+	return (q.Method == "" || strings.EqualFold(q.Method, method)) && (q.Path == "" || strings.HasPrefix(path, q.Path))
+}
+
+func (q *queuedFault) effect() applied {
+	return applied{Status: q.Status, RetryAfter: q.RetryAfter, Drop: q.Status == 0 && q.Drop,
+		DropBefore: q.Status == 0 && !q.Drop && q.Reset}
+}
+
 type faultState struct {
 	mu         sync.Mutex
-	queue      []Fault
+	queue      []queuedFault
 	lat        time.Duration
 	resetRatio float64
+	rng        *rand.Rand // nil: the global source
+}
+
+// float draws a number in [0, 1); f.mu must be held.
+func (f *faultState) float() float64 {
+	if f.rng != nil {
+		return f.rng.Float64()
+	}
+	return rand.Float64()
 }
 
 func (f *faultState) next(method, path string) applied {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var a applied
+	hit := -1
 	for i := range f.queue {
-		ft := &f.queue[i]
-		if ft.Count <= 0 || (ft.Method != "" && !strings.EqualFold(ft.Method, method)) || (ft.Path != "" && !strings.HasPrefix(path, ft.Path)) {
-			continue
-		}
-		ft.Count--
-		a = applied{Status: ft.Status, RetryAfter: ft.RetryAfter, Drop: ft.Drop && ft.Status == 0}
-		break
-	}
-	live := f.queue[:0]
-	for _, ft := range f.queue {
-		if ft.Count > 0 {
-			live = append(live, ft)
+		if q := &f.queue[i]; q.Ratio == 0 && q.matches(method, path) {
+			hit = i
+			break
 		}
 	}
-	f.queue = live
-	if a.Status == 0 && !a.Drop && f.resetRatio > 0 && rand.Float64() < f.resetRatio {
-		if rand.IntN(2) == 0 {
+	if hit < 0 {
+		u, edge, drawn := 0.0, 0.0, false
+		for i := range f.queue {
+			q := &f.queue[i]
+			if q.Ratio == 0 || !q.matches(method, path) {
+				continue
+			}
+			if !drawn {
+				u, drawn = f.float(), true
+			}
+			if edge += q.Ratio; u < edge {
+				hit = i
+				break
+			}
+		}
+	}
+	var a applied
+	if hit >= 0 {
+		q := &f.queue[hit]
+		a = q.effect()
+		if q.left > 0 {
+			q.left--
+			if q.left == 0 {
+				f.queue = append(f.queue[:hit], f.queue[hit+1:]...)
+			}
+		}
+		return a
+	}
+	if f.resetRatio > 0 && f.float() < f.resetRatio {
+		if f.float() < 0.5 {
 			a.DropBefore = true
 		} else {
 			a.Drop = true
@@ -197,17 +260,46 @@ func (f *faultState) latency() time.Duration {
 	return f.lat
 }
 
-// InjectFault queues f. Faults apply in the order they were injected; each
-// request uses at most one.
+// InjectFault queues f (see Fault for the order in which faults apply). A
+// fault with neither a positive Count nor a positive Ratio is ignored; a
+// Ratio above 1 means 1 and a Status outside 400-599 means 500.
 func (s *Server) InjectFault(f Fault) {
-	if f.Count <= 0 {
+	f.Ratio = min(max(f.Ratio, 0), 1)
+	if f.Ratio != f.Ratio { // NaN
+		f.Ratio = 0
+	}
+	if f.Count <= 0 && f.Ratio == 0 {
 		return
 	}
 	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
 		f.Status = http.StatusInternalServerError
 	}
+	left := f.Count
+	if left <= 0 {
+		left = -1
+	}
 	s.faults.mu.Lock()
-	s.faults.queue = append(s.faults.queue, f)
+	s.faults.queue = append(s.faults.queue, queuedFault{Fault: f, left: left})
+	s.faults.mu.Unlock()
+}
+
+// ClearFaults removes every injected Fault (counted and random, used up or
+// not) and turns ResetConnections and Latency off: the server answers
+// normally again.
+func (s *Server) ClearFaults() {
+	s.faults.mu.Lock()
+	s.faults.queue, s.faults.resetRatio, s.faults.lat = nil, 0, 0
+	s.faults.mu.Unlock()
+}
+
+// SeedFaults makes the random choices of random faults (Fault.Ratio) and
+// ResetConnections come from a generator seeded with seed, so that a test
+// sending its requests one after the other sees the same faults on every
+// run. Concurrent requests draw in arrival order, so with many goroutines
+// only the proportions are reproducible. By default the choices are random.
+func (s *Server) SeedFaults(seed uint64) {
+	s.faults.mu.Lock()
+	s.faults.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	s.faults.mu.Unlock()
 }
 
@@ -238,8 +330,8 @@ func (s *Server) Latency(d time.Duration) {
 
 // ResetConnections resets the connection of a random share ratio (0 to 1)
 // of API requests: half of those before the request takes effect, half
-// after (like DropNextResponses). 0 turns it off. Queued Faults take
-// precedence.
+// after (like DropNextResponses). 0 turns it off. Injected Faults take
+// precedence: it applies to the requests they left untouched.
 func (s *Server) ResetConnections(ratio float64) {
 	s.faults.mu.Lock()
 	s.faults.resetRatio = min(max(ratio, 0), 1)
@@ -395,26 +487,53 @@ func (s *Server) serveSandbox(w *recorder, r *http.Request, body []byte) {
 		writeJSON(w, http.StatusOK, map[string]int64{"Now": now.Unix()})
 	case "POST faults":
 		var in struct {
-			Count             int    `json:"Count"`
-			Status            int    `json:"Status"`
-			RetryAfterSeconds int64  `json:"RetryAfterSeconds"`
-			Drop              bool   `json:"Drop"`
-			Method            string `json:"Method"`
-			Path              string `json:"Path"`
+			Count             int     `json:"Count"`
+			Ratio             float64 `json:"Ratio"`
+			Status            int     `json:"Status"`
+			RetryAfterSeconds int64   `json:"RetryAfterSeconds"`
+			Drop              bool    `json:"Drop"`
+			Reset             bool    `json:"Reset"`
+			Method            string  `json:"Method"`
+			Path              string  `json:"Path"`
 		}
 		if !decode(&in) {
 			return
 		}
-		if in.Count <= 0 || (in.Status == 0) == !in.Drop {
-			bad("Count must be positive, and exactly one of Status (400-599) or Drop given")
-			return
+		kinds := 0
+		for _, set := range []bool{in.Status != 0, in.Drop, in.Reset} {
+			if set {
+				kinds++
+			}
 		}
-		if in.Status != 0 && (in.Status < 400 || in.Status > 599) {
+		switch {
+		case in.Ratio < 0 || in.Ratio > 1:
+			bad("Ratio must be between 0 and 1")
+			return
+		case in.Count < 0 || in.Count == 0 && in.Ratio == 0 || kinds != 1:
+			bad("Count must be positive (or Ratio given), and exactly one of Status (400-599), Drop or Reset given")
+			return
+		case in.Status != 0 && (in.Status < 400 || in.Status > 599):
 			bad("Status must be between 400 and 599")
 			return
 		}
-		s.InjectFault(Fault{Count: in.Count, Status: in.Status, RetryAfter: time.Duration(in.RetryAfterSeconds) * time.Second,
-			Drop: in.Drop, Method: in.Method, Path: in.Path})
+		s.InjectFault(Fault{Count: in.Count, Ratio: in.Ratio, Status: in.Status, RetryAfter: time.Duration(in.RetryAfterSeconds) * time.Second,
+			Drop: in.Drop, Reset: in.Reset, Method: in.Method, Path: in.Path})
+		w.WriteHeader(http.StatusNoContent)
+	case "DELETE faults":
+		s.ClearFaults()
+		w.WriteHeader(http.StatusNoContent)
+	case "POST faults/seed":
+		var in struct {
+			Seed *uint64 `json:"Seed"`
+		}
+		if !decode(&in) {
+			return
+		}
+		if in.Seed == nil {
+			bad("Seed (a non-negative integer) is required")
+			return
+		}
+		s.SeedFaults(*in.Seed)
 		w.WriteHeader(http.StatusNoContent)
 	case "POST latency":
 		var in struct {

@@ -160,8 +160,10 @@
 // # Test controls
 //
 // CompleteSca, Advance, Now, Credit and Balance drive the state;
-// FailNext, DropNextResponses, InjectFault, Latency and ResetConnections
-// inject faults; Requests, Webhooks and Events report what happened. The same
+// FailNext, DropNextResponses, InjectFault (counted or random faults),
+// Latency and ResetConnections inject faults, SeedFaults makes the random
+// ones reproducible and ClearFaults stops them all; Requests, Webhooks and
+// Events report what happened. The same
 // controls exist over HTTP under /_sandbox/ for clients in other languages.
 // The /_sandbox/ endpoints need no credentials: never expose a server beyond
 // the machines that test against it.

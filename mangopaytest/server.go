@@ -416,7 +416,9 @@ type call struct {
 //	POST /_sandbox/wallets/{id}/credit   {"Amount":10000} → the wallet
 //	POST /_sandbox/clock/advance         {"Seconds":600} → {"Now": unix}
 //	GET  /_sandbox/clock                 → {"Now": unix}
-//	POST /_sandbox/faults                {"Count":1,"Status":500,"RetryAfterSeconds":0,"Drop":false,"Method":"POST","Path":"/transfers"}
+//	POST /_sandbox/faults                {"Count":1,"Ratio":0,"Status":500,"RetryAfterSeconds":0,"Drop":false,"Reset":false,"Method":"POST","Path":"/transfers"}
+//	DELETE /_sandbox/faults              ClearFaults
+//	POST /_sandbox/faults/seed           {"Seed":42}
 //	POST /_sandbox/latency               {"Milliseconds":200}
 //	POST /_sandbox/reset-connections     {"Ratio":0.1}
 //	GET  /_sandbox/webhooks              the finished deliveries (waits for queued ones first)
