@@ -660,6 +660,9 @@ func encodeQuery(q any) (string, error) {
 	case url.Values:
 		return v.Encode(), nil
 	}
+	if raw, ok := fastQuery(q); ok {
+		return raw, nil // the common shapes, without reflection (query.go)
+	}
 	if rv := reflect.ValueOf(q); rv.Kind() == reflect.Pointer && rv.IsNil() {
 		return "", nil
 	}

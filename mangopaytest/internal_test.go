@@ -21,6 +21,30 @@ func TestAppendCappedKeepsTheNewest(t *testing.T) {
 	assert.Equal(t, maxLogged+4, xs[len(xs)-1])
 }
 
+// TestAppendCappedAmortized: a full log does not copy itself on every
+// append (which made every request after the 10,000th copy the whole log).
+func TestAppendCappedAmortized(t *testing.T) {
+	t.Parallel()
+	var xs []int
+	for i := 0; i < 3*maxLogged; i++ {
+		xs = appendCapped(xs, i)
+	}
+	// Count the moves to a new array over 3*maxLogged more appends.
+	i, moves := 3*maxLogged, 0
+	for range 3 * maxLogged {
+		before := &xs[:cap(xs)][cap(xs)-1] // the array's last slot
+		xs = appendCapped(xs, i)
+		i++
+		if &xs[:cap(xs)][cap(xs)-1] != before {
+			moves++
+		}
+	}
+	assert.LessOrEqual(t, moves, 3, "one move per maxLogged appends")
+	require.Len(t, xs, maxLogged)
+	assert.Equal(t, i-maxLogged, xs[0])
+	assert.Equal(t, i-1, xs[len(xs)-1])
+}
+
 func TestPruneForgetsOldState(t *testing.T) {
 	t.Parallel()
 	s := &Server{st: newState()}

@@ -1173,10 +1173,18 @@ func (l *requestLog) add(r Request) {
 	l.mu.Unlock()
 }
 
-// appendCapped appends x, dropping the oldest entries beyond maxLogged.
+// appendCapped appends x, dropping the oldest entries beyond maxLogged. A
+// full log slides forward in its array and moves to a new one (room for
+// maxLogged more) only when the array is used up: one copy per maxLogged
+// appends, not one per append.
 func appendCapped[T any](xs []T, x T) []T {
 	if len(xs) >= maxLogged {
-		xs = append(xs[:0:0], xs[len(xs)-maxLogged+1:]...)
+		drop := len(xs) - maxLogged + 1
+		clear(xs[:drop]) // let the dropped entries be collected
+		xs = xs[drop:]
+		if len(xs) == cap(xs) {
+			xs = append(make([]T, 0, 2*maxLogged), xs...)
+		}
 	}
 	return append(xs, x)
 }
