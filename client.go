@@ -83,8 +83,9 @@ type Client struct {
 	auth       *authenticator
 
 	// Test seams.
-	sleep func(ctx context.Context, d time.Duration) error
-	now   func() time.Time
+	sleep   func(ctx context.Context, d time.Duration) error
+	now     func() time.Time
+	maxBody int64 // cap on a 2xx body (maxSuccessBody)
 }
 
 // service is shared by every service type.
@@ -350,6 +351,7 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 		logger:     logger,
 		redirects:  redirectPolicy{hosts: cfg.redirectHosts},
 		sleep:      sleepCtx,
+		maxBody:    maxSuccessBody,
 		now:        time.Now,
 	}
 	c.auth = &authenticator{
@@ -776,6 +778,7 @@ type callState struct {
 	resp      *http.Response // the last response (body already consumed)
 	recovered bool
 	drain     io.LimitedReader // reused to drain bodies without allocating
+	capped    cappedBody       // reused to cap 2xx bodies without allocating
 }
 
 // where names the call's URL (without query) for errors.
@@ -930,6 +933,9 @@ func (c *Client) logRetry(ctx context.Context, st *callState, status int, wait t
 // lostBody reports whether a decoding error means the body was cut off or
 // could not be read (rather than being well-formed JSON of the wrong shape).
 func lostBody(err error) bool {
+	if errors.Is(err, errBodyTooLarge) {
+		return false // the answer is there, it is just not a Mangopay answer
+	}
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	var ie *json.InvalidUnmarshalError
@@ -1039,7 +1045,10 @@ func (c *Client) decodeBody(st *callState, resp *http.Response) error {
 	if out == nil {
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	st.capped = cappedBody{r: resp.Body, left: c.maxBody}
+	err := json.NewDecoder(&st.capped).Decode(out)
+	st.capped.r = nil
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil // an empty 200/204 body
 		}
@@ -1159,6 +1168,39 @@ func readErrorBody(ctx context.Context, resp *http.Response) ([]byte, error) {
 		}
 	}
 	return b, nil
+}
+
+// maxSuccessBody caps how much of a 2xx body is decoded. Mangopay's largest
+// answers (a page of 100 transactions, a recipient schema) are a few hundred
+// KiB; a body beyond this comes from something that is not Mangopay, and
+// decoding it would hold it all in memory.
+const maxSuccessBody = 32 << 20
+
+// errBodyTooLarge is the decoding error of a 2xx body over the cap.
+var errBodyTooLarge = errors.New("body larger than the SDK's 32 MiB cap")
+
+// cappedBody reads at most left bytes of r and then fails with
+// errBodyTooLarge if r has more.
+type cappedBody struct {
+	r    io.Reader
+	left int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		var one [1]byte
+		n, err := b.r.Read(one[:])
+		if n > 0 {
+			return 0, errBodyTooLarge
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 // closeBody drains (up to 4 KiB) and closes the body.

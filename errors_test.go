@@ -164,6 +164,62 @@ func TestHugeErrorBodyIsReadThroughACap(t *testing.T) {
 	}
 }
 
+// A 2xx body is decoded through a cap too (maxSuccessBody, lowered here to
+// keep the test small): a body over it is an error naming the cap, read no
+// further than the cap, and a POST answered so is not "recovered" through
+// GET /responses/{key} (the answer was not lost, it was not Mangopay's).
+func TestHugeSuccessBodyIsCapped(t *testing.T) {
+	t.Parallel()
+	const size = 50 << 20
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		t.Run(method, func(t *testing.T) {
+			t.Parallel()
+			env := newTestClient(t, WithMaxRetries(0))
+			env.c.maxBody = 1 << 20
+			body := &endlessReader{left: size}
+			var calls atomic.Int64
+			env.mt.RegisterResponder(method, "=~^"+testAPI+"/", func(r *http.Request) (*http.Response, error) {
+				calls.Add(1)
+				return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+					Body: io.NopCloser(io.MultiReader(strings.NewReader(`{"Id":"`), body)), Request: r}, nil
+			})
+			var err error
+			if method == http.MethodGet {
+				_, err = getThing(context.Background(), env.c, "x")
+			} else {
+				var out thing
+				err = env.c.post(context.Background(), "/things", nil, &out, nil)
+			}
+			require.ErrorIs(t, err, errBodyTooLarge)
+			assert.Contains(t, err.Error(), "32 MiB cap")
+			assert.Contains(t, err.Error(), "/things")
+			assert.LessOrEqual(t, body.read.Load(), int64(1<<20+4096+1), "read %d of %d bytes", body.read.Load(), size)
+			assert.Equal(t, int64(1), calls.Load(), "one request, no recovery lookup")
+		})
+	}
+}
+
+// A body of exactly the cap decodes; one byte more does not.
+func TestSuccessBodyCapBoundary(t *testing.T) {
+	t.Parallel()
+	const doc = `{"Id":"t-1","Status":"OK"}`
+	for _, tc := range []struct {
+		max int64
+		ok  bool
+	}{{int64(len(doc)), true}, {int64(len(doc)) + 100, true}, {int64(len(doc)) - 1, false}} {
+		env := newTestClient(t, WithMaxRetries(0))
+		env.c.maxBody = tc.max
+		env.mt.RegisterResponder(http.MethodGet, testAPI+"/things/t-1", jsonResponder(200, doc))
+		got, err := getThing(context.Background(), env.c, "t-1")
+		if tc.ok {
+			require.NoError(t, err, "cap %d", tc.max)
+			assert.Equal(t, &thing{ID: "t-1", Status: "OK"}, got)
+		} else {
+			assert.ErrorIs(t, err, errBodyTooLarge, "cap %d", tc.max)
+		}
+	}
+}
+
 func TestSentinels(t *testing.T) {
 	t.Parallel()
 	all := []error{ErrNotFound, ErrUnauthorized, ErrForbidden, ErrRateLimited, ErrIdempotencyConflict, ErrScaProxyMissing,
