@@ -74,6 +74,7 @@ type Server struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 	transport *http.Transport
+	conns     connTracker
 
 	mu sync.Mutex // guards st
 	st *state
@@ -273,7 +274,7 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 	}
 	s.transport = http.DefaultTransport.(*http.Transport).Clone()
 	s.webhook = newDispatcher(s)
-	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil, ConnState: s.conns.track}
 	go func() {
 		defer close(s.served)
 		_ = s.hs.Serve(ln)
@@ -288,14 +289,64 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.closing)
 		s.webhook.stop()
+		s.transport.CloseIdleConnections()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := s.hs.Shutdown(ctx); err != nil {
-			_ = s.hs.Close()
+		defer cancel()
+		shut := make(chan struct{})
+		go func() {
+			defer close(shut)
+			if err := s.hs.Shutdown(ctx); err != nil {
+				_ = s.hs.Close()
+			}
+		}()
+		// Shutdown waits for connections that were opened but never sent a
+		// request (a client's spare dial) for up to 5 s, as if they were
+		// busy: close those at once, as httptest.Server does, until it is done.
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for done := false; !done; {
+			s.conns.closeUnused()
+			select {
+			case <-shut:
+				done = true
+			case <-tick.C:
+			}
 		}
-		cancel()
 		<-s.served
 		s.transport.CloseIdleConnections()
 	})
+}
+
+// connTracker follows the state of the server's connections (http.Server's
+// ConnState hook) so that Close can close the unused ones.
+type connTracker struct {
+	mu    sync.Mutex
+	conns map[net.Conn]http.ConnState
+}
+
+func (t *connTracker) track(c net.Conn, st http.ConnState) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch st {
+	case http.StateClosed, http.StateHijacked:
+		delete(t.conns, c)
+	default:
+		if t.conns == nil {
+			t.conns = make(map[net.Conn]http.ConnState)
+		}
+		t.conns[c] = st
+	}
+}
+
+// closeUnused closes the connections that are not serving a request.
+func (t *connTracker) closeUnused() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for c, st := range t.conns {
+		if st == http.StateNew || st == http.StateIdle {
+			_ = c.Close()
+		}
+	}
 }
 
 // Client returns a *mangopay.Client wired to the server: its URL, its

@@ -1,10 +1,12 @@
 package mangopaytest_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -379,6 +381,43 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	srv.Close()
 	<-done
 	srv.Close() // twice is fine
+}
+
+// A connection opened but never used (an HTTP client's spare dial) does not
+// hold Close up: net/http's Shutdown would wait 5 s for it, as if it were
+// busy. The bound below is half that grace, far above what Close takes.
+func TestCloseDoesNotWaitForUnusedConnections(t *testing.T) {
+	t.Parallel()
+	srv := mangopaytest.NewServer()
+	var idle []net.Conn
+	for range 3 {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+		require.NoError(t, err)
+		idle = append(idle, conn)
+	}
+	// One more that has sent a request and is idle between requests.
+	busy, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	require.NoError(t, err)
+	_, err = busy.Write([]byte("GET /v2.01/" + srv.ClientID + "/hooks HTTP/1.1\r\nHost: x\r\n\r\n"))
+	require.NoError(t, err)
+	res, err := http.ReadResponse(bufio.NewReader(busy), nil)
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+
+	closed := make(chan struct{})
+	go func() { srv.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(2500 * time.Millisecond):
+		t.Fatal("Close waited for connections that never sent a request")
+	}
+	for _, c := range append(idle, busy) {
+		_ = c.SetReadDeadline(time.Now().Add(time.Second))
+		_, err := c.Read(make([]byte, 1))
+		assert.Error(t, err, "the server closed the connection")
+		c.Close()
+	}
 }
 
 func TestNewServerOptionErrors(t *testing.T) {
