@@ -26,7 +26,7 @@ const invalidCredentials = `{"Message":"The authorization credentials are not va
 // A call that outlives its token twice (a retry, a Retry-After wait) gets a
 // fresh token each time: the refresh budget is per refused token, restored
 // by every answer that shows the token was accepted.
-func TestUnauthorizedAgainAfterAnAcceptedAnswerRefreshesAgain(t *testing.T) {
+func TestFaultUnauthorizedAgainAfterAnAcceptedAnswerRefreshesAgain(t *testing.T) {
 	t.Parallel()
 	env := newTestClient(t)
 	var tokCP, apiCP capture
@@ -54,7 +54,7 @@ func TestUnauthorizedAgainAfterAnAcceptedAnswerRefreshesAgain(t *testing.T) {
 // the replay uses that token, and when it turns out to be expired as well,
 // the call fetches its own instead of giving up. A token fetched after the
 // call's 401 and refused too still ends the call (TestUnauthorizedTwiceStops).
-func TestUnauthorizedWithAnotherStaleCachedTokenFetchesAFreshOne(t *testing.T) {
+func TestFaultUnauthorizedWithAnotherStaleCachedTokenFetchesAFreshOne(t *testing.T) {
 	t.Parallel()
 	env := newTestClient(t)
 	var tokCP, apiCP capture
@@ -87,7 +87,7 @@ func TestUnauthorizedWithAnotherStaleCachedTokenFetchesAFreshOne(t *testing.T) {
 // A server that refuses every token does not make the call loop: at most
 // one fetch follows each refused token the cache had, and a fresh one
 // refused ends it.
-func TestUnauthorizedForeverIsBounded(t *testing.T) {
+func TestFaultUnauthorizedForeverIsBounded(t *testing.T) {
 	t.Parallel()
 	env := newTestClient(t)
 	var tokCP, apiCP capture
@@ -180,7 +180,7 @@ func (s *hangUpAfterFirst) seen() []string {
 // connection fails with the network error after one request: net/http does
 // not send it again by itself (it would for a request carrying an
 // Idempotency-Key whose body it can rewind).
-func TestLostAnswerOfAPostIsNotResentByTheTransport(t *testing.T) {
+func TestFaultLostAnswerOfAPostIsNotResentByTheTransport(t *testing.T) {
 	t.Parallel()
 	srv := newHangUpAfterFirst(t)
 	tr := &http.Transport{}
