@@ -1177,7 +1177,7 @@ func readErrorBody(ctx context.Context, resp *http.Response) ([]byte, error) {
 const maxSuccessBody = 32 << 20
 
 // errBodyTooLarge is the decoding error of a 2xx body over the cap.
-var errBodyTooLarge = errors.New("body larger than the SDK's 32 MiB cap")
+var errBodyTooLarge = fmt.Errorf("body larger than the SDK's %d MiB cap", maxSuccessBody>>20)
 
 // cappedBody reads at most left bytes of r and then fails with
 // errBodyTooLarge if r has more.

@@ -3,6 +3,7 @@ package mangopay
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -90,4 +91,31 @@ func TestFastQueryFallsBack(t *testing.T) {
 		require.NoError(t, err, "case %d", i)
 		assert.Equal(t, slowQuery(t, q), raw, fmt.Sprintf("case %d: %T", i, q))
 	}
+}
+
+// fastQuery knows the fields of the types it encodes by hand: a field added
+// to one of them must be added there too (or the type dropped from the fast
+// path), else it would silently not be sent. This fails first.
+func TestFastQueryKnowsEveryField(t *testing.T) {
+	t.Parallel()
+	fields := func(v any) []string {
+		var names []string
+		var walk func(reflect.Type)
+		walk = func(rt reflect.Type) {
+			for i := range rt.NumField() {
+				f := rt.Field(i)
+				if f.Anonymous {
+					walk(f.Type)
+					continue
+				}
+				names = append(names, f.Name)
+			}
+		}
+		walk(reflect.TypeOf(v))
+		return names
+	}
+	assert.Equal(t, []string{"Page", "PerPage", "Sort"}, fields(ListOptions{}))
+	assert.Equal(t, []string{"Page", "PerPage", "Sort", "ScaContext"}, fields(walletQuery{}))
+	assert.Equal(t, []string{"Page", "PerPage", "Sort", "Status", "Type", "Nature", "ResultCode", "BeforeDate", "AfterDate", "ScaContext"},
+		fields(transactionQuery{}))
 }
