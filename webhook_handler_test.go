@@ -544,7 +544,7 @@ func TestWebhookCustomStore(t *testing.T) {
 	})
 }
 
-// ---- confirmation (fetcher-level; see webhooks_confirm_test.go for HTTP) ----
+// ---- confirmation (fetcher-level; see webhook_confirm_test.go for HTTP) ----
 
 func TestWebhookConfirmationLogic(t *testing.T) {
 	t.Parallel()

@@ -1,0 +1,206 @@
+package mangopay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"strings"
+)
+
+// HookStatus says whether a hook is delivering notifications.
+type HookStatus string
+
+// HookStatus values.
+const (
+	HookStatusEnabled  HookStatus = "ENABLED"
+	HookStatusDisabled HookStatus = "DISABLED"
+)
+
+// HookValidity says whether Mangopay still considers a hook's URL working.
+// After 100 consecutive failed deliveries a hook becomes INVALID and stops;
+// revive it with HooksService.Update and UpdateHookRequest.Validity VALID.
+type HookValidity string
+
+// HookValidity values.
+const (
+	HookValidityValid   HookValidity = "VALID"
+	HookValidityInvalid HookValidity = "INVALID"
+)
+
+// Hook is a webhook subscription: Mangopay notifies URL of every event of
+// EventType. There is at most one hook per EventType.
+type Hook struct {
+	// ID is the hook's id, e.g. "hook_m_..." ("Id" on the wire).
+	ID string `json:"Id"`
+	// URL receives the notifications (GET with EventType, RessourceId, Date).
+	URL string `json:"Url"`
+	// Status is ENABLED or DISABLED.
+	Status HookStatus `json:"Status"`
+	// Validity is VALID, or INVALID after 100 consecutive failed deliveries.
+	Validity HookValidity `json:"Validity"`
+	// EventType is the one event type this hook is for.
+	EventType EventType `json:"EventType"`
+	// Tag is free text of the platform's.
+	Tag string `json:"Tag,omitempty"`
+	// CreationDate is when the hook was created.
+	CreationDate Time `json:"CreationDate"`
+	// Email receives Mangopay's alerts about failed deliveries of this hook
+	// (added in 2026; empty when not set).
+	Email string `json:"Email,omitempty"`
+}
+
+// CreateHookRequest is the body of POST /hooks.
+type CreateHookRequest struct {
+	// EventType is required; Mangopay allows one hook per event type.
+	EventType EventType `json:"EventType"`
+	// URL is required: an absolute URL (Mangopay delivers to HTTPS endpoints
+	// with a TLS 1.2 certificate; self-signed ones may be rejected).
+	URL string `json:"Url"`
+	// Tag is optional free text.
+	Tag string `json:"Tag,omitempty"`
+}
+
+// UpdateHookRequest is the body of PUT /hooks/{HookId}. Only the fields set
+// are sent.
+type UpdateHookRequest struct {
+	// URL, when not empty, replaces the hook's URL.
+	URL string `json:"Url,omitempty"`
+	// Status, when not empty, enables or disables the hook.
+	Status HookStatus `json:"Status,omitempty"`
+	// Validity, when not empty, must be HookValidityValid: it revives a hook
+	// Mangopay invalidated after 100 failed deliveries.
+	Validity HookValidity `json:"Validity,omitempty"`
+	// Tag, when not nil, replaces the tag (Ptr("") sends an empty one).
+	Tag *string `json:"Tag,omitempty"`
+}
+
+// ErrHookAlreadyRegistered is returned (wrapping the *APIError, so
+// errors.As still works) by HooksService.Create when Mangopay refuses a
+// second hook for the same EventType (400 param_error, errors.EventType "A
+// hook has already been registered for this EventType"). Update the existing
+// hook instead (find it with List or All).
+var ErrHookAlreadyRegistered = errors.New("mangopay: a hook is already registered for this event type")
+
+// Create registers a hook: POST /hooks. Mangopay allows one hook per
+// EventType; a second one fails with an error matching
+// ErrHookAlreadyRegistered. No SCA is involved.
+func (s *HooksService) Create(ctx context.Context, in *CreateHookRequest, opts ...RequestOption) (*Hook, error) {
+	if in == nil {
+		return nil, errors.New("mangopay: Hooks.Create: nil request")
+	}
+	if err := validateHookEventType(in.EventType); err != nil {
+		return nil, fmt.Errorf("mangopay: Hooks.Create: %w", err)
+	}
+	if err := validateHookURL(in.URL); err != nil {
+		return nil, fmt.Errorf("mangopay: Hooks.Create: %w", err)
+	}
+	var out Hook
+	if err := s.client.post(ctx, "/hooks", in, &out, opts); err != nil {
+		if hookAlreadyRegistered(err) {
+			return nil, fmt.Errorf("%w: %w", ErrHookAlreadyRegistered, err)
+		}
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Get returns a hook: GET /hooks/{HookId}. No SCA is involved.
+func (s *HooksService) Get(ctx context.Context, id string, opts ...RequestOption) (*Hook, error) {
+	path, err := pathf("/hooks/%s", id)
+	if err != nil {
+		return nil, err
+	}
+	var out Hook
+	if err := s.client.get(ctx, path, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Update changes a hook's URL, status, validity or tag: PUT /hooks/{HookId}.
+// Only the fields set in in are sent; at least one must be. To revive a hook
+// Mangopay invalidated, send Validity: HookValidityValid. No SCA is involved.
+func (s *HooksService) Update(ctx context.Context, id string, in *UpdateHookRequest, opts ...RequestOption) (*Hook, error) {
+	path, err := pathf("/hooks/%s", id)
+	if err != nil {
+		return nil, err
+	}
+	if in == nil {
+		return nil, errors.New("mangopay: Hooks.Update: nil request")
+	}
+	if in.URL == "" && in.Status == "" && in.Validity == "" && in.Tag == nil {
+		return nil, errors.New("mangopay: Hooks.Update: nothing to update: set URL, Status, Validity or Tag")
+	}
+	if in.URL != "" {
+		if err := validateHookURL(in.URL); err != nil {
+			return nil, fmt.Errorf("mangopay: Hooks.Update: %w", err)
+		}
+	}
+	switch in.Status {
+	case "", HookStatusEnabled, HookStatusDisabled:
+	default:
+		return nil, fmt.Errorf("mangopay: Hooks.Update: Status %q: want %q or %q", truncate(string(in.Status), 40), HookStatusEnabled, HookStatusDisabled)
+	}
+	if in.Validity != "" && in.Validity != HookValidityValid {
+		return nil, fmt.Errorf("mangopay: Hooks.Update: Validity %q: only %q can be set", truncate(string(in.Validity), 40), HookValidityValid)
+	}
+	var out Hook
+	if err := s.client.put(ctx, path, in, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// List returns one page of the platform's hooks: GET /hooks. No SCA is
+// involved.
+func (s *HooksService) List(ctx context.Context, lo *ListOptions, opts ...RequestOption) (*Page[Hook], error) {
+	return listPage[Hook](ctx, s.client, "/hooks", lo, lo, opts)
+}
+
+// All iterates over every hook (GET /hooks, page after page), fetching pages
+// lazily; see List.
+func (s *HooksService) All(ctx context.Context, lo *ListOptions) iter.Seq2[*Hook, error] {
+	return iterate(ctx, lo, func(ctx context.Context, lo *ListOptions) (*Page[Hook], error) {
+		return s.List(ctx, lo)
+	})
+}
+
+func validateHookEventType(t EventType) error {
+	if t == "" {
+		return errors.New("EventType is required")
+	}
+	if problem := eventTypeProblem(string(t)); problem != "" {
+		return fmt.Errorf("EventType %q %s", truncate(string(t), 40), problem)
+	}
+	return nil
+}
+
+func validateHookURL(u string) error {
+	if u == "" {
+		return errors.New("URL is required")
+	}
+	p, err := parseAbsoluteHTTP(u)
+	if err != nil {
+		return fmt.Errorf("URL: %w", err)
+	}
+	if p.Fragment != "" {
+		return fmt.Errorf("URL %q must not have a fragment", truncate(u, 60))
+	}
+	return nil
+}
+
+// hookAlreadyRegistered recognises Mangopay's "one hook per EventType" refusal.
+func hookAlreadyRegistered(err error) bool {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadRequest {
+		return false
+	}
+	msg, ok := apiErr.FieldError("EventType")
+	if !ok {
+		return false
+	}
+	msg = strings.ToLower(msg)
+	return strings.Contains(msg, "already") && strings.Contains(msg, "registered")
+}
