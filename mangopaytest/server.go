@@ -687,10 +687,14 @@ type route struct {
 
 var routes []route
 
+// addRoute registers an API route (pattern relative to /v2.01/{ClientId}).
+// Each resource file registers its own routes from an init function.
+func addRoute(method, pattern string, fn func(*call)) {
+	routes = append(routes, route{method: method, segs: strings.Split(strings.Trim(pattern, "/"), "/"), fn: fn})
+}
+
 func init() {
-	add := func(method, pattern string, fn func(*call)) {
-		routes = append(routes, route{method: method, segs: strings.Split(strings.Trim(pattern, "/"), "/"), fn: fn})
-	}
+	add := addRoute
 	// users (users.go)
 	add("POST", "/sca/users/natural", (*call).createNatural)
 	add("POST", "/sca/users/legal", (*call).createLegal)
