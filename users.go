@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 )
@@ -612,7 +611,7 @@ type CategorizeLegalUserRequest struct {
 
 // invalidRequest is a client-side validation error.
 func invalidRequest(method, format string, args ...any) error {
-	return fmt.Errorf("mangopay: Users.%s: %s", method, fmt.Sprintf(format, args...))
+	return invalid("Users."+method, "", format, args...)
 }
 
 // requireFields reports the first empty field of pairs (name, value).

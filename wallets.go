@@ -448,5 +448,9 @@ func inputError(method, typ string, problems []string) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("mangopay: %s: invalid %s: %s", method, typ, strings.Join(problems, "; "))
+	p := newProblems(method)
+	for _, pr := range problems {
+		p.add("", "%s", pr)
+	}
+	return p.err()
 }

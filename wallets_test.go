@@ -253,7 +253,7 @@ func TestWalletsUpdate(t *testing.T) {
 		_, err = env.c.Wallets.Update(context.Background(), fixtureWalletID, nil)
 		assert.ErrorContains(t, err, "nothing to update")
 		_, err = env.c.Wallets.Update(context.Background(), fixtureWalletID, &UpdateWalletRequest{Description: Ptr(" ")})
-		assert.ErrorContains(t, err, "mangopay: Wallets.Update: invalid UpdateWalletRequest: Description is empty")
+		assert.ErrorContains(t, err, "mangopay: Wallets.Update: Description is empty")
 		_, err = env.c.Wallets.Update(context.Background(), fixtureWalletID, &UpdateWalletRequest{Description: Ptr(strings.Repeat("d", 256)), Tag: Ptr(strings.Repeat("t", 300))})
 		assert.ErrorContains(t, err, "Description is 256 characters long, at most 255; Tag is 300 characters long")
 		_, err = env.c.Wallets.Update(context.Background(), "../users", &UpdateWalletRequest{Tag: Ptr("x")})
