@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"net/mail"
 	"strings"
 )
 
@@ -46,8 +47,11 @@ type Hook struct {
 	Tag string `json:"Tag,omitempty"`
 	// CreationDate is when the hook was created.
 	CreationDate Time `json:"CreationDate"`
-	// Email receives Mangopay's alerts about failed deliveries of this hook
-	// (added in 2026; empty when not set).
+	// Email receives Mangopay's alerts about this hook: after 25, 50 and 75
+	// consecutive failed deliveries, and when it becomes INVALID at 100
+	// (API release note 2026-05-11). Empty (null on the wire) means no
+	// alerts; for platforms with VALID hooks before 2026-04-02 Mangopay
+	// fills it with the former global address until one is set.
 	Email string `json:"Email,omitempty"`
 }
 
@@ -60,6 +64,10 @@ type CreateHookRequest struct {
 	URL string `json:"Url"`
 	// Tag is optional free text.
 	Tag string `json:"Tag,omitempty"`
+	// Email, when not empty, receives this hook's failure alerts (see
+	// Hook.Email); a platform integrating after 2026-04-02 gets no alerts
+	// without it. A plain address, e.g. "alerts@platform.example".
+	Email string `json:"Email,omitempty"`
 }
 
 // UpdateHookRequest is the body of PUT /hooks/{HookId}. Only the fields set
@@ -74,6 +82,9 @@ type UpdateHookRequest struct {
 	Validity HookValidity `json:"Validity,omitempty"`
 	// Tag, when not nil, replaces the tag (Ptr("") sends an empty one).
 	Tag *string `json:"Tag,omitempty"`
+	// Email, when not nil, sets the address of the hook's failure alerts
+	// (see Hook.Email).
+	Email *string `json:"Email,omitempty"`
 }
 
 // ErrHookAlreadyRegistered is returned (wrapping the *APIError, so
@@ -95,6 +106,11 @@ func (s *HooksService) Create(ctx context.Context, in *CreateHookRequest, opts .
 	}
 	if err := validateHookURL(in.URL); err != nil {
 		return nil, fmt.Errorf("mangopay: Hooks.Create: %w", err)
+	}
+	if in.Email != "" {
+		if err := checkHookEmail("Hooks.Create", in.Email); err != nil {
+			return nil, err
+		}
 	}
 	var out Hook
 	if err := s.client.post(ctx, "/hooks", in, &out, opts); err != nil {
@@ -130,8 +146,13 @@ func (s *HooksService) Update(ctx context.Context, id string, in *UpdateHookRequ
 	if in == nil {
 		return nil, errors.New("mangopay: Hooks.Update: nil request")
 	}
-	if in.URL == "" && in.Status == "" && in.Validity == "" && in.Tag == nil {
-		return nil, errors.New("mangopay: Hooks.Update: nothing to update: set URL, Status, Validity or Tag")
+	if in.URL == "" && in.Status == "" && in.Validity == "" && in.Tag == nil && in.Email == nil {
+		return nil, errors.New("mangopay: Hooks.Update: nothing to update: set URL, Status, Validity, Tag or Email")
+	}
+	if in.Email != nil {
+		if err := checkHookEmail("Hooks.Update", *in.Email); err != nil {
+			return nil, err
+		}
 	}
 	if in.URL != "" {
 		if err := validateHookURL(in.URL); err != nil {
@@ -203,4 +224,14 @@ func hookAlreadyRegistered(err error) bool {
 	}
 	msg = strings.ToLower(msg)
 	return strings.Contains(msg, "already") && strings.Contains(msg, "registered")
+}
+
+// checkHookEmail refuses what is not one plain e-mail address (no display
+// name, no list) before it is sent as a hook's Email.
+func checkHookEmail(op, v string) error {
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Name != "" || a.Address != v {
+		return invalid(op, "Email", "%q is not a plain e-mail address such as alerts@platform.example", truncate(v, 60))
+	}
+	return nil
 }

@@ -67,6 +67,10 @@ const (
 	// RecipientScopePayin: direct-debit pay-ins and refunds through payouts
 	// only. PAYER or OWNER users; no SCA.
 	RecipientScopePayin RecipientScope = "PAYIN"
+	// RecipientScopeAll is a filter of ListByUser only (API release note
+	// 2026-05-11): it lists PAYOUT and PAYIN recipients together. A
+	// recipient's own scope is never ALL, and Create does not take it.
+	RecipientScopeAll RecipientScope = "ALL"
 )
 
 // RecipientErrorCode is the value of a field-level recipient error: what
@@ -387,7 +391,8 @@ type CreateRecipientRequest struct {
 	Currency string `json:"Currency"`
 	// Country is the ISO 3166-1 alpha-2 destination country.
 	Country string `json:"Country"`
-	// RecipientScope is PAYOUT when empty (Mangopay's default).
+	// RecipientScope is PAYOUT when empty (Mangopay's default) or PAYIN
+	// (RecipientScopeAll is only a ListByUser filter and is refused here).
 	RecipientScope RecipientScope `json:"RecipientScope,omitempty"`
 	// Tag is custom data, at most 255 characters. Immutable.
 	Tag string `json:"Tag,omitempty"`
@@ -535,11 +540,13 @@ type RecipientSchemaQuery struct {
 	Country string `url:"Country"`
 }
 
-// RecipientListOptions filters and pages ListByUser and AllByUser.
+// RecipientListOptions filters and pages ListByUser and AllByUser. Mangopay
+// sorts by CreationDate, newest first, unless ListOptions.Sort says
+// otherwise (SortCreationDateAsc).
 type RecipientListOptions struct {
 	ListOptions
-	// RecipientScope selects PAYOUT (Mangopay's default when empty) or
-	// PAYIN recipients; the scopes cannot be combined.
+	// RecipientScope selects PAYOUT recipients (Mangopay's default when
+	// empty), PAYIN ones, or both with RecipientScopeAll.
 	RecipientScope RecipientScope `url:"RecipientScope,omitempty"`
 }
 
@@ -647,7 +654,8 @@ func (s *RecipientsService) Get(ctx context.Context, id string, opts ...RequestO
 
 // ListByUser returns one page of a user's recipients as summaries: GET
 // /users/{UserId}/recipients. Mangopay lists only PAYOUT recipients unless
-// opts.RecipientScope is PAYIN. No SCA is involved.
+// opts.RecipientScope is PAYIN or ALL (both), newest first unless
+// opts.Sort is SortCreationDateAsc. No SCA is involved.
 func (s *RecipientsService) ListByUser(ctx context.Context, userID string, opts *RecipientListOptions, ropts ...RequestOption) (*Page[RecipientSummary], error) {
 	path, err := pathf("/users/%s/recipients", userID)
 	if err != nil {
@@ -739,25 +747,87 @@ func recipientError(err error) error {
 
 // RecipientErrors returns the field-level recipient errors carried by err,
 // keyed by JSON path ("LocalBankTransfer.GBP.AccountNumber",
-// "IndividualRecipient.Address.City", "SCA"): Mangopay's Errors map from an
-// *APIError, or the first problem of each path of a *RecipientCheckError (a
-// local check). It returns nil when err carries none.
+// "IndividualRecipient.Address.City", "SCA"): the codes of Mangopay's Errors
+// map from an *APIError, or the first problem of each path of a
+// *RecipientCheckError (a local check). Since 2026-05-19 Mangopay may follow
+// a code with the pattern it checked ("INVALID_FORMAT. Regex validation:
+// ^\d{8}$"); the code alone is returned here, so comparing it with
+// RecipientErrorInvalidFormat works. Use RecipientFieldErrors for the
+// pattern and the raw text. It returns nil when err carries none.
 func RecipientErrors(err error) map[string]RecipientErrorCode {
+	fields := RecipientFieldErrors(err)
+	if fields == nil {
+		return nil
+	}
+	out := make(map[string]RecipientErrorCode, len(fields))
+	for path, f := range fields {
+		out[path] = f.Code
+	}
+	return out
+}
+
+// RecipientFieldError is one decoded entry of a recipient error: the code,
+// the pattern Mangopay names for an INVALID_FORMAT (from 2026-05-19), and the
+// value as Mangopay sent it.
+type RecipientFieldError struct {
+	// Code is the error code, e.g. RecipientErrorInvalidFormat. A value
+	// that does not start with a code (upper-case letters, digits and
+	// underscores) is kept whole as its Code.
+	Code RecipientErrorCode
+	// Pattern is the regular expression the value failed, as Mangopay wrote
+	// it after "Regex validation:" (e.g. `^\d{8}$`); empty when none was
+	// given. It is the schema's Pattern for the field (RecipientsService.Schema).
+	Pattern string
+	// Raw is the value exactly as received, e.g.
+	// "INVALID_FORMAT. Regex validation: ^\d{8}$" (for a local check, the code).
+	Raw string
+}
+
+// regexValidationLabel introduces the pattern in a recipient error value
+// (API release note 2026-05-19).
+const regexValidationLabel = "Regex validation:"
+
+// ParseRecipientFieldError decodes one value of a Recipients error's Errors
+// map: "INVALID_FORMAT" gives Code INVALID_FORMAT; "INVALID_FORMAT. Regex
+// validation: ^\d{8}$" gives Code INVALID_FORMAT and Pattern `^\d{8}$`. Any
+// other text after the code is kept only in Raw.
+func ParseRecipientFieldError(v string) RecipientFieldError {
+	out := RecipientFieldError{Code: RecipientErrorCode(v), Raw: v}
+	n := 0
+	for n < len(v) && (v[n] >= 'A' && v[n] <= 'Z' || v[n] >= '0' && v[n] <= '9' || v[n] == '_') {
+		n++
+	}
+	if n == 0 || n < len(v) && v[n] != '.' {
+		return out // not "CODE" nor "CODE. ...": keep it whole
+	}
+	out.Code = RecipientErrorCode(v[:n])
+	rest := strings.TrimSpace(strings.TrimPrefix(v[n:], "."))
+	if len(rest) >= len(regexValidationLabel) && strings.EqualFold(rest[:len(regexValidationLabel)], regexValidationLabel) {
+		out.Pattern = strings.TrimSpace(rest[len(regexValidationLabel):])
+	}
+	return out
+}
+
+// RecipientFieldErrors returns the decoded field-level recipient errors
+// carried by err, keyed by JSON path: each value of an *APIError's Errors
+// map through ParseRecipientFieldError, or the first problem of each path
+// of a *RecipientCheckError. It returns nil when err carries none.
+func RecipientFieldErrors(err error) map[string]RecipientFieldError {
 	var ce *RecipientCheckError
 	if errors.As(err, &ce) {
-		out := make(map[string]RecipientErrorCode, len(ce.Problems))
+		out := make(map[string]RecipientFieldError, len(ce.Problems))
 		for _, p := range ce.Problems {
 			if _, seen := out[p.Path]; !seen {
-				out[p.Path] = p.Code
+				out[p.Path] = RecipientFieldError{Code: p.Code, Raw: string(p.Code)}
 			}
 		}
 		return out
 	}
 	var api *APIError
 	if errors.As(err, &api) && len(api.Errors) > 0 {
-		out := make(map[string]RecipientErrorCode, len(api.Errors))
+		out := make(map[string]RecipientFieldError, len(api.Errors))
 		for k, v := range api.Errors {
-			out[k] = RecipientErrorCode(v)
+			out[k] = ParseRecipientFieldError(v)
 		}
 		return out
 	}
@@ -876,6 +946,9 @@ func (in *CreateRecipientRequest) validate(op string) error {
 	}
 	p.required("PayoutMethodType", string(in.PayoutMethodType))
 	p.required("RecipientType", string(in.RecipientType))
+	if in.RecipientScope == RecipientScopeAll {
+		p.add("RecipientScope", RecipientErrorNotInAllowedValues, "ALL only filters ListByUser: a recipient is PAYOUT or PAYIN")
+	}
 	p.code("Currency", in.Currency, 3)
 	p.code("Country", in.Country, 2)
 	if n := utf8.RuneCountInString(in.Tag); n > 255 {
