@@ -66,6 +66,8 @@ type Client struct {
 	Recipients *RecipientsService
 	// Hooks manages webhook subscriptions.
 	Hooks *HooksService
+	// Payouts pays money out to Recipients (no SCA: trusted beneficiary).
+	Payouts *PayoutsService
 
 	clientID string
 	baseURL  *url.URL // without trailing slash
@@ -367,6 +369,7 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 	c.Transfers = &TransfersService{client: c}
 	c.Recipients = &RecipientsService{client: c}
 	c.Hooks = &HooksService{client: c}
+	c.Payouts = &PayoutsService{client: c}
 	return c, nil
 }
 
