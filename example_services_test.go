@@ -156,6 +156,7 @@ func ExampleRecipientsService_AllByUser_payin() {
 		}
 	}
 
+	// Newest first: the default sort is CreationDate:DESC.
 	for r, err := range c.Recipients.AllByUser(ctx, owner, &mangopay.RecipientListOptions{RecipientScope: mangopay.RecipientScopePayin}) {
 		if err != nil {
 			log.Fatal(err)
@@ -163,8 +164,8 @@ func ExampleRecipientsService_AllByUser_payin() {
 		fmt.Println(r.DisplayName, r.RecipientScope, r.Status)
 	}
 	// Output:
-	// Alex EUR DE account PAYIN ACTIVE
 	// Alex EUR FR account PAYIN ACTIVE
+	// Alex EUR DE account PAYIN ACTIVE
 }
 
 // One page of hooks with its totals, then one hook by id.

@@ -78,8 +78,11 @@
 //
 // # Sandbox rules
 //
-// The emulator follows Mangopay's documented sandbox behaviour. Where the
-// documentation is ambiguous, the choice made is stated.
+// The emulator behaves as Mangopay's current documentation says its sandbox
+// behaves (API reference, guides and API release notes up to May 2026, cited
+// below and beside the code), also where no issue of this project asked for
+// a rule. Where the documentation is ambiguous or silent, the choice made is
+// stated. The one opt-in departure is WithLowValueExemption.
 //
 //   - Users. An OWNER created or categorized (PAYER to OWNER) gets
 //     UserStatus PENDING_USER_ACTION, USER_ACCOUNT_VALIDATION_ASKED and a
@@ -128,16 +131,36 @@
 //   - Transfers. The author must own the debited wallet (400 param_error
 //     AuthorId "Author should be the Debited wallet owner"); DebitedFunds,
 //     Fees and both wallets must share one currency (400
-//     currency_incompatibility). A transfer the debited wallet cannot cover
-//     is FAILED with ResultCode 001001 "Unsufficient wallet balance" (checked
-//     at creation and again when SCA completes). Between wallets of two
-//     different OWNERs, with USER_PRESENT, SCA follows
-//     ScaThreshold: the transfer stays CREATED with PendingUserAction (also
+//     currency_incompatibility). A transfer into the wallet of another user
+//     who is a PAYER is created FAILED, nothing moving: ResultCode 002702
+//     from an OWNER, 002701 from a PAYER (errors/codes/002702 and 002701,
+//     guides/users/categories/restrictions). A transfer the debited wallet
+//     cannot cover is FAILED with ResultCode 001001 "Unsufficient wallet
+//     balance" (checked at creation and again when SCA completes). Between
+//     wallets of two different OWNERs, with USER_PRESENT, SCA is needed from
+//     DebitedFunds.Amount ScaThreshold (50001) and never below it: the
+//     sandbox applies the TRA exemption systematically to 500 EUR or less
+//     (guides/sca/transfers, "SCA triggers in Sandbox", revision of
+//     2025-11-03), so it counts no low-value transfers unless
+//     WithLowValueExemption asks for production-like counters. The amount is
+//     compared in the transfer's own currency (no conversion to a EUR
+//     equivalent). Such a transfer stays CREATED with PendingUserAction (also
 //     on GET) until the session ends: SUCCEEDED (funds move, ResultCode
 //     000000) or FAILED with 007101 (declined, or three wrong codes) or 007102
 //     (expired). Every transfer sends TRANSFER_NORMAL_CREATED, then
 //     _SUCCEEDED or _FAILED, and appears in both users' and both wallets'
 //     transactions. ScaContext is echoed as sent (null when absent).
+//   - The accept bypass (API release note 2026-02-16). A user whose Email
+//     (natural) or LegalRepresentative.Email (legal) contains "accept",
+//     such as john.doe+accept@example.com or accept@example.com (matched
+//     ignoring case), gets no SCA on enrollment (create, categorize, a
+//     contact update, Enroll), PAYOUT recipients, transfers or wallet access:
+//     the action proceeds at once and no RedirectUrl is returned. The
+//     emulator treats it as a session validated at once, so the user is
+//     enrolled and ACTIVE (USER_ACCOUNT_VALIDATION_ASKED,
+//     USER_ACCOUNT_ACTIVATED, SCA_ENROLLMENT_SUCCEEDED), the transfer
+//     executes, the recipient becomes ACTIVE (RECIPIENT_ACTIVE) and wallet
+//     reads open for 180 days. Consent sessions are not bypassed.
 //   - Recipients. PAYOUT (the default scope) needs an OWNER: a PAYER gets 400
 //     param_error with Errors.SCA. For an OWNER it always needs SCA (unless
 //     a consented proxy sends USER_NOT_PRESENT): 201 PENDING with a link,
@@ -146,9 +169,18 @@
 //     ACTIVE at once. Deactivating a recipient that is not ACTIVE is 400 Type other
 //     "Invalid State". Field checks follow the schema that GET
 //     /recipients/schema returns, with Mangopay's codes (REQUIRED,
-//     INVALID_IBAN with a real mod-97 check, ...). The BIC Mangopay fills in
+//     INVALID_IBAN with a real mod-97 check, ...); a pattern mismatch is
+//     "INVALID_FORMAT. Regex validation: <pattern>" (API release note
+//     2026-05-19; the GBP account number and sort code patterns are the
+//     note's ^\d{8}$ and ^\d{6}$). GET /users/{id}/recipients lists PAYOUT
+//     recipients by default, PAYIN or ALL on request (RecipientScope), newest
+//     first unless Sort=CreationDate:ASC (api-reference/recipients/
+//     list-recipients-user, API release note 2026-05-11). The BIC Mangopay fills in
 //     is invented (MPTS<country>PP).
-//   - Hooks and events. One hook per event type (400 otherwise). Every event
+//   - Hooks and events. One hook per event type (400 otherwise). A hook's
+//     Email (for Mangopay's failure alerts) is set on POST and PUT, returned
+//     on GET and list, null when unset ("" on PUT clears it; API release note
+//     2026-05-11); the emulator sends no alert mail. Every event
 //     is listed by GET /events (ResourceId, EventType, Date; filters
 //     EventType, BeforeDate, AfterDate) and, if an ENABLED and VALID hook
 //     exists for its type, delivered in the background as GET

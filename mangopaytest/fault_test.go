@@ -320,9 +320,11 @@ func TestFaultTransfers(t *testing.T) {
 	t.Parallel()
 	e := newFaultEnv(t, mangopay.WithMaxRetries(faultMaxRetries))
 
-	// Ten wallets: five PAYERs and five enrolled OWNERs. Transfers between
-	// different OWNERs of 30.00 to 39.99 EUR are exempt from SCA (the
-	// sandbox's transaction risk analysis), so every transfer executes.
+	// Ten wallets of OWNERs: five whose email has the sandbox's "accept"
+	// bypass (no SCA at all; API release note 2026-02-16) and five enrolled
+	// ones. No PAYER: a PAYER's wallet cannot be credited by another user
+	// (errors/codes/002701, 002702). Transfers of 30.00 to 39.99 EUR are
+	// below the sandbox's SCA threshold, so every transfer executes.
 	const wallets = 10
 	const credit = 10_000_000
 	var ids []string
@@ -330,10 +332,10 @@ func TestFaultTransfers(t *testing.T) {
 	for i := 0; i < wallets; i++ {
 		var uid string
 		if i%2 == 0 {
-			u, err := e.c.Users.CreateNatural(e.ctx, &mangopay.CreateNaturalUserRequest{
-				UserCategory: mangopay.UserCategoryPayer, TermsAndConditionsAccepted: mangopay.Ptr(false),
-				FirstName: "Payer", LastName: fmt.Sprint(i), Email: fmt.Sprintf("payer%d@example.com", i)})
-			require.NoError(t, err)
+			req := ownerRequest(fmt.Sprintf("Owner%d", i))
+			req.Email = fmt.Sprintf("owner%d+accept@example.com", i)
+			u, err := e.c.Users.CreateNatural(e.ctx, req)
+			require.NoError(t, err, "the accept bypass enrolls without a link")
 			uid = u.ID
 		} else {
 			u, err := e.c.Users.CreateNatural(e.ctx, ownerRequest(fmt.Sprintf("Owner%d", i)))
@@ -631,7 +633,14 @@ func TestFaultNoRetries(t *testing.T) {
 	alice := payer("Alice")
 	from, err := e.c.Wallets.Create(e.ctx, &mangopay.CreateWalletRequest{Owners: []string{alice}, Description: "from", Currency: "EUR"})
 	require.NoError(t, err)
-	to, err := e.c.Wallets.Create(e.ctx, &mangopay.CreateWalletRequest{Owners: []string{payer("Bob")}, Description: "to", Currency: "EUR"})
+	// The credited user is an OWNER whose email has the sandbox's "accept"
+	// bypass: a PAYER's wallet cannot be credited by another user
+	// (errors/codes/002701).
+	bobReq := ownerRequest("Bob")
+	bobReq.Email = "bob+accept@example.com"
+	bob, err := e.c.Users.CreateNatural(e.ctx, bobReq)
+	require.NoError(t, err)
+	to, err := e.c.Wallets.Create(e.ctx, &mangopay.CreateWalletRequest{Owners: []string{bob.ID}, Description: "to", Currency: "EUR"})
 	require.NoError(t, err)
 	require.NoError(t, e.srv.Credit(from.ID, 1_000_000))
 	u, err := e.c.Users.CreateNatural(e.ctx, ownerRequest("Olga"))

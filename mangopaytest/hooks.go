@@ -84,22 +84,28 @@ type hook struct {
 	validity  string
 	eventType string
 	tag       string
+	email     string
 	created   time.Time
 	failures  int
 }
 
 type hookOut struct {
-	URL          string  `json:"Url"`
-	Status       string  `json:"Status"`
-	Validity     string  `json:"Validity"`
-	EventType    string  `json:"EventType"`
-	ID           string  `json:"Id"`
+	URL       string `json:"Url"`
+	Status    string `json:"Status"`
+	Validity  string `json:"Validity"`
+	EventType string `json:"EventType"`
+	ID        string `json:"Id"`
+	// Email receives Mangopay's alerts after 25, 50 and 75 consecutive
+	// failed notifications and when the hook becomes INVALID at 100; null
+	// when not set (API release note 2026-05-11, "Email property per Hook").
+	Email        *string `json:"Email"`
 	Tag          *string `json:"Tag"`
 	CreationDate int64   `json:"CreationDate"`
 }
 
 func (h *hook) render() hookOut {
-	return hookOut{URL: h.url, Status: h.status, Validity: h.validity, EventType: h.eventType, ID: h.id, Tag: nz(h.tag), CreationDate: h.created.Unix()}
+	return hookOut{URL: h.url, Status: h.status, Validity: h.validity, EventType: h.eventType, ID: h.id,
+		Email: nz(h.email), Tag: nz(h.tag), CreationDate: h.created.Unix()}
 }
 
 type hookIn struct {
@@ -108,6 +114,7 @@ type hookIn struct {
 	Tag       *string `json:"Tag"`
 	Status    *string `json:"Status"`
 	Validity  *string `json:"Validity"`
+	Email     *string `json:"Email"`
 }
 
 func (e fieldErrors) hookURL(v *string) {
@@ -130,6 +137,7 @@ func (c *call) createHook() {
 	e.required("Url", in.URL)
 	e.hookURL(in.URL)
 	e.length("Tag", in.Tag, 0, 255)
+	e.email("Email", in.Email)
 	if t := str(in.EventType); t != "" && !eventTypes[t] {
 		e["EventType"] = fmt.Sprintf("The EventType %s is not valid.", t)
 	}
@@ -146,7 +154,7 @@ func (c *call) createHook() {
 		return
 	}
 	h := &hook{seq: st.nextSeq(), id: "hook_m_" + ulid(c.now), url: *in.URL, status: "ENABLED", validity: "VALID",
-		eventType: *in.EventType, tag: str(in.Tag), created: c.now}
+		eventType: *in.EventType, tag: str(in.Tag), email: str(in.Email), created: c.now}
 	st.hooks[h.id] = h
 	st.hookOrder = append(st.hookOrder, h)
 	c.json(http.StatusOK, h.render())
@@ -169,7 +177,8 @@ func (c *call) getHook() {
 }
 
 // updateHook answers PUT /hooks/{id}: Url, Status (ENABLED or DISABLED),
-// Tag, and Validity VALID to revive a hook made INVALID by failures.
+// Tag, Email ("" clears it) and Validity VALID to revive a hook made INVALID
+// by failures.
 func (c *call) updateHook() {
 	h := c.lookupHook()
 	if h == nil {
@@ -182,6 +191,7 @@ func (c *call) updateHook() {
 	e := fieldErrors{}
 	e.hookURL(in.URL)
 	e.length("Tag", in.Tag, 0, 255)
+	e.email("Email", in.Email)
 	if v := str(in.Status); in.Status != nil && v != "ENABLED" && v != "DISABLED" {
 		e["Status"] = "The Status field must be ENABLED or DISABLED."
 	}
@@ -203,6 +213,9 @@ func (c *call) updateHook() {
 	}
 	if in.Tag != nil {
 		h.tag = *in.Tag
+	}
+	if in.Email != nil {
+		h.email = *in.Email
 	}
 	if in.Validity != nil {
 		h.validity, h.failures = "VALID", 0

@@ -56,6 +56,34 @@ func flush(t *testing.T, srv *mangopaytest.Server) {
 	require.NoError(t, srv.FlushWebhooks(ctx))
 }
 
+// TestHookEmail checks the per-hook alert Email (API release note
+// 2026-05-11, "Email property per Hook"): set on POST /hooks and PUT
+// /hooks/{id}, returned on GET and list, null when not set.
+func TestHookEmail(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	h := a.ok(a.call(http.MethodPost, "/hooks", map[string]any{"EventType": "TRANSFER_NORMAL_FAILED", "Url": "https://hooks.example/a", "Email": "alerts@example.com"}))
+	assert.Equal(t, "alerts@example.com", h["Email"])
+	id := h["Id"].(string)
+	assert.Equal(t, "alerts@example.com", a.ok(a.get("/hooks/" + id))["Email"])
+	assert.Equal(t, "alerts@example.com", a.get("/hooks").list(t)[0]["Email"])
+
+	up := a.ok(a.call(http.MethodPut, "/hooks/"+id, map[string]any{"Email": "ops@example.com"}))
+	assert.Equal(t, "ops@example.com", up["Email"])
+	assert.Equal(t, "https://hooks.example/a", up["Url"], "other fields left alone")
+	assert.Equal(t, "ops@example.com", a.ok(a.get("/hooks/" + id))["Email"])
+	assert.Equal(t, "ops@example.com", a.ok(a.call(http.MethodPut, "/hooks/"+id, map[string]any{"Tag": "t"}))["Email"], "absent leaves it")
+	assert.Nil(t, a.ok(a.call(http.MethodPut, "/hooks/"+id, map[string]any{"Email": ""}))["Email"], "empty clears it")
+
+	other := a.ok(a.call(http.MethodPost, "/hooks", map[string]any{"EventType": "TRANSFER_NORMAL_SUCCEEDED", "Url": "https://hooks.example/b"}))
+	assert.Contains(t, other, "Email")
+	assert.Nil(t, other["Email"], "null when not set")
+	errs := assertError(t, a.call(http.MethodPost, "/hooks", map[string]any{"EventType": "USER_ACCOUNT_ACTIVATED", "Url": "https://hooks.example/c", "Email": "not-an-email"}), http.StatusBadRequest, "param_error")
+	assert.Contains(t, errs, "Email")
+	errs = assertError(t, a.call(http.MethodPut, "/hooks/"+id, map[string]any{"Email": "nope"}), http.StatusBadRequest, "param_error")
+	assert.Contains(t, errs, "Email")
+}
+
 func TestHooksCRUD(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)

@@ -182,6 +182,18 @@ func (a *api) businessOwner() string {
 	return u["Id"].(string)
 }
 
+// acceptOwner creates a natural OWNER whose Email has the sandbox's "accept"
+// bypass (API release note 2026-02-16): enrolled and ACTIVE at once, with
+// no SCA on its transfers, recipients or wallet reads.
+func (a *api) acceptOwner(first string) string {
+	a.t.Helper()
+	body := ownerBody(first)
+	body["Email"] = strings.ToLower(first) + "+accept@example.com"
+	u := a.ok(a.call(http.MethodPost, "/sca/users/natural", body))
+	require.Nil(a.t, u["PendingUserAction"], "the accept bypass gives no link")
+	return u["Id"].(string)
+}
+
 func (a *api) createPayer(first string) string {
 	a.t.Helper()
 	return a.ok(a.call(http.MethodPost, "/sca/users/natural", payerBody(first)))["Id"].(string)

@@ -32,7 +32,6 @@ const (
 	codeUserNotFound      = "USER_NOT_FOUND"
 	codeInvalidIBAN       = "INVALID_IBAN"
 	codeInvalidBIC        = "INVALID_BIC"
-	codeInvalidSortCode   = "INVALID_SORT_CODE"
 	codeInvalidAccount    = "INVALID_ACCOUNT_NUMBER"
 )
 
@@ -65,8 +64,10 @@ var localFields = map[string][]namedSpec{
 	"EUR": ibanSpec, "CHF": ibanSpec, "CZK": ibanSpec, "DKK": ibanSpec, "HUF": ibanSpec,
 	"NOK": ibanSpec, "PLN": ibanSpec, "RON": ibanSpec, "SEK": ibanSpec,
 	"GBP": {
-		{"AccountNumber", spec{Required: true, MinLength: 8, MaxLength: 8, Pattern: `^[0-9]{8}$`, Label: "Account number", formatCode: codeInvalidAccount}},
-		{"SortCode", spec{Required: true, MinLength: 6, MaxLength: 6, Pattern: `^[0-9]{6}$`, Label: "Sort code", formatCode: codeInvalidSortCode}},
+		// The GBP patterns and their INVALID_FORMAT errors are those of the
+		// API release note of 2026-05-19.
+		{"AccountNumber", spec{Required: true, MinLength: 8, MaxLength: 8, Pattern: `^\d{8}$`, Label: "Account number"}},
+		{"SortCode", spec{Required: true, MinLength: 6, MaxLength: 6, Pattern: `^\d{6}$`, Label: "Sort code"}},
 	},
 	"USD": {
 		{"AccountNumber", spec{Required: true, MinLength: 1, MaxLength: 17, Pattern: `^[0-9]{1,17}$`, Label: "Account number", formatCode: codeInvalidAccount}},
@@ -161,7 +162,9 @@ func (sp spec) check(errs map[string]string, path string, v *string) {
 	case len(sp.AllowedValues) > 0 && !contains(sp.AllowedValues, *v):
 		errs[path] = codeNotAllowed
 	case sp.Pattern != "" && !patternCache[sp.Pattern].MatchString(*v):
-		errs[path] = codeInvalidFormat
+		// INVALID_FORMAT names the pattern it failed (API release note
+		// 2026-05-19: "INVALID_FORMAT. Regex validation: ^\d{8}$").
+		errs[path] = codeInvalidFormat + ". Regex validation: " + sp.Pattern
 		if sp.formatCode != "" {
 			errs[path] = sp.formatCode
 		}
@@ -309,8 +312,8 @@ func (s *Server) renderRecipient(r *recipient, status string) recipientOut {
 	} else {
 		out.IndividualRecipient = individualOut{str(r.party.FirstName), str(r.party.LastName), addr.out()}
 	}
-	if status == recipientPending && r.session != nil && r.session.status == sessionPending {
-		out.PendingUserAction = pending(s.link(r.session))
+	if status == recipientPending {
+		out.PendingUserAction = pending(s.linkIfPending(r.session))
 	}
 	if r.currency == "EUR" {
 		out.RecipientVerificationOfPayee = &verificationOut{
@@ -540,7 +543,7 @@ func (c *call) createRecipient() {
 	st.recipients[r.id] = r
 	st.recipientOrder = append(st.recipientOrder, r)
 	if scope == "PAYOUT" && u.strongAuthSubject() && sc != ctxNotPresent {
-		r.session = c.s.newSessionLocked(kindRecipient, u, r.id, c.now)
+		r.session = c.s.demandScaLocked(kindRecipient, u, r.id, c.now)
 	} else {
 		r.status = recipientActive
 		c.s.emitLocked("RECIPIENT_ACTIVE", r.id, c.now)
@@ -572,7 +575,10 @@ func (c *call) getRecipient() {
 }
 
 // listRecipients answers GET /users/{id}/recipients: PAYOUT recipients by
-// default, PAYIN ones with RecipientScope=PAYIN.
+// default, PAYIN ones with RecipientScope=PAYIN and both with
+// RecipientScope=ALL, newest first unless Sort says otherwise
+// (api-reference/recipients/list-recipients-user; API release note
+// 2026-05-11, "Ability to list all Recipients regardless of scope").
 func (c *call) listRecipients() {
 	id := c.params["id"]
 	u := c.s.st.users[id]
@@ -584,21 +590,21 @@ func (c *call) listRecipients() {
 	switch scope {
 	case "":
 		scope = "PAYOUT"
-	case "PAYOUT", "PAYIN":
+	case "PAYOUT", "PAYIN", "ALL":
 	default:
 		c.recipientParamError(map[string]string{"RecipientScope": codeNotAllowed})
 		return
 	}
 	var out []recipientSummaryOut
 	for _, r := range c.s.st.recipientOrder {
-		if r.userID != u.id || r.scope != scope {
+		if r.userID != u.id || (scope != "ALL" && r.scope != scope) {
 			continue
 		}
 		out = append(out, recipientSummaryOut{ID: r.id, CreationDate: r.created.Unix(), DisplayName: r.displayName,
 			PayoutMethodType: r.payoutMethodType, RecipientType: r.recipientType, Currency: r.currency,
 			Country: r.country, UserID: r.userID, Status: r.status, RecipientScope: r.scope})
 	}
-	paginate(c, out)
+	paginateSorted(c, out, true)
 }
 
 // deactivateRecipient answers PUT /recipients/{id} {"Status":"DEACTIVATED"}.

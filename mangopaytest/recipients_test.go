@@ -112,7 +112,7 @@ func TestRecipientValidation(t *testing.T) {
 		code  string
 	}{
 		"display name":   {func(b map[string]any) { delete(b, "DisplayName") }, "DisplayName", "REQUIRED"},
-		"display chars":  {func(b map[string]any) { b["DisplayName"] = "John & Jane" }, "DisplayName", "INVALID_FORMAT"},
+		"display chars":  {func(b map[string]any) { b["DisplayName"] = "John & Jane" }, "DisplayName", "INVALID_FORMAT. Regex validation: ^[^&,'/]+$"},
 		"display length": {func(b map[string]any) { b["DisplayName"] = string(make([]byte, 51)) }, "DisplayName", "LENGTH_MORE_THAN_MAX"},
 		"currency":       {func(b map[string]any) { b["Currency"] = "XXX" }, "Currency", "UNSUPPORTED_CURRENCY"},
 		"type":           {func(b map[string]any) { b["RecipientType"] = "Robot" }, "RecipientType", "NOT_IN_ALLOWED_VALUES"},
@@ -121,7 +121,7 @@ func TestRecipientValidation(t *testing.T) {
 			b["LocalBankTransfer"].(map[string]any)["EUR"].(map[string]any)["IBAN"] = "DE75512108001245126198"
 		}, "LocalBankTransfer.EUR.IBAN", "INVALID_IBAN"},
 		"iban missing":  {func(b map[string]any) { b["LocalBankTransfer"] = map[string]any{"EUR": map[string]any{}} }, "LocalBankTransfer.EUR.IBAN", "REQUIRED"},
-		"name chars":    {func(b map[string]any) { b["IndividualRecipient"].(map[string]any)["FirstName"] = "J.R." }, "IndividualRecipient.FirstName", "INVALID_FORMAT"},
+		"name chars":    {func(b map[string]any) { b["IndividualRecipient"].(map[string]any)["FirstName"] = "J.R." }, "IndividualRecipient.FirstName", "INVALID_FORMAT. Regex validation: ^[^()&,.:_/]+$"},
 		"party missing": {func(b map[string]any) { delete(b, "IndividualRecipient") }, "IndividualRecipient", "REQUIRED"},
 		"address city": {func(b map[string]any) {
 			delete(b["IndividualRecipient"].(map[string]any)["Address"].(map[string]any), "City")
@@ -133,7 +133,11 @@ func TestRecipientValidation(t *testing.T) {
 		"gbp sort code": {func(b map[string]any) {
 			b["Currency"], b["Country"] = "GBP", "GB"
 			b["LocalBankTransfer"] = map[string]any{"GBP": map[string]any{"AccountNumber": "11696419", "SortCode": "01020X"}}
-		}, "LocalBankTransfer.GBP.SortCode", "INVALID_SORT_CODE"},
+		}, "LocalBankTransfer.GBP.SortCode", `INVALID_FORMAT. Regex validation: ^\d{6}$`}, // API release note 2026-05-19
+		"gbp account number": {func(b map[string]any) {
+			b["Currency"], b["Country"] = "GBP", "GB"
+			b["LocalBankTransfer"] = map[string]any{"GBP": map[string]any{"AccountNumber": "1169641X", "SortCode": "010203"}}
+		}, "LocalBankTransfer.GBP.AccountNumber", `INVALID_FORMAT. Regex validation: ^\d{8}$`}, // API release note 2026-05-19
 		"international bic": {func(b map[string]any) {
 			b["PayoutMethodType"] = "InternationalBankTransfer"
 			delete(b, "LocalBankTransfer")
@@ -183,17 +187,28 @@ func TestListAndDeactivateRecipients(t *testing.T) {
 	payin["RecipientScope"] = "PAYIN"
 	pin := a.ok(a.call(http.MethodPost, "/users/"+owner+"/recipients", payin))
 
+	// api-reference/recipients/list-recipients-user (API release note
+	// 2026-05-11): PAYOUT only by default, ALL for both scopes, newest first
+	// by default.
 	l := a.get("/users/" + owner + "/recipients").list(t)
 	require.Len(t, l, 2, "PAYOUT only by default")
 	assert.ElementsMatch(t, []string{"Id", "CreationDate", "DisplayName", "PayoutMethodType", "RecipientType", "Currency", "Country", "UserId", "Status", "RecipientScope"}, keys(l[0]))
-	assert.Equal(t, pending["Id"], l[0]["Id"])
-	assert.Equal(t, "ACTIVE", l[1]["Status"])
+	assert.Equal(t, active["Id"], l[0]["Id"], "default sort CreationDate:DESC")
+	assert.Equal(t, "ACTIVE", l[0]["Status"])
+	assert.Equal(t, pending["Id"], l[1]["Id"])
+	l = a.get("/users/" + owner + "/recipients?Sort=CreationDate:ASC").list(t)
+	assert.Equal(t, pending["Id"], l[0]["Id"], "Sort=CreationDate:ASC is oldest first")
+	var all []any
+	for _, r := range a.get("/users/" + owner + "/recipients?RecipientScope=ALL").list(t) {
+		all = append(all, r["Id"])
+	}
+	assert.Equal(t, []any{pin["Id"], active["Id"], pending["Id"]}, all, "ALL lists both scopes, newest first")
 	l = a.get("/users/" + owner + "/recipients?RecipientScope=PAYIN").list(t)
 	require.Len(t, l, 1)
 	assert.Equal(t, pin["Id"], l[0]["Id"])
 	assert.Len(t, a.get("/users/"+owner+"/recipients?recipientScope=PAYIN").list(t), 1, "query names are case-insensitive")
 	assert.Len(t, a.get("/users/"+owner+"/recipients?per_page=1").list(t), 1)
-	assertError(t, a.get("/users/"+owner+"/recipients?RecipientScope=ALL"), http.StatusBadRequest, "param_error")
+	assertError(t, a.get("/users/"+owner+"/recipients?RecipientScope=BOTH"), http.StatusBadRequest, "param_error")
 
 	r := a.call(http.MethodPut, "/recipients/"+pending["Id"].(string), map[string]any{"Status": "DEACTIVATED"})
 	assertError(t, r, http.StatusBadRequest, "other")
@@ -234,7 +249,7 @@ func TestPayoutMethodsAndSchema(t *testing.T) {
 	sort := s["LocalBankTransfer"].(map[string]any)["GBP"].(map[string]any)["SortCode"].(map[string]any)
 	assert.Equal(t, true, sort["Required"])
 	assert.EqualValues(t, 6, sort["MaxLength"])
-	assert.Equal(t, "^[0-9]{6}$", sort["Pattern"])
+	assert.Equal(t, `^\d{6}$`, sort["Pattern"], "the pattern the INVALID_FORMAT errors name (API release note 2026-05-19)")
 	assert.Equal(t, "Show", sort["EndUserDisplay"])
 	assert.ElementsMatch(t, []string{"Required", "MaxLength", "MinLength", "Pattern", "Label", "EndUserDisplay", "AllowedValues"}, keys(sort))
 	addr := s["IndividualRecipient"].(map[string]any)["Address"].(map[string]any)

@@ -245,3 +245,66 @@ func TestHostedPageConsentScopes(t *testing.T) {
 	assert.Equal(t, []string{"SCA_TRANSFER_CONSENT_GIVEN", "SCA_VIEW_ACCOUNT_INFORMATION_CONSENT_GIVEN", "SCA_VIEW_ACCOUNT_INFORMATION_CONSENT_REVOKED"},
 		eventTypes(a.srv, owner)[3:])
 }
+
+// TestAcceptEmailBypassesSca checks the sandbox's test email bypass (API
+// release note 2026-02-16, "Test email value to bypass SCA in Sandbox"): a
+// natural user's Email or a legal user's LegalRepresentative.Email containing
+// "accept" (john.doe+accept@example.com, accept@example.com) gets no SCA on
+// enrollment, recipient creation, transfers or wallet access, and no
+// PendingUserAction.RedirectUrl: the action proceeds at once.
+func TestAcceptEmailBypassesSca(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+
+	// Enrollment: a natural OWNER is enrolled and ACTIVE without a link.
+	body := ownerBody("John")
+	body["Email"] = "john.doe+accept@example.com"
+	u := a.ok(a.call(http.MethodPost, "/sca/users/natural", body))
+	assert.Nil(t, u["PendingUserAction"])
+	john := u["Id"].(string)
+	st := a.ok(a.get("/sca/users/" + john + "/sca-status"))
+	assert.Equal(t, "ACTIVE", st["UserStatus"])
+	assert.Equal(t, true, st["IsEnrolled"])
+	assert.Equal(t, []string{"USER_ACCOUNT_VALIDATION_ASKED", "USER_ACCOUNT_ACTIVATED", "SCA_ENROLLMENT_SUCCEEDED"}, eventTypes(a.srv, john))
+	enr := a.ok(a.call(http.MethodPost, "/sca/users/"+john+"/enrollment", nil))
+	assert.Nil(t, enr["PendingUserAction"], "Enroll gives no link either")
+
+	// A legal OWNER through its representative's email (bare "accept" too).
+	legal := a.ok(a.call(http.MethodPost, "/sca/users/legal", map[string]any{
+		"UserCategory": "OWNER", "TermsAndConditionsAccepted": true, "LegalPersonType": "BUSINESS", "Name": "Acme", "Email": "acme@example.com",
+		"CompanyNumber": "123", "HeadquartersAddress": map[string]any{"AddressLine1": "1 rue", "City": "Paris", "PostalCode": "75001", "Country": "FR"},
+		"LegalRepresentative": map[string]any{"FirstName": "A", "LastName": "B", "Email": "accept@example.com", "Birthday": 1, "Nationality": "FR", "CountryOfResidence": "FR"},
+	}))
+	assert.Nil(t, legal["PendingUserAction"])
+	assert.Equal(t, "ACTIVE", legal["UserStatus"])
+
+	// Wallet access: no 401.
+	w := a.wallet(john, "EUR", 200000)
+	assert.Equal(t, http.StatusOK, a.get("/wallets/"+w).status)
+	assert.Equal(t, http.StatusOK, a.get("/users/"+john+"/transactions").status)
+
+	// Transfers above the threshold to another OWNER: executed at once.
+	bob := a.activeOwner("Bob")
+	to := a.wallet(bob, "EUR", 0)
+	tr := a.transfer(john, w, to, mangopaytest.ScaThreshold+1000, "USER_PRESENT")
+	assert.Equal(t, "SUCCEEDED", tr["Status"])
+	assert.Nil(t, tr["PendingUserAction"])
+	assert.EqualValues(t, mangopaytest.ScaThreshold+1000, a.balance(to))
+
+	// Recipients: PAYOUT scope, answered without a link, ACTIVE at once.
+	r := a.call(http.MethodPost, "/users/"+john+"/recipients", recipientBody(t))
+	require.Equal(t, http.StatusCreated, r.status, string(r.body))
+	rec := r.json(t)
+	assert.Nil(t, rec["PendingUserAction"])
+	assert.Equal(t, "ACTIVE", a.ok(a.get("/recipients/" + rec["Id"].(string)))["Status"])
+	assert.Contains(t, eventTypes(a.srv, rec["Id"].(string)), "RECIPIENT_ACTIVE")
+
+	// Without "accept", the same OWNER flow asks SCA; changing the email to
+	// one with "accept" re-enrolls without a link.
+	olga, link := a.createOwner("Olga")
+	require.NotEmpty(t, link)
+	require.NoError(t, a.srv.CompleteSca(link, mangopaytest.Validated))
+	upd := a.ok(a.call(http.MethodPut, "/sca/users/natural/"+olga, map[string]any{"Email": "Olga+Accept@example.com", "TermsAndConditionsAccepted": true, "UserCategory": "OWNER"}))
+	assert.Nil(t, upd["PendingUserAction"], "the match ignores case")
+	assert.Equal(t, "ACTIVE", upd["UserStatus"])
+}

@@ -84,6 +84,18 @@ func (e *sdkEnv) payer(first string) string {
 	return u.ID
 }
 
+// acceptOwner creates a natural OWNER whose email carries the sandbox's
+// "accept" bypass (API release note 2026-02-16): enrolled at once, and no
+// SCA on its transfers or wallet reads.
+func (e *sdkEnv) acceptOwner(first string) string {
+	e.t.Helper()
+	req := ownerRequest(first)
+	req.Email = strings.ToLower(first) + "+accept@example.com"
+	u, err := e.c.Users.CreateNatural(e.ctx, req)
+	require.NoError(e.t, err)
+	return u.ID
+}
+
 func (e *sdkEnv) wallet(owner string, credit int64) string {
 	e.t.Helper()
 	w, err := e.c.Wallets.Create(e.ctx, &mangopay.CreateWalletRequest{Owners: []string{owner}, Description: "main", Currency: "EUR"})
@@ -387,6 +399,9 @@ func TestSDKTransferOutcomes(t *testing.T) {
 	assert.Equal(t, "Author should be the Debited wallet owner", apiErr.Errors["AuthorId"])
 }
 
+// TestSDKTransferExemptions checks the documented sandbox rule
+// (docs.mangopay.com/guides/sca/transfers, "SCA triggers in Sandbox"): no SCA
+// below ScaThreshold, however many small transfers, and SCA from it.
 func TestSDKTransferExemptions(t *testing.T) {
 	t.Parallel()
 	e := newSDK(t)
@@ -395,18 +410,34 @@ func TestSDKTransferExemptions(t *testing.T) {
 	tr, err := e.transfer(alice, from, to, mangopaytest.ScaThreshold-1, mangopay.ScaUserPresent)
 	require.NoError(t, err, "TRA exemption up to 50000")
 	assert.Equal(t, mangopay.TransferStatusSucceeded, tr.Status)
-	for i := 0; i < mangopaytest.LowValueMaxCount; i++ {
+	for i := 0; i < 2*mangopaytest.LowValueMaxCount; i++ {
 		tr, err = e.transfer(alice, from, to, 500, mangopay.ScaUserPresent)
-		require.NoError(t, err, "low-value transfer %d", i+1)
+		require.NoError(t, err, "small transfer %d: the sandbox counts nothing", i+1)
 		assert.Equal(t, mangopay.TransferStatusSucceeded, tr.Status)
 	}
-	_, err = e.transfer(alice, from, to, 500, mangopay.ScaUserPresent)
+	_, err = e.transfer(alice, from, to, mangopaytest.ScaThreshold, mangopay.ScaUserPresent)
 	e.requireSca(err, mangopay.ScaSourceBody)
 
 	own := e.wallet(alice, 0)
 	tr, err = e.transfer(alice, from, own, 200000, mangopay.ScaUserPresent)
 	require.NoError(t, err, "same owner: no SCA")
 	assert.Equal(t, mangopay.TransferStatusSucceeded, tr.Status)
+}
+
+// TestSDKLowValueExemptionOption checks the opt-in production-like model:
+// the sixth low-value transfer in a row needs SCA.
+func TestSDKLowValueExemptionOption(t *testing.T) {
+	t.Parallel()
+	e := newSDK(t, mangopaytest.WithLowValueExemption())
+	alice, bob := e.activeOwner("Alice"), e.activeOwner("Bob")
+	from, to := e.wallet(alice, 1000000), e.wallet(bob, 0)
+	for i := 0; i < mangopaytest.LowValueMaxCount; i++ {
+		tr, err := e.transfer(alice, from, to, 500, mangopay.ScaUserPresent)
+		require.NoError(t, err, "low-value transfer %d", i+1)
+		assert.Equal(t, mangopay.TransferStatusSucceeded, tr.Status)
+	}
+	_, err := e.transfer(alice, from, to, 500, mangopay.ScaUserPresent)
+	e.requireSca(err, mangopay.ScaSourceBody)
 }
 
 func TestSDKConsentAndProxy(t *testing.T) {
@@ -553,7 +584,7 @@ func TestSDKHooksAndConfirmedWebhooks(t *testing.T) {
 func TestSDKRecoversFromFaults(t *testing.T) {
 	t.Parallel()
 	e := newSDK(t)
-	alice, bob := e.payer("Alice"), e.payer("Bob")
+	alice, bob := e.payer("Alice"), e.acceptOwner("Bob")
 	from, to := e.wallet(alice, 100000), e.wallet(bob, 0)
 
 	// A 500 recorded under the key: the SDK starts again under a fresh key.
@@ -595,7 +626,7 @@ func TestSDKConcurrentTransfersUnderConnectionResets(t *testing.T) {
 	t.Parallel()
 	e := newSDK(t)
 	e.c = e.srv.Client(mangopay.WithMaxRetries(6))
-	alice, bob := e.payer("Alice"), e.payer("Bob")
+	alice, bob := e.payer("Alice"), e.acceptOwner("Bob")
 	from, to := e.wallet(alice, 1_000_000), e.wallet(bob, 0)
 	e.srv.ResetConnections(0.2)
 	const n = 120

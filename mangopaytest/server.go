@@ -93,6 +93,7 @@ type config struct {
 	tokenLifetime   time.Duration
 	start           time.Time
 	proxy           bool
+	lowValue        bool
 	rateLimits      [4]int
 	publicURL       string
 	webhookAttempts int
@@ -158,6 +159,19 @@ func WithStartTime(t time.Time) Option {
 func WithProxyManagement() Option {
 	return func(c *config) error {
 		c.proxy = true
+		return nil
+	}
+}
+
+// WithLowValueExemption makes transfers below LowValueLimit follow a
+// production-like low-value exemption (five in a row, EUR 100 in total, then
+// SCA; see ScaThreshold) instead of Mangopay's documented sandbox, which never
+// asks SCA below ScaThreshold (docs.mangopay.com/guides/sca/transfers, "SCA
+// triggers in Sandbox"). Use it to test how a platform copes with SCA on
+// small transfers; without it the emulator behaves as the sandbox does.
+func WithLowValueExemption() Option {
+	return func(c *config) error {
+		c.lowValue = true
 		return nil
 	}
 }
@@ -905,8 +919,13 @@ func (c *call) qList(name string) []string {
 
 // paginate answers a list: it validates page, per_page and Sort, writes
 // x-number-of-pages, x-number-of-items and Link, and the page's items as a
-// JSON array. items are in creation order.
-func paginate[T any](c *call, items []T) {
+// JSON array. items are in creation order, listed oldest first unless Sort
+// says CreationDate:DESC.
+func paginate[T any](c *call, items []T) { paginateSorted(c, items, false) }
+
+// paginateSorted is paginate for a list whose default order is newest first
+// when newestFirst is set (List Recipients: default Sort CreationDate:DESC).
+func paginateSorted[T any](c *call, items []T, newestFirst bool) {
 	page, perPage := 1, 10
 	errs := map[string]string{}
 	if v := c.q("page"); v != "" {
@@ -923,8 +942,9 @@ func paginate[T any](c *call, items []T) {
 		}
 		perPage = n
 	}
-	desc := false
+	desc := newestFirst
 	if v := c.q("Sort"); v != "" {
+		desc = false
 		field, dir, _ := strings.Cut(v, ":")
 		switch {
 		case !strings.EqualFold(field, "CreationDate"):

@@ -283,7 +283,7 @@ func TestFailNext(t *testing.T) {
 func TestDropNextResponses(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
-	payer, other := a.createPayer("Paula"), a.createPayer("Pete")
+	payer, other := a.createPayer("Paula"), a.acceptOwner("Pete")
 	from, to := a.wallet(payer, "EUR", 10000), a.wallet(other, "EUR", 0)
 	a.srv.DropNextResponses(1)
 	const key = "dropped-transfer-01"

@@ -144,6 +144,21 @@ func (u *user) strongAuthSubject() bool {
 	return u.category == categoryOwner
 }
 
+// scaBypass reports whether the sandbox's test email bypass covers u: its
+// Email (a natural user) or LegalRepresentative.Email (a legal user)
+// contains the word "accept", such as accept@example.com or
+// john.doe+accept@example.com. Mangopay's sandbox then applies no SCA on
+// enrollment, recipient creation, transfers or wallet access and returns no
+// PendingUserAction.RedirectUrl (API release note 2026-02-16, "Test email
+// value to bypass SCA in Sandbox"). The match ignores case.
+func (u *user) scaBypass() bool {
+	email := u.email
+	if u.personType == personLegal {
+		email = u.lr.Email
+	}
+	return strings.Contains(strings.ToLower(email), "accept")
+}
+
 // ---- wire shapes ----
 
 type naturalUserOut struct {
@@ -520,7 +535,7 @@ func (s *Server) askValidationLocked(u *user, sc string, now time.Time) string {
 	if sc == ctxNotPresent {
 		return ""
 	}
-	return s.link(s.newSessionLocked(kindEnrollment, u, "", now))
+	return s.linkIfPending(s.demandScaLocked(kindEnrollment, u, "", now))
 }
 
 // admitNewUser finishes the checks shared by both create handlers: the
@@ -912,8 +927,8 @@ func (c *call) enroll() {
 		return
 	}
 	u.enrollmentTriggered = true
-	sess := c.s.newSessionLocked(kindEnrollment, u, "", c.now)
-	c.json(http.StatusOK, enrollmentOut{pending(c.s.link(sess))})
+	sess := c.s.demandScaLocked(kindEnrollment, u, "", c.now)
+	c.json(http.StatusOK, enrollmentOut{pending(c.s.linkIfPending(sess))})
 }
 
 func (c *call) manageConsent() {

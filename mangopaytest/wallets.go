@@ -8,21 +8,30 @@ import (
 	"time"
 )
 
-// Sandbox SCA thresholds for transfers between different OWNERs with
-// ScaContext USER_PRESENT, in minor units of DebitedFunds.Amount:
+// Sandbox SCA thresholds for transfers between wallets of different OWNERs
+// with ScaContext USER_PRESENT (or absent), in minor units of
+// DebitedFunds.Amount.
 //
-//   - Amount >= ScaThreshold (50001, i.e. more than EUR 500): SCA, always.
-//   - LowValueLimit (3000) <= Amount < ScaThreshold: exempt (transaction
-//     risk analysis, which Mangopay's sandbox applies systematically up to
-//     EUR 500). These transfers do not touch the low-value counters.
-//   - Amount < LowValueLimit: the low-value exemption (PSD2 RTS art. 16). The
-//     emulator counts, per paying user, the transfers exempted this way since
-//     that user's last successful SCA (of any kind). A transfer is exempt when
-//     fewer than LowValueMaxCount (5) transfers were exempted before it AND
-//     the amounts exempted before it plus its own stay within
-//     LowValueMaxTotal (10000). So the sixth low-value transfer in a row needs
-//     SCA, as does one that would take the running total past EUR 100. A
-//     successful SCA resets both counters; a failed or expired one does not.
+// By default the emulator follows Mangopay's documented sandbox
+// (docs.mangopay.com/guides/sca/transfers, "SCA triggers in Sandbox", as of
+// its 2025-11-03 revision): the sandbox applies the transaction risk analysis
+// (TRA) exemption systematically to 500 EUR or less, so a transfer needs SCA
+// from ScaThreshold (50001) and never below it. No low-value counting.
+//
+// WithLowValueExemption opts into a production-like model instead, which
+// Mangopay's sandbox does not apply: amounts below LowValueLimit (3000) use
+// the low-value exemption (PSD2 RTS art. 16), counted per paying user since
+// their last successful SCA (of any kind). Such a transfer is exempt when
+// fewer than LowValueMaxCount (5) transfers were exempted this way before it
+// AND the amounts exempted before it plus its own stay within
+// LowValueMaxTotal (10000); so the sixth low-value transfer in a row needs
+// SCA, as does one that would take the running total past EUR 100. A
+// successful SCA resets both counters; a failed or expired one does not.
+// Amounts from LowValueLimit up to ScaThreshold stay exempt (TRA) and leave
+// the counters alone.
+//
+// The threshold is compared with the amount in the transfer's own currency:
+// the emulator does not convert to a EUR equivalent.
 const (
 	ScaThreshold     = 50001
 	LowValueLimit    = 3000
@@ -32,10 +41,19 @@ const (
 
 // Transfer result codes the emulator produces.
 const (
-	ResultSuccess            = "000000"
-	ResultInsufficientFunds  = "001001"
-	ResultScaFailed          = "007101"
-	ResultScaExpired         = "007102"
+	ResultSuccess           = "000000"
+	ResultInsufficientFunds = "001001"
+	ResultScaFailed         = "007101"
+	ResultScaExpired        = "007102"
+	// ResultPayerToPayer and ResultOwnerToPayer refuse a transfer into the
+	// wallet of another user whose UserCategory is PAYER: Mangopay's error
+	// pages errors/codes/002701 and errors/codes/002702 (and
+	// guides/users/categories/restrictions: a Payer cannot receive funds from
+	// other users).
+	ResultPayerToPayer       = "002701"
+	ResultOwnerToPayer       = "002702"
+	resultPayerToPayerMsg    = "Users with category PAYER cannot make transfers to other users with category PAYER."
+	resultOwnerToPayerMsg    = "Users with category PAYER cannot receive transfers from users with category OWNER."
 	resultSuccessMessage     = "Success"
 	resultInsufficientMsg    = "Unsufficient wallet balance"
 	resultScaFailedMessage   = "Transfer authentication failed. Please retry with a new request."
@@ -166,8 +184,8 @@ type transferOut struct {
 
 func (s *Server) renderTransfer(t *transaction) transferOut {
 	link := ""
-	if t.status == transactionStatusCreated && t.session != nil && t.session.status == sessionPending {
-		link = s.link(t.session)
+	if t.status == transactionStatusCreated {
+		link = s.linkIfPending(t.session)
 	}
 	return transferOut{
 		ScaContext: t.scaContext, ID: t.id, CreationDate: t.created.Unix(),
@@ -290,7 +308,10 @@ func (c *call) walletAccess(u *user) bool {
 	if !u.walletAccessAt.IsZero() && c.now.Sub(u.walletAccessAt) < WalletAccessValidity {
 		return true
 	}
-	sess := c.s.newSessionLocked(kindWalletAccess, u, "", c.now)
+	sess := c.s.demandScaLocked(kindWalletAccess, u, "", c.now)
+	if sess.status == sessionValidated {
+		return true
+	}
 	setExact(c.w.Header(), "WWW-Authenticate", "PendingUserAction RedirectUrl="+c.s.link(sess))
 	c.w.WriteHeader(http.StatusUnauthorized)
 	return false
@@ -502,11 +523,16 @@ func (c *call) createTransfer() {
 	st.transfers[t.id] = t
 	st.txs = append(st.txs, t)
 	c.s.emitLocked("TRANSFER_NORMAL_CREATED", t.id, c.now)
+	credited := st.users[cw.owner]
 	switch {
+	case credited != nil && credited.id != author.id && credited.category == categoryPayer && author.category == categoryOwner:
+		c.s.finishTransferLocked(t, transactionFailed, ResultOwnerToPayer, resultOwnerToPayerMsg, c.now)
+	case credited != nil && credited.id != author.id && credited.category == categoryPayer:
+		c.s.finishTransferLocked(t, transactionFailed, ResultPayerToPayer, resultPayerToPayerMsg, c.now)
 	case dw.balance < t.debited.Amount:
 		c.s.finishTransferLocked(t, transactionFailed, ResultInsufficientFunds, resultInsufficientMsg, c.now)
-	case sc != ctxNotPresent && c.s.transferNeedsScaLocked(author, st.users[cw.owner], t.debited.Amount):
-		t.session = c.s.newSessionLocked(kindTransfer, author, t.id, c.now)
+	case sc != ctxNotPresent && c.s.transferNeedsScaLocked(author, credited, t.debited.Amount):
+		t.session = c.s.demandScaLocked(kindTransfer, author, t.id, c.now)
 	default:
 		c.s.executeTransferLocked(t, c.now)
 	}
@@ -515,7 +541,7 @@ func (c *call) createTransfer() {
 
 // transferNeedsScaLocked applies the sandbox rule (see ScaThreshold) to a
 // USER_PRESENT transfer of amount from author to credited, counting
-// low-value exemptions.
+// low-value exemptions only under WithLowValueExemption.
 func (s *Server) transferNeedsScaLocked(author, credited *user, amount int64) bool {
 	if !author.strongAuthSubject() || credited == nil || credited.category != categoryOwner || credited.id == author.id {
 		return false
@@ -523,7 +549,7 @@ func (s *Server) transferNeedsScaLocked(author, credited *user, amount int64) bo
 	switch {
 	case amount >= ScaThreshold:
 		return true
-	case amount >= LowValueLimit:
+	case !s.cfg.lowValue || amount >= LowValueLimit:
 		return false
 	case author.lowValueCount < LowValueMaxCount && author.lowValueSum+amount <= LowValueMaxTotal:
 		author.lowValueCount++

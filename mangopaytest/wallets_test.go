@@ -149,17 +149,74 @@ func TestTransferBetweenOwnersNeedsScaAboveThreshold(t *testing.T) {
 	assert.EqualValues(t, mangopaytest.ScaThreshold, a.balance(to), "failed transfers move nothing")
 }
 
-func TestTransferExemptions(t *testing.T) {
+// TestTransferSandboxThreshold checks the documented sandbox rule for
+// transfers between different OWNERs with USER_PRESENT
+// (docs.mangopay.com/guides/sca/transfers, "SCA triggers in Sandbox",
+// revision of 2025-11-03): the TRA exemption covers 500 EUR or less, so SCA
+// starts at 50001 and never happens below it, however many small transfers
+// follow one another. Legal OWNERs of every type get SCA too (API release
+// note 2025-11-17, "In Sandbox, SCA applied to all Legal User types").
+func TestTransferSandboxThreshold(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
 	alice, bob := a.activeOwner("Alice"), a.activeOwner("Bob")
 	from, to := a.wallet(alice, "EUR", 1000000), a.wallet(bob, "EUR", 0)
 
-	// TRA: 3000 to 50000 are exempt, and never counted.
-	for _, amt := range []int64{mangopaytest.ScaThreshold - 1, mangopaytest.LowValueLimit, 20000} {
+	for _, amt := range []int64{mangopaytest.ScaThreshold - 1, mangopaytest.LowValueLimit, 20000, 1} {
 		tr := a.transfer(alice, from, to, amt, "USER_PRESENT")
 		assert.Equal(t, "SUCCEEDED", tr["Status"], "amount %d", amt)
 		assert.Nil(t, tr["PendingUserAction"])
+	}
+	// No low-value counting in the sandbox: the sixth, the twentieth EUR 10
+	// transfer in a row, and one past EUR 100 in total, need no SCA.
+	for i := 0; i < 20; i++ {
+		tr := a.transfer(alice, from, to, 1000, "USER_PRESENT")
+		assert.Equal(t, "SUCCEEDED", tr["Status"], "EUR 10 transfer %d", i+1)
+		assert.Nil(t, tr["PendingUserAction"])
+	}
+	big := a.transfer(alice, from, to, mangopaytest.ScaThreshold, "USER_PRESENT")
+	assert.Equal(t, "CREATED", big["Status"])
+	assert.NotEmpty(t, linkOf(big))
+	absent := a.transfer(alice, from, to, mangopaytest.ScaThreshold, "")
+	assert.NotEmpty(t, linkOf(absent), "no ScaContext counts as USER_PRESENT")
+
+	// Every legal type: a BUSINESS OWNER's large transfer needs SCA like a
+	// natural user's (release note 2025-11-17, newer than the guide's list of
+	// natural users and sole traders).
+	biz := a.businessOwner()
+	bw := a.wallet(biz, "EUR", 100000)
+	assert.NotEmpty(t, linkOf(a.transfer(biz, bw, to, mangopaytest.ScaThreshold, "USER_PRESENT")))
+
+	// No SCA: same owner, a PAYER author (towards an OWNER).
+	own := a.wallet(alice, "EUR", 0)
+	assert.Equal(t, "SUCCEEDED", a.transfer(alice, from, own, 90000, "USER_PRESENT")["Status"])
+	payer := a.createPayer("Paula")
+	pw := a.wallet(payer, "EUR", 100000)
+	assert.Equal(t, "SUCCEEDED", a.transfer(payer, pw, to, 90000, "USER_PRESENT")["Status"])
+	// Not yet enrolled owners still get SCA (their first session also enrolls them).
+	carol, carolLink := a.createOwner("Carol")
+	cw := a.wallet(carol, "EUR", 100000)
+	tr := a.transfer(carol, cw, to, 60000, "USER_PRESENT")
+	require.NotEmpty(t, linkOf(tr))
+	require.NoError(t, a.srv.CompleteSca(linkOf(tr), mangopaytest.Validated))
+	assert.Equal(t, "ACTIVE", a.ok(a.get("/sca/users/" + carol))["UserStatus"])
+	assert.Contains(t, eventTypes(a.srv, carol), "SCA_ENROLLMENT_SUCCEEDED")
+	require.NoError(t, a.srv.CompleteSca(carolLink, mangopaytest.Validated), "the older enrollment link is still valid")
+}
+
+// TestTransferLowValueExemptionOption checks the opt-in production-like
+// low-value model (WithLowValueExemption), which Mangopay's sandbox does not
+// apply: below 3000, five exempt transfers in a row or EUR 100 in total, then
+// SCA.
+func TestTransferLowValueExemptionOption(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t, mangopaytest.WithLowValueExemption())
+	alice, bob := a.activeOwner("Alice"), a.activeOwner("Bob")
+	from, to := a.wallet(alice, "EUR", 1000000), a.wallet(bob, "EUR", 0)
+
+	// TRA: 3000 to 50000 are exempt, and never counted.
+	for _, amt := range []int64{mangopaytest.ScaThreshold - 1, mangopaytest.LowValueLimit, 20000} {
+		assert.Equal(t, "SUCCEEDED", a.transfer(alice, from, to, amt, "USER_PRESENT")["Status"], "amount %d", amt)
 	}
 	// Low value: five in a row are exempt, the sixth needs SCA.
 	for i := 0; i < mangopaytest.LowValueMaxCount; i++ {
@@ -177,33 +234,46 @@ func TestTransferExemptions(t *testing.T) {
 	}
 	over := a.transfer(alice, from, to, 1100, "USER_PRESENT") // 9997 + 1100 > 10000
 	assert.Equal(t, "CREATED", over["Status"])
-	declined := over
-	require.NoError(t, a.srv.CompleteSca(linkOf(declined), mangopaytest.Failed))
+	require.NoError(t, a.srv.CompleteSca(linkOf(over), mangopaytest.Failed))
 	assert.Equal(t, "CREATED", a.transfer(alice, from, to, 4, "USER_PRESENT")["Status"], "a failed SCA does not reset the counters")
 	assert.Equal(t, "SUCCEEDED", a.transfer(alice, from, to, 3, "USER_PRESENT")["Status"], "9997 + 3 stays within 10000")
+	assert.NotEmpty(t, linkOf(a.transfer(alice, from, to, mangopaytest.ScaThreshold, "USER_PRESENT")), "the threshold still applies")
+}
 
-	// A legal BUSINESS OWNER's large transfer needs SCA like a natural user's.
-	biz := a.businessOwner()
-	bw := a.wallet(biz, "EUR", 100000)
-	assert.NotEmpty(t, linkOf(a.transfer(biz, bw, to, mangopaytest.ScaThreshold, "USER_PRESENT")))
+// TestTransferIntoPayerWalletFails checks Mangopay's restrictions on PAYERs
+// (guides/users/categories/restrictions): a PAYER's wallet cannot be
+// credited by another user. The transfer is created FAILED with the
+// documented ResultCode and ResultMessage (errors/codes/002702 from an
+// OWNER, errors/codes/002701 from another PAYER), nothing moves, and the
+// usual TRANSFER_NORMAL_CREATED and _FAILED are sent.
+func TestTransferIntoPayerWalletFails(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	alice, paula, pete := a.activeOwner("Alice"), a.createPayer("Paula"), a.createPayer("Pete")
+	aw, pw, qw := a.wallet(alice, "EUR", 100000), a.wallet(paula, "EUR", 100000), a.wallet(pete, "EUR", 0)
 
-	// No SCA: same owner, towards a PAYER, a PAYER author.
-	own := a.wallet(alice, "EUR", 0)
-	assert.Equal(t, "SUCCEEDED", a.transfer(alice, from, own, 90000, "USER_PRESENT")["Status"])
-	payer := a.createPayer("Paula")
-	pw := a.wallet(payer, "EUR", 0)
-	assert.Equal(t, "SUCCEEDED", a.transfer(alice, from, pw, 90000, "USER_PRESENT")["Status"])
-	require.NoError(t, a.srv.Credit(pw, 100000))
-	assert.Equal(t, "SUCCEEDED", a.transfer(payer, pw, to, 90000, "USER_PRESENT")["Status"])
-	// Not yet enrolled owners still get SCA (their first session also enrolls them).
-	carol, carolLink := a.createOwner("Carol")
-	cw := a.wallet(carol, "EUR", 100000)
-	tr := a.transfer(carol, cw, to, 60000, "USER_PRESENT")
-	require.NotEmpty(t, linkOf(tr))
-	require.NoError(t, a.srv.CompleteSca(linkOf(tr), mangopaytest.Validated))
-	assert.Equal(t, "ACTIVE", a.ok(a.get("/sca/users/" + carol))["UserStatus"])
-	assert.Contains(t, eventTypes(a.srv, carol), "SCA_ENROLLMENT_SUCCEEDED")
-	require.NoError(t, a.srv.CompleteSca(carolLink, mangopaytest.Validated), "the older enrollment link is still valid")
+	for _, c := range []struct {
+		name, author, from, to, code, msg string
+	}{
+		{"owner to payer", alice, aw, pw, "002702", "Users with category PAYER cannot receive transfers from users with category OWNER."},
+		{"payer to payer", paula, pw, qw, "002701", "Users with category PAYER cannot make transfers to other users with category PAYER."},
+	} {
+		tr := a.transfer(c.author, c.from, c.to, 1000, "USER_PRESENT")
+		assert.Equal(t, "FAILED", tr["Status"], c.name)
+		assert.Equal(t, c.code, tr["ResultCode"], c.name)
+		assert.Equal(t, c.msg, tr["ResultMessage"], c.name)
+		assert.Nil(t, tr["PendingUserAction"], c.name)
+		assert.Nil(t, tr["ExecutionDate"], c.name)
+		assert.Equal(t, []string{"TRANSFER_NORMAL_CREATED", "TRANSFER_NORMAL_FAILED"}, eventTypes(a.srv, tr["Id"].(string)), c.name)
+		got := a.ok(a.get("/transfers/" + tr["Id"].(string)))
+		assert.Equal(t, c.code, got["ResultCode"], c.name)
+	}
+	assert.EqualValues(t, 100000, a.balance(aw))
+	assert.EqualValues(t, 100000, a.balance(pw))
+	assert.Zero(t, a.balance(qw))
+	// A PAYER may move funds between its own wallets.
+	own := a.wallet(paula, "EUR", 0)
+	assert.Equal(t, "SUCCEEDED", a.transfer(paula, pw, own, 1000, "")["Status"])
 }
 
 func TestTransferErrors(t *testing.T) {
@@ -287,7 +357,7 @@ func TestTransferUserNotPresent(t *testing.T) {
 func TestTransactionsLists(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
-	alice, bob := a.createPayer("Alice"), a.createPayer("Bob")
+	alice, bob := a.createPayer("Alice"), a.acceptOwner("Bob")
 	from, to := a.wallet(alice, "EUR", 10000), a.wallet(bob, "EUR", 0)
 	ok := a.transfer(alice, from, to, 4000, "")
 	failed := a.transfer(alice, from, to, 999999, "")

@@ -14,6 +14,17 @@
 //	POST /_sandbox/wallets/{id}/credit  {"Amount":10000}
 //	POST /_sandbox/clock/advance        {"Seconds":600}
 //
+// It follows Mangopay's documented sandbox rules (see the mangopaytest
+// package documentation, "Sandbox rules"): a transfer between two different
+// OWNERs with USER_PRESENT needs SCA from DebitedFunds.Amount 50001 (more than
+// EUR 500, docs.mangopay.com/guides/sca/transfers, "SCA triggers in
+// Sandbox") and never below it; an Email (or LegalRepresentative.Email)
+// containing "accept" skips SCA altogether (API release note 2026-02-16).
+// -low-value-exemption opts into a production-like low-value exemption
+// instead, which the sandbox does not apply: below EUR 30, the sixth
+// transfer in a row or one taking the total past EUR 100 since the user's
+// last SCA needs SCA.
+//
 // SIGINT or SIGTERM stops it cleanly (exit status 0). Everything lives in
 // memory and is lost when it stops. Do not expose it beyond the machines
 // that test against it: the controls under /_sandbox/ need no credentials.
@@ -61,6 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	apiKey := fs.String("api-key", mangopaytest.DefaultAPIKey, "the API key clients must use")
 	publicURL := fs.String("public-url", "", "base `URL` written into SCA links when clients reach the server through another address")
 	proxy := fs.Bool("proxy", false, "enable SCA proxy management (ScaContext USER_NOT_PRESENT with consent)")
+	lowValue := fs.Bool("low-value-exemption", false, "count low-value transfers (below EUR 30: SCA on the sixth in a row or past EUR 100 in total) like production, instead of the documented sandbox (SCA only from EUR 500.01)")
 	tokenLifetime := fs.Duration("token-lifetime", mangopaytest.DefaultTokenLifetime, "lifetime (expires_in) of OAuth tokens")
 	verbose := fs.Bool("v", false, "log every request and webhook delivery to stderr")
 	fs.Usage = func() {
@@ -89,6 +101,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *proxy {
 		opts = append(opts, mangopaytest.WithProxyManagement())
 	}
+	transfers := "transfers need SCA from EUR 500.01 (documented sandbox)"
+	if *lowValue {
+		opts = append(opts, mangopaytest.WithLowValueExemption())
+		transfers = "transfers need SCA from EUR 500.01 and under the low-value exemption's counters (below EUR 30: the sixth in a row, or past EUR 100 in total)"
+	}
 	if *verbose {
 		opts = append(opts, mangopaytest.WithLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}
@@ -103,6 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintln(stdout, base)
 	fmt.Fprintf(stderr, "mangopay-sandbox: ClientId %q; API %s/v2.01/%s/; SCA page %s/sca/ (code %s); controls %s/_sandbox/\n",
 		srv.ClientID, base, srv.ClientID, base, mangopaytest.OTP, base)
+	fmt.Fprintf(stderr, "mangopay-sandbox: %s; an Email containing \"accept\" skips SCA\n", transfers)
 	<-ctx.Done()
 	start := time.Now()
 	srv.Close()

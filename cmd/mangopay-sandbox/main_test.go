@@ -84,6 +84,23 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	assert.Contains(t, out, "mangopay-sandbox: stopped")
 }
 
+// TestRunStatesTheTransferRule checks that the command says which SCA rule
+// its transfers follow: the documented sandbox by default
+// (docs.mangopay.com/guides/sca/transfers, "SCA triggers in Sandbox"), the
+// low-value counters only with -low-value-exemption.
+func TestRunStatesTheTransferRule(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stderr syncBuffer
+	require.NoError(t, run(ctx, []string{"-addr", "127.0.0.1:0"}, io.Discard, &stderr))
+	assert.Contains(t, stderr.String(), "transfers need SCA from EUR 500.01 (documented sandbox); an Email containing \"accept\" skips SCA")
+	assert.NotContains(t, stderr.String(), "low-value")
+	var lv syncBuffer
+	require.NoError(t, run(ctx, []string{"-addr", "127.0.0.1:0", "-low-value-exemption"}, io.Discard, &lv))
+	assert.Contains(t, lv.String(), "under the low-value exemption's counters (below EUR 30: the sixth in a row, or past EUR 100 in total)")
+}
+
 func TestRunPublicURL(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
