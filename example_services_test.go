@@ -63,7 +63,7 @@ func ExampleUsersService_UpdateNatural_reenrollment() {
 
 	u, err := c.Users.UpdateNatural(ctx, owner, &mangopay.UpdateNaturalUserRequest{
 		TermsAndConditionsAccepted: mangopay.Ptr(true),
-		Email:                      "alex.new@example.com",
+		Email:                      mangopay.Ptr("alex.new@example.com"),
 		ScaContext:                 mangopay.ScaUserPresent,
 	})
 	if sca, ok := mangopay.AsScaRequired(err); ok {
@@ -76,7 +76,7 @@ func ExampleUsersService_UpdateNatural_reenrollment() {
 	// Other changes need no SCA.
 	u, err = c.Users.UpdateNatural(ctx, owner, &mangopay.UpdateNaturalUserRequest{
 		TermsAndConditionsAccepted: mangopay.Ptr(true),
-		Occupation:                 "Carpenter",
+		Occupation:                 mangopay.Ptr("Carpenter"),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -236,7 +236,7 @@ func ExampleUsersService_CategorizeLegal_owner() {
 
 	u, err = c.Users.UpdateLegal(ctx, payer.ID, &mangopay.UpdateLegalUserRequest{
 		TermsAndConditionsAccepted: mangopay.Ptr(true),
-		LegalRepresentative:        &mangopay.LegalRepresentativeRequest{PhoneNumber: "+33622222222"},
+		LegalRepresentative:        &mangopay.UpdateLegalRepresentativeRequest{PhoneNumber: mangopay.Ptr("+33622222222")},
 	})
 	_, reenroll := mangopay.AsScaRequired(err)
 	fmt.Println(u.UserStatus, "re-enroll:", reenroll)

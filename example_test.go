@@ -430,7 +430,7 @@ func ExampleHooksService_Update() {
 	}
 
 	// One hook per event type: move it rather than create another.
-	h, err = c.Hooks.Update(ctx, h.ID, &mangopay.UpdateHookRequest{URL: "https://platform.example/mangopay/webhooks"})
+	h, err = c.Hooks.Update(ctx, h.ID, &mangopay.UpdateHookRequest{URL: mangopay.Ptr("https://platform.example/mangopay/webhooks")})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -213,9 +213,9 @@ func syncHooks(ctx context.Context, c *mangopay.Client, hookURL string) error {
 			continue
 		}
 		if h.URL != hookURL || h.Status != mangopay.HookStatusEnabled || h.Validity != mangopay.HookValidityValid {
-			up := &mangopay.UpdateHookRequest{URL: hookURL, Status: mangopay.HookStatusEnabled}
+			up := &mangopay.UpdateHookRequest{URL: mangopay.Ptr(hookURL), Status: mangopay.Ptr(mangopay.HookStatusEnabled)}
 			if h.Validity == mangopay.HookValidityInvalid {
-				up.Validity = mangopay.HookValidityValid // revive it
+				up.Validity = mangopay.Ptr(mangopay.HookValidityValid) // revive it
 			}
 			if _, err := c.Hooks.Update(ctx, h.ID, up); err != nil {
 				return err
@@ -237,7 +237,7 @@ func ExampleHooksService_Create() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := c.Hooks.Update(ctx, old.ID, &mangopay.UpdateHookRequest{Status: mangopay.HookStatusDisabled}); err != nil {
+	if _, err := c.Hooks.Update(ctx, old.ID, &mangopay.UpdateHookRequest{Status: mangopay.Ptr(mangopay.HookStatusDisabled)}); err != nil {
 		log.Fatal(err)
 	}
 

@@ -70,16 +70,18 @@ type CreateHookRequest struct {
 	Email string `json:"Email,omitempty"`
 }
 
-// UpdateHookRequest is the body of PUT /hooks/{HookId}. Only the fields set
-// are sent.
+// UpdateHookRequest is the body of PUT /hooks/{HookId}. Like every update
+// request it follows the pointer rule (docs/DESIGN.md): a nil field is not
+// sent and keeps its value; a non-nil one is sent, so Ptr("") clears the Tag.
 type UpdateHookRequest struct {
-	// URL, when not empty, replaces the hook's URL.
-	URL string `json:"Url,omitempty"`
-	// Status, when not empty, enables or disables the hook.
-	Status HookStatus `json:"Status,omitempty"`
-	// Validity, when not empty, must be HookValidityValid: it revives a hook
+	// URL, when not nil, replaces the hook's URL (an absolute http or https
+	// URL without a fragment).
+	URL *string `json:"Url,omitempty"`
+	// Status, when not nil, enables or disables the hook.
+	Status *HookStatus `json:"Status,omitempty"`
+	// Validity, when not nil, must be HookValidityValid: it revives a hook
 	// Mangopay invalidated after 100 failed deliveries.
-	Validity HookValidity `json:"Validity,omitempty"`
+	Validity *HookValidity `json:"Validity,omitempty"`
 	// Tag, when not nil, replaces the tag (Ptr("") sends an empty one).
 	Tag *string `json:"Tag,omitempty"`
 	// Email, when not nil, sets the address of the hook's failure alerts
@@ -98,19 +100,22 @@ var ErrHookAlreadyRegistered = errors.New("mangopay: a hook is already registere
 // EventType; a second one fails with an error matching
 // ErrHookAlreadyRegistered. No SCA is involved.
 func (s *HooksService) Create(ctx context.Context, in *CreateHookRequest, opts ...RequestOption) (*Hook, error) {
+	const op = "Hooks.Create"
 	if in == nil {
-		return nil, errors.New("mangopay: Hooks.Create: nil request")
+		return nil, nilRequest(op, "CreateHookRequest")
 	}
-	if err := validateHookEventType(in.EventType); err != nil {
-		return nil, fmt.Errorf("mangopay: Hooks.Create: %w", err)
-	}
-	if err := validateHookURL(in.URL); err != nil {
-		return nil, fmt.Errorf("mangopay: Hooks.Create: %w", err)
+	p := newProblems(op)
+	checkHookEventType(p, in.EventType)
+	if in.URL == "" {
+		p.add("Url", "is required")
+	} else {
+		checkHookURL(p, in.URL)
 	}
 	if in.Email != "" {
-		if err := checkHookEmail("Hooks.Create", in.Email); err != nil {
-			return nil, err
-		}
+		checkHookEmail(p, in.Email)
+	}
+	if err := p.err(); err != nil {
+		return nil, err
 	}
 	var out Hook
 	if err := s.client.post(ctx, "/hooks", in, &out, opts); err != nil {
@@ -143,29 +148,28 @@ func (s *HooksService) Update(ctx context.Context, id string, in *UpdateHookRequ
 	if err != nil {
 		return nil, err
 	}
+	const op = "Hooks.Update"
 	if in == nil {
-		return nil, errors.New("mangopay: Hooks.Update: nil request")
+		return nil, nilRequest(op, "UpdateHookRequest")
 	}
-	if in.URL == "" && in.Status == "" && in.Validity == "" && in.Tag == nil && in.Email == nil {
-		return nil, errors.New("mangopay: Hooks.Update: nothing to update: set URL, Status, Validity, Tag or Email")
+	if in.URL == nil && in.Status == nil && in.Validity == nil && in.Tag == nil && in.Email == nil {
+		return nil, invalid(op, "", "nothing to update: set URL, Status, Validity, Tag or Email")
+	}
+	p := newProblems(op)
+	if in.URL != nil {
+		checkHookURL(p, *in.URL)
+	}
+	if in.Status != nil && *in.Status != HookStatusEnabled && *in.Status != HookStatusDisabled {
+		p.add("Status", "%q: want %q or %q", truncate(string(*in.Status), 40), HookStatusEnabled, HookStatusDisabled)
+	}
+	if in.Validity != nil && *in.Validity != HookValidityValid {
+		p.add("Validity", "%q: only %q can be set", truncate(string(*in.Validity), 40), HookValidityValid)
 	}
 	if in.Email != nil {
-		if err := checkHookEmail("Hooks.Update", *in.Email); err != nil {
-			return nil, err
-		}
+		checkHookEmail(p, *in.Email)
 	}
-	if in.URL != "" {
-		if err := validateHookURL(in.URL); err != nil {
-			return nil, fmt.Errorf("mangopay: Hooks.Update: %w", err)
-		}
-	}
-	switch in.Status {
-	case "", HookStatusEnabled, HookStatusDisabled:
-	default:
-		return nil, fmt.Errorf("mangopay: Hooks.Update: Status %q: want %q or %q", truncate(string(in.Status), 40), HookStatusEnabled, HookStatusDisabled)
-	}
-	if in.Validity != "" && in.Validity != HookValidityValid {
-		return nil, fmt.Errorf("mangopay: Hooks.Update: Validity %q: only %q can be set", truncate(string(in.Validity), 40), HookValidityValid)
+	if err := p.err(); err != nil {
+		return nil, err
 	}
 	var out Hook
 	if err := s.client.put(ctx, path, in, &out, opts); err != nil {
@@ -181,35 +185,27 @@ func (s *HooksService) List(ctx context.Context, lo *ListOptions, opts ...Reques
 }
 
 // All iterates over every hook (GET /hooks, page after page), fetching pages
-// lazily; see List.
-func (s *HooksService) All(ctx context.Context, lo *ListOptions) iter.Seq2[*Hook, error] {
+// lazily; opts apply to every page request. See List.
+func (s *HooksService) All(ctx context.Context, lo *ListOptions, opts ...RequestOption) iter.Seq2[*Hook, error] {
 	return iterate(ctx, lo, func(ctx context.Context, lo *ListOptions) (*Page[Hook], error) {
-		return s.List(ctx, lo)
+		return s.List(ctx, lo, opts...)
 	})
 }
 
-func validateHookEventType(t EventType) error {
+func checkHookEventType(p *problemList, t EventType) {
 	if t == "" {
-		return errors.New("EventType is required")
+		p.add("EventType", "is required")
+	} else if problem := eventTypeProblem(string(t)); problem != "" {
+		p.add("EventType", "%q %s", truncate(string(t), 40), problem)
 	}
-	if problem := eventTypeProblem(string(t)); problem != "" {
-		return fmt.Errorf("EventType %q %s", truncate(string(t), 40), problem)
-	}
-	return nil
 }
 
-func validateHookURL(u string) error {
-	if u == "" {
-		return errors.New("URL is required")
+func checkHookURL(p *problemList, u string) {
+	if parsed, err := parseAbsoluteHTTP(u); err != nil {
+		p.add("Url", "%v", err)
+	} else if parsed.Fragment != "" {
+		p.add("Url", "%q must not have a fragment", truncate(u, 60))
 	}
-	p, err := parseAbsoluteHTTP(u)
-	if err != nil {
-		return fmt.Errorf("URL: %w", err)
-	}
-	if p.Fragment != "" {
-		return fmt.Errorf("URL %q must not have a fragment", truncate(u, 60))
-	}
-	return nil
 }
 
 // hookAlreadyRegistered recognises Mangopay's "one hook per EventType" refusal.
@@ -228,10 +224,9 @@ func hookAlreadyRegistered(err error) bool {
 
 // checkHookEmail refuses what is not one plain e-mail address (no display
 // name, no list) before it is sent as a hook's Email.
-func checkHookEmail(op, v string) error {
+func checkHookEmail(p *problemList, v string) {
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Name != "" || a.Address != v {
-		return invalid(op, "Email", "%q is not a plain e-mail address such as alerts@platform.example", truncate(v, 60))
+		p.add("Email", "%q is not a plain e-mail address such as alerts@platform.example", truncate(v, 60))
 	}
-	return nil
 }

@@ -120,11 +120,11 @@ func TestHooksCreateValidation(t *testing.T) {
 		in   *CreateHookRequest
 		want string
 	}{
-		{"nil", nil, "nil request"},
+		{"nil", nil, "nil *CreateHookRequest"},
 		{"no event type", &CreateHookRequest{URL: "https://p.example/h"}, "EventType is required"},
 		{"bad event type", &CreateHookRequest{EventType: "user account", URL: "https://p.example/h"}, "A-Z, 0-9 and '_'"},
 		{"long event type", &CreateHookRequest{EventType: EventType(strings.Repeat("A", 101)), URL: "https://p.example/h"}, "longer than 100"},
-		{"no url", &CreateHookRequest{EventType: EventUserAccountActivated}, "URL is required"},
+		{"no url", &CreateHookRequest{EventType: EventUserAccountActivated}, "Url is required"},
 		{"relative url", &CreateHookRequest{EventType: EventUserAccountActivated, URL: "/hooks"}, "not absolute"},
 		{"ftp url", &CreateHookRequest{EventType: EventUserAccountActivated, URL: "ftp://p.example/h"}, "only http and https"},
 		{"fragment", &CreateHookRequest{EventType: EventUserAccountActivated, URL: "https://p.example/h#x"}, "fragment"},
@@ -172,11 +172,11 @@ func TestHooksUpdate(t *testing.T) {
 		in   *UpdateHookRequest
 		body string
 	}{
-		{"revive", &UpdateHookRequest{Validity: HookValidityValid}, `{"Validity":"VALID"}`},
-		{"disable", &UpdateHookRequest{Status: HookStatusDisabled}, `{"Status":"DISABLED"}`},
-		{"move and enable", &UpdateHookRequest{URL: "https://platform.example/v2/hooks", Status: HookStatusEnabled}, `{"Url":"https://platform.example/v2/hooks","Status":"ENABLED"}`},
+		{"revive", &UpdateHookRequest{Validity: Ptr(HookValidityValid)}, `{"Validity":"VALID"}`},
+		{"disable", &UpdateHookRequest{Status: Ptr(HookStatusDisabled)}, `{"Status":"DISABLED"}`},
+		{"move and enable", &UpdateHookRequest{URL: Ptr("https://platform.example/v2/hooks"), Status: Ptr(HookStatusEnabled)}, `{"Url":"https://platform.example/v2/hooks","Status":"ENABLED"}`},
 		{"clear tag", &UpdateHookRequest{Tag: Ptr("")}, `{"Tag":""}`},
-		{"everything", &UpdateHookRequest{URL: "https://p.example/h", Status: HookStatusEnabled, Validity: HookValidityValid, Tag: Ptr("v2")},
+		{"everything", &UpdateHookRequest{URL: Ptr("https://p.example/h"), Status: Ptr(HookStatusEnabled), Validity: Ptr(HookValidityValid), Tag: Ptr("v2")},
 			`{"Url":"https://p.example/h","Status":"ENABLED","Validity":"VALID","Tag":"v2"}`},
 	}
 	for _, tc := range tests {
@@ -204,7 +204,7 @@ func TestHooksUpdateNotFound(t *testing.T) {
 	env := newTestClient(t)
 	env.mt.RegisterResponder(http.MethodPut, testAPI+"/hooks/hook_missing",
 		jsonResponder(404, `{"Message":"The ressource does not exist","Type":"ressource_not_found","Id":"x","Date":1743626900,"errors":null}`))
-	h, err := env.c.Hooks.Update(context.Background(), "hook_missing", &UpdateHookRequest{Validity: HookValidityValid})
+	h, err := env.c.Hooks.Update(context.Background(), "hook_missing", &UpdateHookRequest{Validity: Ptr(HookValidityValid)})
 	assert.Nil(t, h)
 	assert.ErrorIs(t, err, ErrNotFound)
 }
@@ -218,19 +218,19 @@ func TestHooksUpdateValidation(t *testing.T) {
 		in   *UpdateHookRequest
 		want string
 	}{
-		{"nil", docsHookID, nil, "nil request"},
+		{"nil", docsHookID, nil, "nil *UpdateHookRequest"},
 		{"empty", docsHookID, &UpdateHookRequest{}, "nothing to update"},
-		{"bad status", docsHookID, &UpdateHookRequest{Status: "PAUSED"}, `Status "PAUSED"`},
-		{"invalidate", docsHookID, &UpdateHookRequest{Validity: HookValidityInvalid}, `only "VALID" can be set`},
-		{"relative url", docsHookID, &UpdateHookRequest{URL: "hooks"}, "not absolute"},
-		{"bad id", "a/b", &UpdateHookRequest{Status: HookStatusEnabled}, "invalid id"},
+		{"bad status", docsHookID, &UpdateHookRequest{Status: Ptr(HookStatus("PAUSED"))}, `Status "PAUSED"`},
+		{"invalidate", docsHookID, &UpdateHookRequest{Validity: Ptr(HookValidityInvalid)}, `only "VALID" can be set`},
+		{"relative url", docsHookID, &UpdateHookRequest{URL: Ptr("hooks")}, "not absolute"},
+		{"bad id", "a/b", &UpdateHookRequest{Status: Ptr(HookStatusEnabled)}, "invalid id"},
 	}
 	for _, tc := range tests {
 		h, err := env.c.Hooks.Update(context.Background(), tc.id, tc.in)
 		assert.Nil(t, h, tc.name)
 		assert.ErrorContains(t, err, tc.want, tc.name)
 	}
-	_, err := env.c.Hooks.Update(context.Background(), "", &UpdateHookRequest{Status: HookStatusEnabled})
+	_, err := env.c.Hooks.Update(context.Background(), "", &UpdateHookRequest{Status: Ptr(HookStatusEnabled)})
 	assert.ErrorIs(t, err, ErrInvalidID)
 	assert.Zero(t, env.mt.GetTotalCallCount(), "nothing was sent")
 }

@@ -2,7 +2,6 @@ package mangopay
 
 import (
 	"context"
-	"fmt"
 	"iter"
 )
 
@@ -28,13 +27,14 @@ func (o *ListOptions) validate() error {
 	if o == nil {
 		return nil
 	}
+	p := newProblems("ListOptions")
 	if o.Page < 0 {
-		return fmt.Errorf("mangopay: ListOptions.Page %d is negative", o.Page)
+		p.add("Page", "%d is negative", o.Page)
 	}
 	if o.PerPage < 0 || o.PerPage > maxPerPage {
-		return fmt.Errorf("mangopay: ListOptions.PerPage %d is outside 1..%d", o.PerPage, maxPerPage)
+		p.add("PerPage", "%d is outside 1..%d", o.PerPage, maxPerPage)
 	}
-	return nil
+	return p.err()
 }
 
 // Page is one page of a list call with Mangopay's totals.
@@ -79,11 +79,17 @@ func listPage[T any](ctx context.Context, c *Client, path string, q any, lo *Lis
 }
 
 // iterate returns a lazy iterator over every item of a list endpoint, one
-// page of 100 (or opts.PerPage) at a time starting at opts.Page. fetch gets
+// page of 100 (or opts.PerPage) at a time starting at opts.Page; invalid opts
+// are its one error. fetch gets
 // the ListOptions of each page. Iteration stops when the loop breaks (no
 // further request is made), after the last page, or after yielding the first
 // error.
 func iterate[T any](ctx context.Context, opts *ListOptions, fetch func(ctx context.Context, lo *ListOptions) (*Page[T], error)) iter.Seq2[*T, error] {
+	if err := opts.validate(); err != nil {
+		// A negative Page or PerPage is refused as List refuses it, not
+		// silently replaced by a default.
+		return func(yield func(*T, error) bool) { yield(nil, err) }
+	}
 	lo := ListOptions{Page: 1, PerPage: maxPerPage}
 	if opts != nil {
 		if opts.Page > 0 {

@@ -110,7 +110,8 @@ func TestListOptionsValidation(t *testing.T) {
 			env := newTestClient(t)
 			_, err := listThings(context.Background(), env.c, &thingListOptions{ListOptions: lo})
 			require.Error(t, err)
-			assert.Contains(t, err.Error(), "ListOptions.")
+			assert.Contains(t, err.Error(), "mangopay: ListOptions: ")
+			assert.ErrorIs(t, err, ErrInvalidRequest)
 			assert.Equal(t, 0, env.mt.GetTotalCallCount())
 		})
 	}

@@ -279,9 +279,7 @@ type CreatePayoutRequest struct {
 
 // payoutFunds checks the shared money fields of a payout-shaped request.
 func payoutFunds(p *problemList, debited, fees Money) {
-	if msg := currencyProblem("DebitedFunds.Currency", debited.Currency); msg != "" {
-		p.add("DebitedFunds.Currency", "%s", trimField(msg, "DebitedFunds.Currency"))
-	}
+	p.currency("DebitedFunds.Currency", debited.Currency)
 	if debited.Amount <= 0 {
 		p.add("DebitedFunds.Amount", "must be positive, got %d", debited.Amount)
 	}
@@ -294,15 +292,6 @@ func payoutFunds(p *problemList, debited, fees Money) {
 		p.add("Fees.Currency", "%q differs from DebitedFunds.Currency %q (Fees is required: use Money{Currency: %q} for no fee)",
 			truncate(fees.Currency, 20), truncate(debited.Currency, 20), truncate(debited.Currency, 20))
 	}
-}
-
-// trimField drops a leading "field " from a problem text built by the
-// older helpers, since FieldProblem carries the field itself.
-func trimField(msg, field string) string {
-	if len(msg) > len(field)+1 && msg[:len(field)+1] == field+" " {
-		return msg[len(field)+1:]
-	}
-	return msg
 }
 
 // requiredID records a problem when id is empty or cannot be an id.
@@ -345,9 +334,7 @@ func (r *CreatePayoutRequest) validate() error {
 	requiredID(p, "DebitedWalletId", r.DebitedWalletID)
 	payoutFunds(p, r.DebitedFunds, r.Fees)
 	destination(p, r.RecipientID, r.BankAccountID)
-	if msg := textProblem("BankWireRef", r.BankWireRef); msg != "" {
-		p.add("BankWireRef", "%s", trimField(msg, "BankWireRef"))
-	}
+	p.text("BankWireRef", r.BankWireRef)
 	if !r.PayoutModeRequested.requestable() {
 		p.add("PayoutModeRequested", "%q is not STANDARD, INSTANT_PAYMENT, INSTANT_PAYMENT_ONLY or RTGS_PAYMENT",
 			truncate(string(r.PayoutModeRequested), 30))
@@ -358,9 +345,7 @@ func (r *CreatePayoutRequest) validate() error {
 		}
 		requiredID(p, "PaymentRef.ReferenceId", r.PaymentRef.ReferenceID)
 	}
-	if msg := textProblem("Tag", r.Tag); msg != "" {
-		p.add("Tag", "%s", trimField(msg, "Tag"))
-	}
+	p.text("Tag", r.Tag)
 	return p.err()
 }
 
@@ -478,9 +463,7 @@ func (r *ReachabilityRequest) validate() error {
 	requiredID(p, "DebitedWalletId", r.DebitedWalletID)
 	payoutFunds(p, r.DebitedFunds, r.Fees)
 	destination(p, r.RecipientID, r.BankAccountID)
-	if msg := textProblem("BankWireRef", r.BankWireRef); msg != "" {
-		p.add("BankWireRef", "%s", trimField(msg, "BankWireRef"))
-	}
+	p.text("BankWireRef", r.BankWireRef)
 	return p.err()
 }
 

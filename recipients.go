@@ -584,7 +584,7 @@ func (s *RecipientsService) PayoutMethods(ctx context.Context, country, currency
 // Validate or Create. No SCA is involved.
 func (s *RecipientsService) Schema(ctx context.Context, q *RecipientSchemaQuery, opts ...RequestOption) (*RecipientSchema, error) {
 	if q == nil {
-		return nil, errors.New("mangopay: Schema: nil *RecipientSchemaQuery")
+		return nil, nilRequest("Recipients.Schema", "RecipientSchemaQuery")
 	}
 	var p recipientProblems
 	p.required("PayoutMethodType", string(q.PayoutMethodType))
@@ -674,16 +674,16 @@ func (s *RecipientsService) ListByUser(ctx context.Context, userID string, opts 
 
 // AllByUser iterates over all of a user's recipients (GET
 // /users/{UserId}/recipients), fetching pages of 100 (or opts.PerPage)
-// lazily from opts.Page; opts.RecipientScope applies to every page. It
-// yields at most one error, then stops.
-func (s *RecipientsService) AllByUser(ctx context.Context, userID string, opts *RecipientListOptions) iter.Seq2[*RecipientSummary, error] {
+// lazily from opts.Page; opts.RecipientScope and ropts apply to every page.
+// It yields at most one error, then stops.
+func (s *RecipientsService) AllByUser(ctx context.Context, userID string, opts *RecipientListOptions, ropts ...RequestOption) iter.Seq2[*RecipientSummary, error] {
 	var scope RecipientScope
 	var lo *ListOptions
 	if opts != nil {
 		scope, lo = opts.RecipientScope, &opts.ListOptions
 	}
 	return iterate(ctx, lo, func(ctx context.Context, page *ListOptions) (*Page[RecipientSummary], error) {
-		return s.ListByUser(ctx, userID, &RecipientListOptions{ListOptions: *page, RecipientScope: scope})
+		return s.ListByUser(ctx, userID, &RecipientListOptions{ListOptions: *page, RecipientScope: scope}, ropts...)
 	})
 }
 
@@ -883,6 +883,31 @@ func (e *RecipientCheckError) Error() string {
 	return oneLine(b.String())
 }
 
+// Is makes errors.Is(err, ErrInvalidRequest) true: like a *ValidationError,
+// a *RecipientCheckError is a local refusal and nothing was sent.
+func (e *RecipientCheckError) Is(target error) bool { return target == ErrInvalidRequest }
+
+// As lets errors.As find a *ValidationError in a *RecipientCheckError, so a
+// handler can treat every local refusal alike: each RecipientProblem becomes
+// a FieldProblem whose Field is the Path and whose Problem holds the Code and
+// the Detail.
+func (e *RecipientCheckError) As(target any) bool {
+	v, ok := target.(**ValidationError)
+	if !ok {
+		return false
+	}
+	out := &ValidationError{Op: e.op, Problems: make([]FieldProblem, len(e.Problems))}
+	for i, p := range e.Problems {
+		problem := string(p.Code)
+		if p.Detail != "" {
+			problem += ": " + p.Detail
+		}
+		out.Problems[i] = FieldProblem{Field: p.Path, Problem: problem}
+	}
+	*v = out
+	return true
+}
+
 // Has reports whether a problem with code was found at path.
 func (e *RecipientCheckError) Has(path string, code RecipientErrorCode) bool {
 	for _, p := range e.Problems {
@@ -908,18 +933,10 @@ func (p *recipientProblems) required(path, v string) bool {
 	return true
 }
 
-// code checks a required ISO code of n ASCII letters.
+// code checks a required ISO code of n upper-case ASCII letters.
 func (p *recipientProblems) code(path, v string, n int) {
-	if !p.required(path, v) {
-		return
-	}
-	ok := len(v) == n
-	for i := 0; ok && i < len(v); i++ {
-		c := v[i] | 0x20
-		ok = c >= 'a' && c <= 'z'
-	}
-	if !ok {
-		p.add(path, RecipientErrorInvalidFormat, "%q is not %d letters", truncate(v, 20), n)
+	if p.required(path, v) && !isLetterCode(v, n) {
+		p.add(path, RecipientErrorInvalidFormat, "%q is not %d upper-case letters", truncate(v, 20), n)
 	}
 }
 
@@ -927,13 +944,22 @@ func (p recipientProblems) err(op string) error {
 	if len(p) == 0 {
 		return nil
 	}
-	return &RecipientCheckError{Problems: p, op: op}
+	return &RecipientCheckError{Problems: p, op: qualifiedOp(op)}
+}
+
+// qualifiedOp names a check the way *ValidationError.Op does
+// ("Recipients.Create"); RecipientSchema's own checks keep their name.
+func qualifiedOp(op string) string {
+	if strings.Contains(op, ".") {
+		return op
+	}
+	return "Recipients." + op
 }
 
 // validate reports obvious problems of a Create/Validate body.
 func (in *CreateRecipientRequest) validate(op string) error {
 	if in == nil {
-		return fmt.Errorf("mangopay: %s: nil *CreateRecipientRequest", op)
+		return nilRequest("Recipients."+op, "CreateRecipientRequest")
 	}
 	var p recipientProblems
 	if p.required("DisplayName", in.DisplayName) {
@@ -954,8 +980,8 @@ func (in *CreateRecipientRequest) validate(op string) error {
 	if n := utf8.RuneCountInString(in.Tag); n > 255 {
 		p.add("Tag", RecipientErrorLengthMoreThanMax, "%d characters, at most 255", n)
 	}
-	if err := validateScaContext(in.ScaContext); err != nil {
-		p.add("ScaContext", RecipientErrorNotInAllowedValues, "%s", strings.TrimPrefix(err.Error(), "mangopay: "))
+	if !in.ScaContext.Valid() {
+		p.add("ScaContext", RecipientErrorNotInAllowedValues, "%q is invalid: want %q, %q or empty", truncate(string(in.ScaContext), 40), ScaUserPresent, ScaUserNotPresent)
 	}
 
 	// Holder: exactly one, matching RecipientType.

@@ -370,7 +370,7 @@ func compileSchemaPattern(p string) (*regexp.Regexp, error) {
 // does not describe (ScaContext, say) are not checked.
 func (s *RecipientSchema) Check(req *CreateRecipientRequest) error {
 	if req == nil {
-		return errors.New("mangopay: RecipientSchema.Check: nil *CreateRecipientRequest")
+		return nilRequest("RecipientSchema.Check", "CreateRecipientRequest")
 	}
 	b, err := json.Marshal(req)
 	if err != nil {
@@ -391,7 +391,7 @@ func (s *RecipientSchema) Check(req *CreateRecipientRequest) error {
 // strings, numbers or booleans.
 func (s *RecipientSchema) CheckMap(draft map[string]any) error {
 	if s == nil {
-		return errors.New("mangopay: RecipientSchema.Check: nil schema")
+		return nilRequest("RecipientSchema.Check", "RecipientSchema")
 	}
 	var p recipientProblems
 	s.checkNodes(s.Nodes, draft, &p)

@@ -750,7 +750,7 @@ func TestRecipientsCreateRejectsBadInput(t *testing.T) {
 			rec, err := env.c.Recipients.Create(context.Background(), "u1", in)
 			assert.Nil(t, rec)
 			assert.Equal(t, tc.want, problems(t, err))
-			assert.Contains(t, err.Error(), "mangopay: Create: ")
+			assert.Contains(t, err.Error(), "mangopay: Recipients.Create: ")
 			assertNoCalls(t, env)
 		})
 	}

@@ -34,12 +34,12 @@ func (s ScaContext) Valid() bool {
 	return s == "" || s == ScaUserPresent || s == ScaUserNotPresent
 }
 
-// validateScaContext returns a clear error for an unknown ScaContext.
-func validateScaContext(s ScaContext) error {
-	if !s.Valid() {
-		return fmt.Errorf("mangopay: invalid ScaContext %q: want %q, %q or empty", truncate(string(s), 40), ScaUserPresent, ScaUserNotPresent)
-	}
-	return nil
+// checkScaContext is the *ValidationError of method op given an unknown
+// ScaContext, or nil.
+func checkScaContext(op string, s ScaContext) error {
+	p := newProblems(op)
+	p.scaContext("ScaContext", s)
+	return p.err()
 }
 
 // PendingUserAction is the SCA redirect Mangopay returns in a response body

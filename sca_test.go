@@ -424,13 +424,13 @@ func TestScaContextValidation(t *testing.T) {
 	t.Parallel()
 	for _, ok := range []ScaContext{"", ScaUserPresent, ScaUserNotPresent} {
 		assert.True(t, ok.Valid(), ok)
-		assert.NoError(t, validateScaContext(ok))
+		assert.NoError(t, checkScaContext("Op", ok))
 	}
 	for _, bad := range []ScaContext{"user_present", "PRESENT", " USER_PRESENT"} {
 		assert.False(t, bad.Valid(), bad)
-		err := validateScaContext(bad)
-		require.Error(t, err)
-		assert.Contains(t, err.Error(), fmt.Sprintf("%q", string(bad)))
+		err := checkScaContext("Op", bad)
+		require.ErrorIs(t, err, ErrInvalidRequest)
+		assert.Contains(t, err.Error(), fmt.Sprintf("mangopay: Op: ScaContext %q is invalid", string(bad)))
 	}
 }
 

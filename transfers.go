@@ -2,9 +2,6 @@ package mangopay
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"strings"
 )
 
 // TransferStatus is the status of a transfer.
@@ -114,38 +111,28 @@ type CreateTransferRequest struct {
 }
 
 func (r *CreateTransferRequest) validate() error {
+	const op = "Transfers.Create"
 	if r == nil {
-		return errors.New("mangopay: Transfers.Create: nil *CreateTransferRequest")
+		return nilRequest(op, "CreateTransferRequest")
 	}
-	var problems []string
-	required := func(field, v string) {
-		if strings.TrimSpace(v) == "" {
-			problems = append(problems, field+" is required")
-		}
-	}
-	required("AuthorId", r.AuthorID)
-	required("DebitedWalletId", r.DebitedWalletID)
-	required("CreditedWalletId", r.CreditedWalletID)
-	if p := currencyProblem("DebitedFunds.Currency", r.DebitedFunds.Currency); p != "" {
-		problems = append(problems, p)
-	}
+	p := newProblems(op)
+	p.required("AuthorId", r.AuthorID)
+	p.required("DebitedWalletId", r.DebitedWalletID)
+	p.required("CreditedWalletId", r.CreditedWalletID)
+	p.currency("DebitedFunds.Currency", r.DebitedFunds.Currency)
 	if r.DebitedFunds.Amount < 0 {
-		problems = append(problems, fmt.Sprintf("DebitedFunds.Amount %d is negative", r.DebitedFunds.Amount))
+		p.add("DebitedFunds.Amount", "%d is negative", r.DebitedFunds.Amount)
 	}
 	if r.Fees.Amount < 0 {
-		problems = append(problems, fmt.Sprintf("Fees.Amount %d is negative", r.Fees.Amount))
+		p.add("Fees.Amount", "%d is negative", r.Fees.Amount)
 	}
 	if r.Fees.Currency != r.DebitedFunds.Currency {
-		problems = append(problems, fmt.Sprintf("Fees.Currency %q differs from DebitedFunds.Currency %q (Fees is required: use Money{Currency: %q} for no fee)",
-			truncate(r.Fees.Currency, 20), truncate(r.DebitedFunds.Currency, 20), truncate(r.DebitedFunds.Currency, 20)))
+		p.add("Fees.Currency", "%q differs from DebitedFunds.Currency %q (Fees is required: use Money{Currency: %q} for no fee)",
+			truncate(r.Fees.Currency, 20), truncate(r.DebitedFunds.Currency, 20), truncate(r.DebitedFunds.Currency, 20))
 	}
-	if p := textProblem("Tag", r.Tag); p != "" {
-		problems = append(problems, p)
-	}
-	if !r.ScaContext.Valid() {
-		problems = append(problems, validateScaContext(r.ScaContext).Error())
-	}
-	return inputError("Transfers.Create", "CreateTransferRequest", problems)
+	p.text("Tag", r.Tag)
+	p.scaContext("ScaContext", r.ScaContext)
+	return p.err()
 }
 
 // Create moves money between two wallets: POST /transfers.

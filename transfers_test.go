@@ -202,7 +202,7 @@ func TestTransfersCreateRefusesBadInput(t *testing.T) {
 		{"fees left out", mod(func(r *CreateTransferRequest) { r.Fees = Money{} }), []string{`Fees.Currency "" differs`, `Money{Currency: "EUR"}`}},
 		{"no currency", mod(func(r *CreateTransferRequest) { r.DebitedFunds.Currency = ""; r.Fees.Currency = "" }), []string{"DebitedFunds.Currency is required"}},
 		{"bad currency", mod(func(r *CreateTransferRequest) { r.DebitedFunds.Currency = "eur"; r.Fees.Currency = "eur" }), []string{`DebitedFunds.Currency "eur" is not an ISO 4217 code`}},
-		{"bad ScaContext", mod(func(r *CreateTransferRequest) { r.ScaContext = "PRESENT" }), []string{`invalid ScaContext "PRESENT"`}},
+		{"bad ScaContext", mod(func(r *CreateTransferRequest) { r.ScaContext = "PRESENT" }), []string{`ScaContext "PRESENT" is invalid`}},
 		{"long tag", mod(func(r *CreateTransferRequest) { r.Tag = strings.Repeat("€", 256) }), []string{"Tag is 256 characters long, at most 255"}},
 		{"several problems at once", &CreateTransferRequest{DebitedFunds: Money{Currency: "EUR", Amount: -3}, Fees: Money{Currency: "EUR"}},
 			[]string{"AuthorId is required", "DebitedWalletId is required", "CreditedWalletId is required", "DebitedFunds.Amount -3"}},

@@ -442,8 +442,8 @@ type CreateNaturalUserRequest struct {
 	CountryOfResidence string `json:"CountryOfResidence,omitempty"`
 	// Occupation is at most 255 characters.
 	Occupation string `json:"Occupation,omitempty"`
-	// IncomeRange is 1 to 6; 0 is not sent.
-	IncomeRange int `json:"IncomeRange,omitempty"`
+	// IncomeRange is 1 to 6; nil is not sent.
+	IncomeRange *int `json:"IncomeRange,omitempty"`
 	// Tag is the platform's custom data, at most 255 characters.
 	Tag string `json:"Tag,omitempty"`
 	// Address is the user's postal address; nil is not sent.
@@ -490,80 +490,108 @@ type CreateLegalUserRequest struct {
 	ScaContext ScaContext `json:"ScaContext,omitempty"`
 }
 
-// UpdateNaturalUserRequest is the body of PUT /sca/users/natural/{id}. Only
-// non-empty fields are sent, so a field cannot be cleared.
+// UpdateNaturalUserRequest is the body of PUT /sca/users/natural/{id}. Like
+// every update request it follows the pointer rule (docs/DESIGN.md): a nil
+// field is not sent and keeps its value; a non-nil one is sent as it is, so
+// Ptr("") clears a text field and Ptr(Date{}) sends a null Birthday.
 type UpdateNaturalUserRequest struct {
 	// TermsAndConditionsAccepted (required): use Ptr(true) or Ptr(false).
 	TermsAndConditionsAccepted *bool `json:"TermsAndConditionsAccepted,omitempty"`
 	// UserCategory is not in Mangopay's parameter table but is in its
 	// examples; when set it must be the user's current category.
-	UserCategory UserCategory `json:"UserCategory,omitempty"`
+	UserCategory *UserCategory `json:"UserCategory,omitempty"`
 	// FirstName is 1 to 100 characters; changing it on a REGULAR user downgrades
 	// KYCLevel to LIGHT.
-	FirstName string `json:"FirstName,omitempty"`
+	FirstName *string `json:"FirstName,omitempty"`
 	// LastName is 1 to 100 characters; changing it on a REGULAR user downgrades
 	// KYCLevel to LIGHT.
-	LastName string `json:"LastName,omitempty"`
+	LastName *string `json:"LastName,omitempty"`
 	// Birthday is sent as Unix seconds of UTC midnight; changing it on a REGULAR
 	// user downgrades KYCLevel to LIGHT.
-	Birthday Date `json:"Birthday,omitzero"`
+	Birthday *Date `json:"Birthday,omitempty"`
 	// Nationality is ISO 3166-1 alpha-2; changing it on a REGULAR user
 	// downgrades KYCLevel to LIGHT.
-	Nationality string `json:"Nationality,omitempty"`
+	Nationality *string `json:"Nationality,omitempty"`
 	// CountryOfResidence is ISO 3166-1 alpha-2.
-	CountryOfResidence string `json:"CountryOfResidence,omitempty"`
+	CountryOfResidence *string `json:"CountryOfResidence,omitempty"`
 	// Occupation is at most 255 characters.
-	Occupation string `json:"Occupation,omitempty"`
-	// IncomeRange is 1 to 6; 0 is not sent.
-	IncomeRange int `json:"IncomeRange,omitempty"`
+	Occupation *string `json:"Occupation,omitempty"`
+	// IncomeRange is 1 to 6.
+	IncomeRange *int `json:"IncomeRange,omitempty"`
 	// Tag is the platform's custom data, at most 255 characters.
-	Tag string `json:"Tag,omitempty"`
+	Tag *string `json:"Tag,omitempty"`
 	// Email is the user's email address; changing it on an OWNER triggers SCA
 	// re-enrollment.
-	Email string `json:"Email,omitempty"`
+	Email *string `json:"Email,omitempty"`
 	// PhoneNumber is E.164, or local with PhoneNumberCountry; changing it on an
 	// OWNER triggers SCA re-enrollment.
-	PhoneNumber string `json:"PhoneNumber,omitempty"`
+	PhoneNumber *string `json:"PhoneNumber,omitempty"`
 	// PhoneNumberCountry (ISO 3166-1 alpha-2) goes with a local-format
 	// PhoneNumber; changing it on an OWNER triggers SCA re-enrollment.
-	PhoneNumberCountry string `json:"PhoneNumberCountry,omitempty"`
+	PhoneNumberCountry *string `json:"PhoneNumberCountry,omitempty"`
 	// Address replaces the user's postal address; nil is not sent.
 	Address *Address `json:"Address,omitempty"`
-	// ScaContext: USER_PRESENT (Mangopay's default) redirects the user for
+	// ScaContext is how the call is made, not a field of the user: USER_PRESENT
+	// (Mangopay's default, sent when empty) redirects the user for
 	// re-enrollment; USER_NOT_PRESENT acts as the user's proxy and fails with
 	// ErrScaProxyMissing without their consent.
 	ScaContext ScaContext `json:"ScaContext,omitempty"`
 }
 
-// UpdateLegalUserRequest is the body of PUT /sca/users/legal/{id}. Only
-// non-empty fields are sent, so a field cannot be cleared.
+// UpdateLegalUserRequest is the body of PUT /sca/users/legal/{id}. It follows
+// the pointer rule of UpdateNaturalUserRequest: nil is not sent, Ptr("")
+// clears.
 type UpdateLegalUserRequest struct {
 	// TermsAndConditionsAccepted (required): use Ptr(true) or Ptr(false).
 	TermsAndConditionsAccepted *bool `json:"TermsAndConditionsAccepted,omitempty"`
 	// UserCategory is not in Mangopay's parameter table but is in its
 	// examples; when set it must be the user's current category.
-	UserCategory UserCategory `json:"UserCategory,omitempty"`
+	UserCategory *UserCategory `json:"UserCategory,omitempty"`
 	// Name is the entity's name, at most 255 characters.
-	Name string `json:"Name,omitempty"`
+	Name *string `json:"Name,omitempty"`
 	// LegalPersonType is BUSINESS, PARTNERSHIP, ORGANIZATION or SOLETRADER.
-	LegalPersonType LegalPersonType `json:"LegalPersonType,omitempty"`
+	LegalPersonType *LegalPersonType `json:"LegalPersonType,omitempty"`
 	// LegalRepresentative: changing its Email, PhoneNumber or
 	// PhoneNumberCountry on an OWNER triggers SCA re-enrollment. Send only
 	// what changes: other fields may downgrade the user's KYC level.
-	LegalRepresentative *LegalRepresentativeRequest `json:"LegalRepresentative,omitempty"`
+	LegalRepresentative *UpdateLegalRepresentativeRequest `json:"LegalRepresentative,omitempty"`
 	// CompanyNumber is the entity's registration number.
-	CompanyNumber string `json:"CompanyNumber,omitempty"`
+	CompanyNumber *string `json:"CompanyNumber,omitempty"`
 	// HeadquartersAddress is the entity's registered address; nil is not sent.
 	HeadquartersAddress *Address `json:"HeadquartersAddress,omitempty"`
 	// LegalRepresentativeAddress is the legal representative's postal address;
 	// nil is not sent.
 	LegalRepresentativeAddress *Address `json:"LegalRepresentativeAddress,omitempty"`
 	// Tag is the platform's custom data, at most 255 characters.
-	Tag string `json:"Tag,omitempty"`
+	Tag *string `json:"Tag,omitempty"`
 	// Email is the entity's email address, not the representative's.
-	Email string `json:"Email,omitempty"`
+	Email *string `json:"Email,omitempty"`
 	// ScaContext: as in UpdateNaturalUserRequest.
 	ScaContext ScaContext `json:"ScaContext,omitempty"`
+}
+
+// UpdateLegalRepresentativeRequest is the LegalRepresentative object of
+// UpdateLegalUserRequest: nil fields are not sent and keep their value.
+type UpdateLegalRepresentativeRequest struct {
+	// FirstName is 1 to 100 characters.
+	FirstName *string `json:"FirstName,omitempty"`
+	// LastName is 1 to 100 characters.
+	LastName *string `json:"LastName,omitempty"`
+	// Birthday is sent as Unix seconds of UTC midnight.
+	Birthday *Date `json:"Birthday,omitempty"`
+	// Nationality is ISO 3166-1 alpha-2.
+	Nationality *string `json:"Nationality,omitempty"`
+	// CountryOfResidence is ISO 3166-1 alpha-2.
+	CountryOfResidence *string `json:"CountryOfResidence,omitempty"`
+	// Email receives the SCA sessions; changing it on an OWNER triggers
+	// re-enrollment.
+	Email *string `json:"Email,omitempty"`
+	// PhoneNumber is E.164, or local with PhoneNumberCountry; changing it on
+	// an OWNER triggers re-enrollment.
+	PhoneNumber *string `json:"PhoneNumber,omitempty"`
+	// PhoneNumberCountry (ISO 3166-1 alpha-2) goes with a local-format
+	// PhoneNumber; changing it on an OWNER triggers re-enrollment.
+	PhoneNumberCountry *string `json:"PhoneNumberCountry,omitempty"`
 }
 
 // CategorizeNaturalUserRequest is the body of
@@ -609,29 +637,14 @@ type CategorizeLegalUserRequest struct {
 	ScaContext ScaContext `json:"ScaContext,omitempty"`
 }
 
-// invalidRequest is a client-side validation error.
-func invalidRequest(method, format string, args ...any) error {
-	return invalid("Users."+method, "", format, args...)
-}
-
-// requireFields reports the first empty field of pairs (name, value).
-func requireFields(method string, pairs ...string) error {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if strings.TrimSpace(pairs[i+1]) == "" {
-			return invalidRequest(method, "%s is required", pairs[i])
-		}
-	}
-	return nil
-}
-
-func checkTermsAndSca(method string, terms *bool, sc ScaContext) error {
+// checkTermsAndSca records the checks every user write shares: the terms
+// answer is required (nil is refused, false is sent) and ScaContext must be
+// a documented value.
+func checkTermsAndSca(p *problemList, terms *bool, sc ScaContext) {
 	if terms == nil {
-		return invalidRequest(method, "TermsAndConditionsAccepted is required: set it with mangopay.Ptr(true) or mangopay.Ptr(false)")
+		p.add("TermsAndConditionsAccepted", "is required: set it with mangopay.Ptr(true) or mangopay.Ptr(false)")
 	}
-	if err := validateScaContext(sc); err != nil {
-		return invalidRequest(method, "%v", strings.TrimPrefix(err.Error(), "mangopay: "))
-	}
-	return nil
+	p.scaContext("ScaContext", sc)
 }
 
 // keepOnSca applies the one rule for SCA: when err is a *ScaRequiredError, or
@@ -655,14 +668,17 @@ func keepOnSca[T any](out *T, err error) (*T, error) {
 // RedirectURLWithReturn). Store the user's ID before redirecting. A PAYER is
 // ACTIVE at once and no error is returned.
 func (s *UsersService) CreateNatural(ctx context.Context, in *CreateNaturalUserRequest, opts ...RequestOption) (*NaturalUser, error) {
-	const m = "CreateNatural"
+	const op = "Users.CreateNatural"
 	if in == nil {
-		return nil, invalidRequest(m, "nil request")
+		return nil, nilRequest(op, "CreateNaturalUserRequest")
 	}
-	if err := requireFields(m, "UserCategory", string(in.UserCategory), "FirstName", in.FirstName, "LastName", in.LastName, "Email", in.Email); err != nil {
-		return nil, err
-	}
-	if err := checkTermsAndSca(m, in.TermsAndConditionsAccepted, in.ScaContext); err != nil {
+	p := newProblems(op)
+	p.required("UserCategory", string(in.UserCategory))
+	checkTermsAndSca(p, in.TermsAndConditionsAccepted, in.ScaContext)
+	p.required("FirstName", in.FirstName)
+	p.required("LastName", in.LastName)
+	p.required("Email", in.Email)
+	if err := p.err(); err != nil {
 		return nil, err
 	}
 	var out NaturalUser
@@ -675,20 +691,23 @@ func (s *UsersService) CreateNatural(ctx context.Context, in *CreateNaturalUserR
 // the user is returned together with a *ScaRequiredError (see CreateNatural).
 // A PAYER is ACTIVE at once and no error is returned.
 func (s *UsersService) CreateLegal(ctx context.Context, in *CreateLegalUserRequest, opts ...RequestOption) (*LegalUser, error) {
-	const m = "CreateLegal"
+	const op = "Users.CreateLegal"
 	if in == nil {
-		return nil, invalidRequest(m, "nil request")
+		return nil, nilRequest(op, "CreateLegalUserRequest")
 	}
-	if err := requireFields(m, "UserCategory", string(in.UserCategory), "LegalPersonType", string(in.LegalPersonType), "Name", in.Name, "Email", in.Email); err != nil {
-		return nil, err
-	}
+	p := newProblems(op)
+	p.required("UserCategory", string(in.UserCategory))
+	checkTermsAndSca(p, in.TermsAndConditionsAccepted, in.ScaContext)
+	p.required("LegalPersonType", string(in.LegalPersonType))
+	p.required("Name", in.Name)
+	p.required("Email", in.Email)
 	if in.LegalRepresentative == nil {
-		return nil, invalidRequest(m, "LegalRepresentative is required")
+		p.add("LegalRepresentative", "is required")
+	} else {
+		p.required("LegalRepresentative.FirstName", in.LegalRepresentative.FirstName)
+		p.required("LegalRepresentative.LastName", in.LegalRepresentative.LastName)
 	}
-	if err := requireFields(m, "LegalRepresentative.FirstName", in.LegalRepresentative.FirstName, "LegalRepresentative.LastName", in.LegalRepresentative.LastName); err != nil {
-		return nil, err
-	}
-	if err := checkTermsAndSca(m, in.TermsAndConditionsAccepted, in.ScaContext); err != nil {
+	if err := p.err(); err != nil {
 		return nil, err
 	}
 	var out LegalUser
@@ -702,11 +721,13 @@ func (s *UsersService) CreateLegal(ctx context.Context, in *CreateLegalUserReque
 // together with a *ScaRequiredError. With USER_NOT_PRESENT and no proxy
 // consent the call fails with ErrScaProxyMissing.
 func (s *UsersService) UpdateNatural(ctx context.Context, id string, in *UpdateNaturalUserRequest, opts ...RequestOption) (*NaturalUser, error) {
-	const m = "UpdateNatural"
+	const op = "Users.UpdateNatural"
 	if in == nil {
-		return nil, invalidRequest(m, "nil request")
+		return nil, nilRequest(op, "UpdateNaturalUserRequest")
 	}
-	if err := checkTermsAndSca(m, in.TermsAndConditionsAccepted, in.ScaContext); err != nil {
+	p := newProblems(op)
+	checkTermsAndSca(p, in.TermsAndConditionsAccepted, in.ScaContext)
+	if err := p.err(); err != nil {
 		return nil, err
 	}
 	path, err := pathf("/sca/users/natural/%s", id)
@@ -724,11 +745,13 @@ func (s *UsersService) UpdateNatural(ctx context.Context, id string, in *UpdateN
 // the user is returned together with a *ScaRequiredError. With
 // USER_NOT_PRESENT and no proxy consent the call fails with ErrScaProxyMissing.
 func (s *UsersService) UpdateLegal(ctx context.Context, id string, in *UpdateLegalUserRequest, opts ...RequestOption) (*LegalUser, error) {
-	const m = "UpdateLegal"
+	const op = "Users.UpdateLegal"
 	if in == nil {
-		return nil, invalidRequest(m, "nil request")
+		return nil, nilRequest(op, "UpdateLegalUserRequest")
 	}
-	if err := checkTermsAndSca(m, in.TermsAndConditionsAccepted, in.ScaContext); err != nil {
+	p := newProblems(op)
+	checkTermsAndSca(p, in.TermsAndConditionsAccepted, in.ScaContext)
+	if err := p.err(); err != nil {
 		return nil, err
 	}
 	path, err := pathf("/sca/users/legal/%s", id)
@@ -746,11 +769,13 @@ func (s *UsersService) UpdateLegal(ctx context.Context, id string, in *UpdateLeg
 // PENDING_USER_ACTION together with a *ScaRequiredError. On a user who is
 // already OWNER it fails with ErrNotAllowedForOwner (use Enroll instead).
 func (s *UsersService) CategorizeNatural(ctx context.Context, id string, in *CategorizeNaturalUserRequest, opts ...RequestOption) (*NaturalUser, error) {
-	const m = "CategorizeNatural"
+	const op = "Users.CategorizeNatural"
 	if in == nil {
-		return nil, invalidRequest(m, "nil request")
+		return nil, nilRequest(op, "CategorizeNaturalUserRequest")
 	}
-	if err := checkTermsAndSca(m, in.TermsAndConditionsAccepted, in.ScaContext); err != nil {
+	p := newProblems(op)
+	checkTermsAndSca(p, in.TermsAndConditionsAccepted, in.ScaContext)
+	if err := p.err(); err != nil {
 		return nil, err
 	}
 	path, err := pathf("/sca/users/natural/%s/category", id)
@@ -772,11 +797,13 @@ func (s *UsersService) CategorizeNatural(ctx context.Context, id string, in *Cat
 // together with a *ScaRequiredError. On a user who is already OWNER it fails
 // with ErrNotAllowedForOwner (use Enroll instead).
 func (s *UsersService) CategorizeLegal(ctx context.Context, id string, in *CategorizeLegalUserRequest, opts ...RequestOption) (*LegalUser, error) {
-	const m = "CategorizeLegal"
+	const op = "Users.CategorizeLegal"
 	if in == nil {
-		return nil, invalidRequest(m, "nil request")
+		return nil, nilRequest(op, "CategorizeLegalUserRequest")
 	}
-	if err := checkTermsAndSca(m, in.TermsAndConditionsAccepted, in.ScaContext); err != nil {
+	p := newProblems(op)
+	checkTermsAndSca(p, in.TermsAndConditionsAccepted, in.ScaContext)
+	if err := p.err(); err != nil {
 		return nil, err
 	}
 	path, err := pathf("/sca/users/legal/%s/category", id)

@@ -184,7 +184,7 @@ func TestUsersCreateNaturalPayer(t *testing.T) {
 		FirstName:                  "Alex",
 		LastName:                   "Smith",
 		Email:                      "alex.smith@example.com",
-		IncomeRange:                3,
+		IncomeRange:                Ptr(3),
 		ScaContext:                 ScaUserPresent,
 	}
 	u, err := env.c.Users.CreateNatural(context.Background(), in)
@@ -287,9 +287,9 @@ func TestUsersUpdateNatural(t *testing.T) {
 	cp := userCall(env, http.MethodPut, "/sca/users/natural/"+docUserID, 200, userFixture(t, "get-natural-owner-pending.response.json"))
 
 	u, err := env.c.Users.UpdateNatural(context.Background(), docUserID, &UpdateNaturalUserRequest{
-		UserCategory:               UserCategoryOwner,
+		UserCategory:               Ptr(UserCategoryOwner),
 		TermsAndConditionsAccepted: Ptr(true),
-		Tag:                        "New tag",
+		Tag:                        Ptr("New tag"),
 	})
 	require.NoError(t, err, "no PendingUserAction: no SCA")
 	assertRequest(t, cp, http.MethodPut, "/sca/users/natural/"+docUserID, userFixture(t, "update-natural-owner.request.json"))
@@ -305,8 +305,8 @@ func TestUsersUpdateNaturalReenrollment(t *testing.T) {
 
 	u, err := env.c.Users.UpdateNatural(context.Background(), docUserID, &UpdateNaturalUserRequest{
 		TermsAndConditionsAccepted: Ptr(true),
-		Email:                      "alex.new@example.com",
-		PhoneNumber:                "+33611111111",
+		Email:                      Ptr("alex.new@example.com"),
+		PhoneNumber:                Ptr("+33611111111"),
 		ScaContext:                 ScaUserPresent,
 	})
 	assertRequest(t, cp, http.MethodPut, path, []byte(`{"TermsAndConditionsAccepted": true,
@@ -325,7 +325,7 @@ func TestUsersUpdateLegal(t *testing.T) {
 
 	u, err := env.c.Users.UpdateLegal(context.Background(), id, &UpdateLegalUserRequest{
 		TermsAndConditionsAccepted: Ptr(true),
-		LegalRepresentative:        &LegalRepresentativeRequest{Email: "rep.new@example.com"},
+		LegalRepresentative:        &UpdateLegalRepresentativeRequest{Email: Ptr("rep.new@example.com")},
 		ScaContext:                 ScaUserPresent,
 	})
 	assertRequest(t, cp, http.MethodPut, path, []byte(`{"TermsAndConditionsAccepted": true,
@@ -340,7 +340,7 @@ func TestUsersUpdateLegalPayerNoSca(t *testing.T) {
 	env := newTestClient(t)
 	id := "user_m_01JF7FKVP51PS3TYKCN79VZZ8M"
 	userCall(env, http.MethodPut, "/sca/users/legal/"+id, 200, userFixture(t, "create-legal-payer.response.json"))
-	u, err := env.c.Users.UpdateLegal(context.Background(), id, &UpdateLegalUserRequest{TermsAndConditionsAccepted: Ptr(false), Tag: "t"})
+	u, err := env.c.Users.UpdateLegal(context.Background(), id, &UpdateLegalUserRequest{TermsAndConditionsAccepted: Ptr(false), Tag: Ptr("t")})
 	require.NoError(t, err)
 	assert.Equal(t, UserCategoryPayer, u.UserCategory)
 }
@@ -748,7 +748,7 @@ func TestUsersValidationBeforeNetwork(t *testing.T) {
 		want string // substring
 		is   error  // optional sentinel
 	}{
-		{"CreateNatural nil", func(c *Client) (any, error) { return c.Users.CreateNatural(ctx, nil) }, "Users.CreateNatural: nil request", nil},
+		{"CreateNatural nil", func(c *Client) (any, error) { return c.Users.CreateNatural(ctx, nil) }, "Users.CreateNatural: nil *CreateNaturalUserRequest", nil},
 		{"CreateNatural no FirstName", func(c *Client) (any, error) {
 			return c.Users.CreateNatural(ctx, withNatural(func(r *CreateNaturalUserRequest) { r.FirstName = " " }))
 		}, "FirstName is required", nil},
@@ -766,8 +766,8 @@ func TestUsersValidationBeforeNetwork(t *testing.T) {
 		}, "TermsAndConditionsAccepted is required", nil},
 		{"CreateNatural bad ScaContext", func(c *Client) (any, error) {
 			return c.Users.CreateNatural(ctx, withNatural(func(r *CreateNaturalUserRequest) { r.ScaContext = "present" }))
-		}, `invalid ScaContext "present"`, nil},
-		{"CreateLegal nil", func(c *Client) (any, error) { return c.Users.CreateLegal(ctx, nil) }, "Users.CreateLegal: nil request", nil},
+		}, `ScaContext "present" is invalid`, nil},
+		{"CreateLegal nil", func(c *Client) (any, error) { return c.Users.CreateLegal(ctx, nil) }, "Users.CreateLegal: nil *CreateLegalUserRequest", nil},
 		{"CreateLegal no Name", func(c *Client) (any, error) {
 			return c.Users.CreateLegal(ctx, withLegal(func(r *CreateLegalUserRequest) { r.Name = "" }))
 		}, "Name is required", nil},
@@ -783,27 +783,27 @@ func TestUsersValidationBeforeNetwork(t *testing.T) {
 		{"CreateLegal no T&C", func(c *Client) (any, error) {
 			return c.Users.CreateLegal(ctx, withLegal(func(r *CreateLegalUserRequest) { r.TermsAndConditionsAccepted = nil }))
 		}, "TermsAndConditionsAccepted is required", nil},
-		{"UpdateNatural nil", func(c *Client) (any, error) { return c.Users.UpdateNatural(ctx, "u1", nil) }, "nil request", nil},
+		{"UpdateNatural nil", func(c *Client) (any, error) { return c.Users.UpdateNatural(ctx, "u1", nil) }, "nil *", nil},
 		{"UpdateNatural no T&C", func(c *Client) (any, error) {
-			return c.Users.UpdateNatural(ctx, "u1", &UpdateNaturalUserRequest{Tag: "x"})
+			return c.Users.UpdateNatural(ctx, "u1", &UpdateNaturalUserRequest{Tag: Ptr("x")})
 		}, "TermsAndConditionsAccepted is required", nil},
 		{"UpdateNatural bad ScaContext", func(c *Client) (any, error) {
 			return c.Users.UpdateNatural(ctx, "u1", &UpdateNaturalUserRequest{TermsAndConditionsAccepted: tru, ScaContext: "NOBODY"})
-		}, "invalid ScaContext", nil},
+		}, "is invalid: want", nil},
 		{"UpdateNatural empty id", func(c *Client) (any, error) {
 			return c.Users.UpdateNatural(ctx, "", &UpdateNaturalUserRequest{TermsAndConditionsAccepted: tru})
 		}, "is empty", ErrInvalidID},
-		{"UpdateLegal nil", func(c *Client) (any, error) { return c.Users.UpdateLegal(ctx, "u1", nil) }, "Users.UpdateLegal: nil request", nil},
+		{"UpdateLegal nil", func(c *Client) (any, error) { return c.Users.UpdateLegal(ctx, "u1", nil) }, "Users.UpdateLegal: nil *UpdateLegalUserRequest", nil},
 		{"UpdateLegal id with slash", func(c *Client) (any, error) {
 			return c.Users.UpdateLegal(ctx, "u1/../x", &UpdateLegalUserRequest{TermsAndConditionsAccepted: tru})
 		}, "contains '/'", ErrInvalidID},
-		{"CategorizeNatural nil", func(c *Client) (any, error) { return c.Users.CategorizeNatural(ctx, "u1", nil) }, "nil request", nil},
+		{"CategorizeNatural nil", func(c *Client) (any, error) { return c.Users.CategorizeNatural(ctx, "u1", nil) }, "nil *", nil},
 		{"CategorizeNatural no T&C", func(c *Client) (any, error) {
 			return c.Users.CategorizeNatural(ctx, "u1", &CategorizeNaturalUserRequest{})
 		}, "TermsAndConditionsAccepted is required", nil},
 		{"CategorizeLegal bad ScaContext", func(c *Client) (any, error) {
 			return c.Users.CategorizeLegal(ctx, "u1", &CategorizeLegalUserRequest{TermsAndConditionsAccepted: tru, ScaContext: "x"})
-		}, "invalid ScaContext", nil},
+		}, "is invalid: want", nil},
 		{"CategorizeLegal dot-dot id", func(c *Client) (any, error) {
 			return c.Users.CategorizeLegal(ctx, "..", &CategorizeLegalUserRequest{TermsAndConditionsAccepted: tru})
 		}, "dot segment", ErrInvalidID},

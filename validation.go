@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrInvalidRequest matches, through errors.Is, every error a method returns
@@ -18,8 +19,10 @@ var ErrInvalidRequest = errors.New("mangopay: invalid request")
 
 // FieldProblem is one problem a local check found in a request.
 type FieldProblem struct {
-	// Field is the dotted Go/JSON name of the field, e.g. "DebitedFunds.Amount";
-	// empty when the problem is with the request as a whole (a nil request).
+	// Field is the dotted JSON name of the field, as Mangopay spells it in
+	// APIError.Errors ("AuthorId", "DebitedFunds.Amount", "Owners[0]"), so a
+	// handler can report both alike; empty when the problem is with the
+	// request as a whole (a nil request, nothing to update).
 	Field string
 	// Problem says what is wrong, in words, e.g. "must be positive".
 	Problem string
@@ -93,4 +96,57 @@ func (p *problemList) err() error {
 // invalid is a *ValidationError with a single problem.
 func invalid(op, field, format string, args ...any) error {
 	return &ValidationError{Op: op, Problems: []FieldProblem{{Field: field, Problem: fmt.Sprintf(format, args...)}}}
+}
+
+// nilRequest is the *ValidationError of a method given a nil request.
+func nilRequest(op, typ string) error { return invalid(op, "", "nil *%s", typ) }
+
+// required records field as missing when v is empty or blank, and reports
+// whether it was set.
+func (p *problemList) required(field, v string) bool {
+	if strings.TrimSpace(v) == "" {
+		p.add(field, "is required")
+		return false
+	}
+	return true
+}
+
+// text records a problem when s is longer than maxTextLength characters.
+func (p *problemList) text(field, s string) {
+	if n := utf8.RuneCountInString(s); n > maxTextLength {
+		p.add(field, "is %d characters long, at most %d", n, maxTextLength)
+	}
+}
+
+// currency records a problem when c is not an ISO 4217 code.
+func (p *problemList) currency(field, c string) {
+	if c == "" {
+		p.add(field, "is required (an ISO 4217 code such as \"EUR\")")
+		return
+	}
+	if !isLetterCode(c, 3) {
+		p.add(field, "%q is not an ISO 4217 code such as \"EUR\"", truncate(c, 20))
+	}
+}
+
+// scaContext records a problem when s is not a documented ScaContext.
+func (p *problemList) scaContext(field string, s ScaContext) {
+	if !s.Valid() {
+		p.add(field, "%q is invalid: want %q, %q or empty", truncate(string(s), 40), ScaUserPresent, ScaUserNotPresent)
+	}
+}
+
+// isLetterCode reports whether v is n upper-case ASCII letters, the shape of
+// an ISO 4217 currency (n = 3) and an ISO 3166-1 alpha-2 country (n = 2). It
+// is the one code check of the package: wallets, transfers and recipients use it.
+func isLetterCode(v string, n int) bool {
+	if len(v) != n {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < 'A' || v[i] > 'Z' {
+			return false
+		}
+	}
+	return true
 }

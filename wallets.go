@@ -2,12 +2,10 @@ package mangopay
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // FundsType says what a wallet holds.
@@ -63,42 +61,27 @@ type CreateWalletRequest struct {
 // characters.
 const maxTextLength = 255
 
-// textProblem returns a problem description when s is longer than
-// maxTextLength characters, else "".
-func textProblem(field, s string) string {
-	if n := utf8.RuneCountInString(s); n > maxTextLength {
-		return fmt.Sprintf("%s is %d characters long, at most %d", field, n, maxTextLength)
-	}
-	return ""
-}
-
 func (r *CreateWalletRequest) validate() error {
+	const op = "Wallets.Create"
 	if r == nil {
-		return errors.New("mangopay: Wallets.Create: nil *CreateWalletRequest")
+		return nilRequest(op, "CreateWalletRequest")
 	}
-	var problems []string
+	p := newProblems(op)
 	switch len(r.Owners) {
 	case 0:
-		problems = append(problems, "Owners is required (the id of the owning user)")
+		p.add("Owners", "is required (the id of the owning user)")
 	case 1:
 		if strings.TrimSpace(r.Owners[0]) == "" {
-			problems = append(problems, "Owners[0] is empty")
+			p.add("Owners[0]", "is empty")
 		}
 	default:
-		problems = append(problems, fmt.Sprintf("Owners holds %d ids: Mangopay accepts exactly one", len(r.Owners)))
+		p.add("Owners", "holds %d ids: Mangopay accepts exactly one", len(r.Owners))
 	}
-	if strings.TrimSpace(r.Description) == "" {
-		problems = append(problems, "Description is required")
-	}
-	if p := currencyProblem("Currency", r.Currency); p != "" {
-		problems = append(problems, p)
-	}
-	for _, p := range []string{textProblem("Description", r.Description), textProblem("Tag", r.Tag)} {
-		if p != "" {
-			problems = append(problems, p)
-		}
-	}
-	return inputError("Wallets.Create", "CreateWalletRequest", problems)
+	p.required("Description", r.Description)
+	p.currency("Currency", r.Currency)
+	p.text("Description", r.Description)
+	p.text("Tag", r.Tag)
+	return p.err()
 }
 
 // UpdateWalletRequest is the body of WalletsService.Update. Nil fields are
@@ -112,23 +95,25 @@ type UpdateWalletRequest struct {
 }
 
 func (r *UpdateWalletRequest) validate() error {
-	if r == nil || (r.Description == nil && r.Tag == nil) {
-		return errors.New("mangopay: Wallets.Update: nothing to update: set Description or Tag")
+	const op = "Wallets.Update"
+	if r == nil {
+		return nilRequest(op, "UpdateWalletRequest")
 	}
-	var problems []string
+	if r.Description == nil && r.Tag == nil {
+		return invalid(op, "", "nothing to update: set Description or Tag")
+	}
+	p := newProblems(op)
 	if r.Description != nil {
 		if strings.TrimSpace(*r.Description) == "" {
-			problems = append(problems, "Description is empty (it is required; leave it nil to keep it)")
-		} else if p := textProblem("Description", *r.Description); p != "" {
-			problems = append(problems, p)
+			p.add("Description", "is empty (it is required; leave it nil to keep it)")
+		} else {
+			p.text("Description", *r.Description)
 		}
 	}
 	if r.Tag != nil {
-		if p := textProblem("Tag", *r.Tag); p != "" {
-			problems = append(problems, p)
-		}
+		p.text("Tag", *r.Tag)
 	}
-	return inputError("Wallets.Update", "UpdateWalletRequest", problems)
+	return p.err()
 }
 
 // walletQuery is the query of the SCA-gated wallet reads.
@@ -180,7 +165,7 @@ func (s *WalletsService) Update(ctx context.Context, walletID string, in *Update
 // back (there is no webhook for this). With ScaUserNotPresent and no proxy
 // consent, the error matches ErrScaProxyMissing and ErrForbidden.
 func (s *WalletsService) Get(ctx context.Context, walletID string, sca ScaContext, opts ...RequestOption) (*Wallet, error) {
-	if err := validateScaContext(sca); err != nil {
+	if err := checkScaContext("Wallets.Get", sca); err != nil {
 		return nil, err
 	}
 	path, err := pathf("/wallets/%s", walletID)
@@ -201,7 +186,7 @@ func (s *WalletsService) Get(ctx context.Context, walletID string, sca ScaContex
 // unless empty, and an SCA demand is returned as a *ScaRequiredError with a
 // nil page.
 func (s *WalletsService) ListByUser(ctx context.Context, userID string, sca ScaContext, lo *ListOptions, opts ...RequestOption) (*Page[Wallet], error) {
-	if err := validateScaContext(sca); err != nil {
+	if err := checkScaContext("Wallets.ListByUser", sca); err != nil {
 		return nil, err
 	}
 	path, err := pathf("/users/%s/wallets", userID)
@@ -216,12 +201,13 @@ func (s *WalletsService) ListByUser(ctx context.Context, userID string, sca ScaC
 }
 
 // AllByUser iterates over every wallet of a user, fetching pages of 100 (or
-// lo.PerPage) lazily from GET /users/{UserId}/wallets. It stops when the loop
-// breaks (no further request is made) and yields at most one error, such as
-// a *ScaRequiredError when Mangopay demands SCA on any page.
-func (s *WalletsService) AllByUser(ctx context.Context, userID string, sca ScaContext, lo *ListOptions) iter.Seq2[*Wallet, error] {
+// lo.PerPage) lazily from GET /users/{UserId}/wallets; opts apply to every
+// page request. It stops when the loop breaks (no further request is made)
+// and yields at most one error, such as a *ScaRequiredError when Mangopay
+// demands SCA on any page.
+func (s *WalletsService) AllByUser(ctx context.Context, userID string, sca ScaContext, lo *ListOptions, opts ...RequestOption) iter.Seq2[*Wallet, error] {
 	return iterate(ctx, lo, func(ctx context.Context, lo *ListOptions) (*Page[Wallet], error) {
-		return s.ListByUser(ctx, userID, sca, lo)
+		return s.ListByUser(ctx, userID, sca, lo, opts...)
 	})
 }
 
@@ -324,15 +310,15 @@ type TransactionListOptions struct {
 	AfterDate time.Time `url:"AfterDate,unix,omitempty"`
 }
 
-func (o *TransactionListOptions) validate() error {
+func (o *TransactionListOptions) validate(op string) error {
 	if o == nil {
 		return nil
 	}
-	var problems []string
+	p := newProblems(op)
 	check := func(field string, vals []string) {
 		for i, v := range vals {
 			if strings.TrimSpace(v) == "" || strings.Contains(v, ",") {
-				problems = append(problems, fmt.Sprintf("%s[%d] %q is empty or contains a comma", field, i, truncate(v, 40)))
+				p.add(fmt.Sprintf("%s[%d]", field, i), "%q is empty or contains a comma", truncate(v, 40))
 			}
 		}
 	}
@@ -341,10 +327,10 @@ func (o *TransactionListOptions) validate() error {
 	check("Nature", enumStrings(o.Nature))
 	check("ResultCode", o.ResultCode)
 	if !o.BeforeDate.IsZero() && !o.AfterDate.IsZero() && !o.AfterDate.Before(o.BeforeDate) {
-		problems = append(problems, fmt.Sprintf("AfterDate %s is not before BeforeDate %s",
-			o.AfterDate.UTC().Format(time.RFC3339), o.BeforeDate.UTC().Format(time.RFC3339)))
+		p.add("AfterDate", "%s is not before BeforeDate %s",
+			o.AfterDate.UTC().Format(time.RFC3339), o.BeforeDate.UTC().Format(time.RFC3339))
 	}
-	return inputError("Transactions", "TransactionListOptions", problems)
+	return p.err()
 }
 
 func enumStrings[S ~string](in []S) []string {
@@ -370,7 +356,7 @@ type transactionQuery struct {
 // *ScaRequiredError with a nil page; with ScaUserNotPresent and no proxy
 // consent the error matches ErrScaProxyMissing. lo may be nil.
 func (s *TransactionsService) ListByUser(ctx context.Context, userID string, sca ScaContext, lo *TransactionListOptions, opts ...RequestOption) (*Page[Transaction], error) {
-	return s.list(ctx, "/users/%s/transactions", userID, sca, lo, opts)
+	return s.list(ctx, "Transactions.ListByUser", "/users/%s/transactions", userID, sca, lo, opts)
 }
 
 // ListByWallet reads one page of a wallet's transactions:
@@ -378,14 +364,14 @@ func (s *TransactionsService) ListByUser(ctx context.Context, userID string, sca
 //
 // It is SCA-gated exactly like ListByUser.
 func (s *TransactionsService) ListByWallet(ctx context.Context, walletID string, sca ScaContext, lo *TransactionListOptions, opts ...RequestOption) (*Page[Transaction], error) {
-	return s.list(ctx, "/wallets/%s/transactions", walletID, sca, lo, opts)
+	return s.list(ctx, "Transactions.ListByWallet", "/wallets/%s/transactions", walletID, sca, lo, opts)
 }
 
-func (s *TransactionsService) list(ctx context.Context, format, id string, sca ScaContext, lo *TransactionListOptions, opts []RequestOption) (*Page[Transaction], error) {
-	if err := validateScaContext(sca); err != nil {
+func (s *TransactionsService) list(ctx context.Context, op, format, id string, sca ScaContext, lo *TransactionListOptions, opts []RequestOption) (*Page[Transaction], error) {
+	if err := checkScaContext(op, sca); err != nil {
 		return nil, err
 	}
-	if err := lo.validate(); err != nil {
+	if err := lo.validate(op); err != nil {
 		return nil, err
 	}
 	path, err := pathf(format, id)
@@ -403,21 +389,21 @@ func (s *TransactionsService) list(ctx context.Context, format, id string, sca S
 
 // AllByUser iterates over every transaction of a user, fetching pages of 100
 // (or lo.PerPage) lazily from GET /users/{UserId}/transactions with lo's
-// filters. It stops when the loop breaks (no further request is made) and
-// yields at most one error, such as a *ScaRequiredError when Mangopay demands
-// SCA on any page.
-func (s *TransactionsService) AllByUser(ctx context.Context, userID string, sca ScaContext, lo *TransactionListOptions) iter.Seq2[*Transaction, error] {
-	return s.all(ctx, "/users/%s/transactions", userID, sca, lo)
+// filters; opts apply to every page request. It stops when the loop breaks
+// (no further request is made) and yields at most one error, such as a
+// *ScaRequiredError when Mangopay demands SCA on any page.
+func (s *TransactionsService) AllByUser(ctx context.Context, userID string, sca ScaContext, lo *TransactionListOptions, opts ...RequestOption) iter.Seq2[*Transaction, error] {
+	return s.all(ctx, "Transactions.AllByUser", "/users/%s/transactions", userID, sca, lo, opts)
 }
 
 // AllByWallet iterates over every transaction of a wallet, fetching pages of
 // 100 (or lo.PerPage) lazily from GET /wallets/{WalletId}/transactions with
-// lo's filters. It stops like AllByUser.
-func (s *TransactionsService) AllByWallet(ctx context.Context, walletID string, sca ScaContext, lo *TransactionListOptions) iter.Seq2[*Transaction, error] {
-	return s.all(ctx, "/wallets/%s/transactions", walletID, sca, lo)
+// lo's filters; opts apply to every page request. It stops like AllByUser.
+func (s *TransactionsService) AllByWallet(ctx context.Context, walletID string, sca ScaContext, lo *TransactionListOptions, opts ...RequestOption) iter.Seq2[*Transaction, error] {
+	return s.all(ctx, "Transactions.AllByWallet", "/wallets/%s/transactions", walletID, sca, lo, opts)
 }
 
-func (s *TransactionsService) all(ctx context.Context, format, id string, sca ScaContext, lo *TransactionListOptions) iter.Seq2[*Transaction, error] {
+func (s *TransactionsService) all(ctx context.Context, op, format, id string, sca ScaContext, lo *TransactionListOptions, opts []RequestOption) iter.Seq2[*Transaction, error] {
 	var filters TransactionListOptions
 	var paging *ListOptions
 	if lo != nil {
@@ -427,30 +413,6 @@ func (s *TransactionsService) all(ctx context.Context, format, id string, sca Sc
 	return iterate(ctx, paging, func(ctx context.Context, page *ListOptions) (*Page[Transaction], error) {
 		q := filters
 		q.ListOptions = *page
-		return s.list(ctx, format, id, sca, &q, nil)
+		return s.list(ctx, op, format, id, sca, &q, opts)
 	})
-}
-
-// currencyProblem returns a problem description when c is not three upper-case
-// letters, else "".
-func currencyProblem(field, c string) string {
-	if c == "" {
-		return field + " is required (an ISO 4217 code such as \"EUR\")"
-	}
-	if len(c) != 3 || strings.ToUpper(c) != c || strings.IndexFunc(c, func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0 {
-		return fmt.Sprintf("%s %q is not an ISO 4217 code such as \"EUR\"", field, truncate(c, 20))
-	}
-	return ""
-}
-
-// inputError joins problems found in a request into one error, or nil.
-func inputError(method, typ string, problems []string) error {
-	if len(problems) == 0 {
-		return nil
-	}
-	p := newProblems(method)
-	for _, pr := range problems {
-		p.add("", "%s", pr)
-	}
-	return p.err()
 }

@@ -251,7 +251,7 @@ func TestWalletsUpdate(t *testing.T) {
 		_, err := env.c.Wallets.Update(context.Background(), fixtureWalletID, &UpdateWalletRequest{})
 		assert.ErrorContains(t, err, "nothing to update")
 		_, err = env.c.Wallets.Update(context.Background(), fixtureWalletID, nil)
-		assert.ErrorContains(t, err, "nothing to update")
+		assert.ErrorContains(t, err, "nil *UpdateWalletRequest")
 		_, err = env.c.Wallets.Update(context.Background(), fixtureWalletID, &UpdateWalletRequest{Description: Ptr(" ")})
 		assert.ErrorContains(t, err, "mangopay: Wallets.Update: Description is empty")
 		_, err = env.c.Wallets.Update(context.Background(), fixtureWalletID, &UpdateWalletRequest{Description: Ptr(strings.Repeat("d", 256)), Tag: Ptr(strings.Repeat("t", 300))})
@@ -310,7 +310,7 @@ func TestWalletReadsRefuseBadInputBeforeTheNetwork(t *testing.T) {
 	for _, rd := range walletReads(t) {
 		got, err := rd.call(ctx, env.c, ScaContext("user_present"))
 		assert.False(t, got, rd.name)
-		assert.ErrorContains(t, err, `invalid ScaContext "user_present"`, rd.name)
+		assert.ErrorContains(t, err, `ScaContext "user_present" is invalid`, rd.name)
 	}
 	_, err := env.c.Wallets.Get(ctx, "", ScaUserPresent)
 	assert.ErrorIs(t, err, ErrInvalidID)
@@ -323,10 +323,10 @@ func TestWalletReadsRefuseBadInputBeforeTheNetwork(t *testing.T) {
 	_, err = env.c.Wallets.ListByUser(ctx, "u1", ScaUserPresent, &ListOptions{PerPage: 101})
 	assert.ErrorContains(t, err, "PerPage 101")
 	for _, err := range env.c.Wallets.AllByUser(ctx, "u1", "bogus", nil) {
-		assert.ErrorContains(t, err, "invalid ScaContext")
+		assert.ErrorContains(t, err, "is invalid: want")
 	}
 	for _, err := range env.c.Transactions.AllByWallet(ctx, "w1", "bogus", nil) {
-		assert.ErrorContains(t, err, "invalid ScaContext")
+		assert.ErrorContains(t, err, "is invalid: want")
 	}
 	assert.Zero(t, env.mt.GetTotalCallCount(), "no request, not even the token call")
 }

@@ -282,7 +282,7 @@ func TestSDKLegalOwner(t *testing.T) {
 
 	// The representative's email change re-enrolls.
 	upd, err := e.c.Users.UpdateLegal(e.ctx, u.ID, &mangopay.UpdateLegalUserRequest{TermsAndConditionsAccepted: mangopay.Ptr(true),
-		LegalRepresentative: &mangopay.LegalRepresentativeRequest{Email: "alex2@example.com"}})
+		LegalRepresentative: &mangopay.UpdateLegalRepresentativeRequest{Email: mangopay.Ptr("alex2@example.com")}})
 	e.requireSca(err, mangopay.ScaSourceBody)
 	require.NotNil(t, upd)
 	assert.Equal(t, mangopay.UserStatusPendingUserAction, upd.UserStatus)
@@ -292,16 +292,16 @@ func TestSDKUpdateReenrollsAndProxy(t *testing.T) {
 	t.Parallel()
 	e := newSDK(t)
 	id := e.activeOwner("Olga")
-	u, err := e.c.Users.UpdateNatural(e.ctx, id, &mangopay.UpdateNaturalUserRequest{TermsAndConditionsAccepted: mangopay.Ptr(true), Tag: "vip"})
+	u, err := e.c.Users.UpdateNatural(e.ctx, id, &mangopay.UpdateNaturalUserRequest{TermsAndConditionsAccepted: mangopay.Ptr(true), Tag: mangopay.Ptr("vip")})
 	require.NoError(t, err)
 	assert.Equal(t, "vip", u.Tag)
-	u, err = e.c.Users.UpdateNatural(e.ctx, id, &mangopay.UpdateNaturalUserRequest{TermsAndConditionsAccepted: mangopay.Ptr(true), Email: "new@example.com"})
+	u, err = e.c.Users.UpdateNatural(e.ctx, id, &mangopay.UpdateNaturalUserRequest{TermsAndConditionsAccepted: mangopay.Ptr(true), Email: mangopay.Ptr("new@example.com")})
 	sca := e.requireSca(err, mangopay.ScaSourceBody)
 	assert.Equal(t, mangopay.UserStatusPendingUserAction, u.UserStatus)
 	require.NoError(t, e.srv.CompleteSca(sca.RedirectURL, mangopaytest.Validated))
 
 	_, err = e.c.Users.UpdateNatural(e.ctx, id, &mangopay.UpdateNaturalUserRequest{TermsAndConditionsAccepted: mangopay.Ptr(true),
-		Email: "other@example.com", ScaContext: mangopay.ScaUserNotPresent})
+		Email: mangopay.Ptr("other@example.com"), ScaContext: mangopay.ScaUserNotPresent})
 	assert.ErrorIs(t, err, mangopay.ErrScaProxyMissing)
 	assert.ErrorIs(t, err, mangopay.ErrForbidden)
 }

@@ -72,7 +72,7 @@ type Recipients interface {
 // Hooks is what RegisterHooks needs of c.Hooks.
 type Hooks interface {
 	Create(ctx context.Context, in *mangopay.CreateHookRequest, opts ...mangopay.RequestOption) (*mangopay.Hook, error)
-	All(ctx context.Context, lo *mangopay.ListOptions) iter.Seq2[*mangopay.Hook, error]
+	All(ctx context.Context, lo *mangopay.ListOptions, opts ...mangopay.RequestOption) iter.Seq2[*mangopay.Hook, error]
 	Update(ctx context.Context, id string, in *mangopay.UpdateHookRequest, opts ...mangopay.RequestOption) (*mangopay.Hook, error)
 }
 
@@ -264,7 +264,7 @@ func RegisterHooks(ctx context.Context, hooks Hooks, url string) error {
 				return fmt.Errorf("listing hooks: %w", err)
 			}
 			if h.EventType == typ {
-				if _, err := hooks.Update(ctx, h.ID, &mangopay.UpdateHookRequest{URL: url, Status: mangopay.HookStatusEnabled}); err != nil {
+				if _, err := hooks.Update(ctx, h.ID, &mangopay.UpdateHookRequest{URL: mangopay.Ptr(url), Status: mangopay.Ptr(mangopay.HookStatusEnabled)}); err != nil {
 					return fmt.Errorf("updating the %s hook: %w", typ, err)
 				}
 				updated = true
