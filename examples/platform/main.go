@@ -12,10 +12,18 @@
 // seller is registered for you to pay, the dashboard has a button adding
 // test money, and the emulator's webhooks reach the platform directly.
 //
+// With MANGOPAY_BASE_URL on this machine (a loopback address such as
+// http://127.0.0.1:8089) it uses a mangopay-sandbox started by hand
+// (go run ./cmd/mangopay-sandbox): the same as the in-process emulator, its
+// test controls reached over HTTP. SCA links on exactly that address are
+// trusted (mangopay.WithRedirectHosts); the credentials default to the
+// emulator's (MANGOPAY_CLIENT_ID and MANGOPAY_API_KEY override them).
+//
 // With MANGOPAY_CLIENT_ID and MANGOPAY_API_KEY set it uses Mangopay's
-// sandbox (MANGOPAY_BASE_URL overrides the address) and its hosted pages.
-// Webhooks are registered only with -public-url, an https address at which
-// Mangopay can reach this server.
+// sandbox (MANGOPAY_BASE_URL, when not on this machine, overrides the
+// address) and its hosted pages; SCA links must be https on mangopay.com,
+// the SDK's default. Webhooks are registered only with -public-url, an https
+// address at which Mangopay can reach this server.
 package main
 
 import (
@@ -32,6 +40,7 @@ import (
 	"time"
 
 	"github.com/scaforge/mangopay"
+	"github.com/scaforge/mangopay/examples/internal/sandbox"
 	"github.com/scaforge/mangopay/examples/platform/app"
 	"github.com/scaforge/mangopay/mangopaytest"
 )
@@ -49,8 +58,8 @@ func main() {
 	flag.StringVar(&o.publicURL, "public-url", "", "the platform's address as browsers reach it (default http://<addr>); in sandbox mode, an https URL Mangopay can reach enables webhooks")
 	flag.BoolVar(&o.verbose, "v", false, "log every request to Mangopay on stderr (credentials and tokens are never logged)")
 	flag.Parse()
-	if (o.clientID == "") != (o.apiKey == "") {
-		fmt.Fprintln(os.Stderr, "platform: set both MANGOPAY_CLIENT_ID and MANGOPAY_API_KEY for the sandbox, or neither for the emulator")
+	if _, err := o.backend(); err != nil {
+		fmt.Fprintln(os.Stderr, "platform:", err)
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -59,6 +68,29 @@ func main() {
 		fmt.Fprintln(os.Stderr, "platform:", err)
 		os.Exit(1)
 	}
+}
+
+// Backends of the platform.
+const (
+	inProcess  = "emulator"   // an in-process mangopaytest server
+	standalone = "standalone" // a mangopay-sandbox on this machine
+	live       = "mangopay"   // Mangopay's sandbox (or production)
+)
+
+// backend decides from the settings what Mangopay the platform talks to.
+func (o options) backend() (string, error) {
+	if (o.clientID == "") != (o.apiKey == "") {
+		return "", errors.New("set both MANGOPAY_CLIENT_ID and MANGOPAY_API_KEY, or neither")
+	}
+	switch {
+	case o.baseURL != "" && sandbox.LoopbackHosts(o.baseURL) != nil:
+		return standalone, nil
+	case o.clientID != "":
+		return live, nil
+	case o.baseURL != "":
+		return "", fmt.Errorf("MANGOPAY_BASE_URL %q is not on this machine: talking to Mangopay needs MANGOPAY_CLIENT_ID and MANGOPAY_API_KEY", o.baseURL)
+	}
+	return inProcess, nil
 }
 
 // serve runs the platform until ctx ends.
@@ -106,7 +138,14 @@ func setup(ctx context.Context, o options, public string, logger *slog.Logger) (
 	if o.verbose {
 		clientOpts = append(clientOpts, mangopay.WithLogger(logger))
 	}
-	if o.clientID != "" {
+	kind, err := o.backend()
+	if err != nil {
+		return nil, nil, err
+	}
+	if kind == standalone {
+		return setupStandalone(ctx, o, public, logger, clientOpts)
+	}
+	if kind == live {
 		if o.baseURL != "" {
 			clientOpts = append(clientOpts, mangopay.WithBaseURL(o.baseURL))
 		}
@@ -155,4 +194,40 @@ func setup(ctx context.Context, o options, public string, logger *slog.Logger) (
 	}
 	logger.Info("Mangopay is the in-process emulator", "api", srv.URL, "hosted_sca_page", srv.URL+"/sca/", "code", mangopaytest.OTP)
 	return a, srv.Close, nil
+}
+
+// setupStandalone connects the platform to a mangopay-sandbox on this
+// machine: its SCA links (on the address of o.baseURL) are trusted, its
+// /_sandbox/ controls fund wallets and enroll the demo seller, and its
+// webhooks reach the platform directly.
+func setupStandalone(ctx context.Context, o options, public string, logger *slog.Logger, clientOpts []mangopay.Option) (*app.App, func(), error) {
+	id, key := o.clientID, o.apiKey
+	if id == "" {
+		id, key = mangopaytest.DefaultClientID, mangopaytest.DefaultAPIKey
+	}
+	c, err := mangopay.New(id, key, append([]mangopay.Option{
+		mangopay.WithBaseURL(o.baseURL),
+		mangopay.WithRedirectHosts(sandbox.LoopbackHosts(o.baseURL)...),
+	}, clientOpts...)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctl := sandbox.Controls{Base: o.baseURL}
+	base := strings.TrimRight(o.baseURL, "/")
+	a, err := app.New(app.Config{
+		API: app.FromClient(c), BaseURL: public, Logger: logger,
+		Backend: "mangopay-sandbox at " + base + ", hosted SCA page at " + base + "/sca/, code " + mangopaytest.OTP,
+		Fund:    ctl.Credit,
+	})
+	if err == nil {
+		err = a.AddDemoPayee(ctx, func(link string) error { return ctl.Complete(ctx, link, mangopaytest.Validated) })
+	}
+	if err == nil {
+		err = app.RegisterHooks(ctx, c.Hooks, a.WebhookURL())
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	logger.Info("Mangopay is a mangopay-sandbox", "api", base, "hosted_sca_page", base+"/sca/", "code", mangopaytest.OTP)
+	return a, func() {}, nil
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/scaforge/mangopay/examples/internal/sandbox"
 )
 
 // TestSetupEmulatorMode checks what `go run ./examples/platform` wires up
@@ -18,8 +20,49 @@ import (
 // on the emulator's hosted page.
 func TestSetupEmulatorMode(t *testing.T) {
 	t.Parallel()
+	checkEmulatorSetup(t, options{emulatorAddr: "127.0.0.1:0"}, "", "in-process emulator (mangopaytest)")
+}
+
+// TestSetupStandaloneMode does the same against cmd/mangopay-sandbox started
+// as a subprocess, as `MANGOPAY_BASE_URL=http://127.0.0.1:PORT go run
+// ./examples/platform` does against one started by hand.
+func TestSetupStandaloneMode(t *testing.T) {
+	t.Parallel()
+	base := sandbox.Start(t)
+	checkEmulatorSetup(t, options{baseURL: base}, base, "mangopay-sandbox at "+base+", hosted SCA page at "+base+"/sca/")
+}
+
+func TestBackendChoice(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		o         options
+		want, err string
+	}{
+		{o: options{}, want: inProcess},
+		{o: options{baseURL: "http://127.0.0.1:8089"}, want: standalone},
+		{o: options{baseURL: "http://localhost:8089", clientID: "demo", apiKey: "k"}, want: standalone},
+		{o: options{clientID: "id", apiKey: "k"}, want: live},
+		{o: options{clientID: "id", apiKey: "k", baseURL: "https://api.sandbox.mangopay.com"}, want: live},
+		{o: options{clientID: "id"}, err: "set both MANGOPAY_CLIENT_ID and MANGOPAY_API_KEY, or neither"},
+		{o: options{baseURL: "http://10.0.0.5:8089"}, err: "is not on this machine: talking to Mangopay needs MANGOPAY_CLIENT_ID"},
+	} {
+		got, err := tc.o.backend()
+		if tc.err != "" {
+			assert.ErrorContains(t, err, tc.err, "%+v", tc.o)
+			continue
+		}
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, got, "%+v", tc.o)
+	}
+}
+
+// checkEmulatorSetup starts the platform with o and checks the sign-up
+// lands on the emulator's hosted page (at sandboxBase when not empty), the
+// demo seller and the test-money button, and the footer naming backend.
+func checkEmulatorSetup(t *testing.T, o options, sandboxBase, backend string) {
+	t.Helper()
 	web := httptest.NewUnstartedServer(nil)
-	a, closeBackend, err := setup(context.Background(), options{emulatorAddr: "127.0.0.1:0"},
+	a, closeBackend, err := setup(context.Background(), o,
 		"http://"+web.Listener.Addr().String(), slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	t.Cleanup(closeBackend)
@@ -35,6 +78,9 @@ func TestSetupEmulatorMode(t *testing.T) {
 	link, err := url.Parse(resp.Header.Get("Location"))
 	require.NoError(t, err)
 	assert.Equal(t, "127.0.0.1", link.Hostname(), "the hosted page is the local emulator's")
+	if sandboxBase != "" {
+		assert.Equal(t, sandboxBase, "http://"+link.Host, "the hosted page is the mangopay-sandbox's")
+	}
 	assert.Equal(t, "/sca/", link.Path)
 
 	// The hosted page itself answers (what a browser would show).
@@ -57,7 +103,7 @@ func TestSetupEmulatorMode(t *testing.T) {
 	dash.Body.Close()
 	assert.Contains(t, string(body), ">Sam Lee (demo seller)</option>")
 	assert.Contains(t, string(body), `id="fund"`)
-	assert.Contains(t, string(body), "in-process emulator (mangopaytest)")
+	assert.Contains(t, string(body), backend)
 }
 
 func TestSetupSandboxModeNeedsNoNetworkToStart(t *testing.T) {

@@ -11,28 +11,67 @@ import (
 	"time"
 
 	"github.com/scaforge/mangopay"
+	"github.com/scaforge/mangopay/examples/internal/sandbox"
 	"github.com/scaforge/mangopay/mangopaytest"
 )
 
 // config is what run needs; main fills it from flags and the environment.
 type config struct {
-	// ClientID and APIKey select Mangopay's sandbox when both are set; when
-	// both are empty the quickstart runs against an in-process emulator.
+	// ClientID and APIKey are the platform's credentials: required for
+	// Mangopay, optional for a mangopay-sandbox (default: its own defaults).
 	ClientID, APIKey string
-	// BaseURL overrides the sandbox address (default mangopay.SandboxURL).
+	// BaseURL is where Mangopay is: empty for the in-process emulator, a
+	// loopback address for a mangopay-sandbox started by hand, anything else
+	// (or empty with credentials: mangopay.SandboxURL) for Mangopay.
 	BaseURL string
 	// Verbose logs one line per HTTP request (secrets are never logged).
 	Verbose bool
-	// Deadline bounds each wait for a person (an SCA session, a pay-in) in
-	// sandbox mode; PollEvery is how often Mangopay is asked meanwhile.
+	// Deadline bounds each wait for a person (an SCA session, a pay-in)
+	// against Mangopay; PollEvery is how often Mangopay is asked meanwhile.
 	Deadline, PollEvery time.Duration
 
-	// clientOpts are added to the sandbox client's options (tests point it
-	// at an emulator).
+	// kind, when set, overrides the choice of chooseBackend (tests play
+	// Mangopay's sandbox with an emulator).
+	kind backendKind
+	// clientOpts are added to the client's options (tests point a
+	// kindMangopay client at an emulator).
 	clientOpts []mangopay.Option
 }
 
-// backend is what the tour runs against: the emulator or Mangopay's sandbox.
+// backendKind is what the quickstart talks to.
+type backendKind int
+
+const (
+	// kindEmulator: an in-process mangopaytest server (no settings).
+	kindEmulator backendKind = iota + 1
+	// kindStandalone: a mangopay-sandbox on this machine (MANGOPAY_BASE_URL
+	// on a loopback address), driven through its /_sandbox/ controls.
+	kindStandalone
+	// kindMangopay: Mangopay's sandbox (MANGOPAY_CLIENT_ID and
+	// MANGOPAY_API_KEY), where a person opens every SCA link.
+	kindMangopay
+)
+
+// chooseBackend decides from the settings what the quickstart talks to.
+func chooseBackend(cfg config) (backendKind, error) {
+	if cfg.kind != 0 {
+		return cfg.kind, nil
+	}
+	if (cfg.ClientID == "") != (cfg.APIKey == "") {
+		return 0, errors.New("set both MANGOPAY_CLIENT_ID and MANGOPAY_API_KEY, or neither")
+	}
+	switch {
+	case cfg.BaseURL != "" && sandbox.LoopbackHosts(cfg.BaseURL) != nil:
+		return kindStandalone, nil
+	case cfg.ClientID != "":
+		return kindMangopay, nil
+	case cfg.BaseURL != "":
+		return 0, fmt.Errorf("MANGOPAY_BASE_URL %q is not on this machine: talking to Mangopay needs MANGOPAY_CLIENT_ID and MANGOPAY_API_KEY", cfg.BaseURL)
+	}
+	return kindEmulator, nil
+}
+
+// backend is what the tour runs against: an emulator or Mangopay's sandbox.
 type backend struct {
 	// name says where requests go, for the banner.
 	name string
@@ -40,12 +79,9 @@ type backend struct {
 	client *mangopay.Client
 	// returnURL is the platform page the SCA links send the user back to.
 	returnURL string
-	// approve gets the user through the SCA session behind link (returnUrl
-	// already appended): the emulator completes it, the sandbox asks a person.
-	approve func(ctx context.Context, p *printer, link string) error
-	// fund puts amount (minor units) in a wallet, or says how to; it returns
-	// a description of what it did.
-	fund func(ctx context.Context, walletID string, amount int64) (string, error)
+	// ctl drives an emulator's test controls; nil against Mangopay, where
+	// a person answers each SCA session and makes the pay-in.
+	ctl *controls
 	// poll is how long and how often to wait for an outcome.
 	poll poller
 	// hookURL is where Mangopay can deliver webhooks ("" when it cannot),
@@ -55,13 +91,59 @@ type backend struct {
 	close   func()
 }
 
+// controls are an emulator's test controls, in-process (mangopaytest.Server)
+// or over HTTP (mangopay-sandbox's /_sandbox/), with what to call them in
+// the story.
+type controls struct {
+	complete func(ctx context.Context, link string, o mangopaytest.Outcome) error
+	credit   func(ctx context.Context, walletID string, amount int64) error
+	advance  func(ctx context.Context, d time.Duration) error
+	// completeVia, creditVia and advanceVia name the control for the reader.
+	completeVia, creditVia, advanceVia string
+}
+
+// approve gets the user through the SCA session behind link (returnUrl
+// already appended): an emulator's control completes it, against Mangopay a
+// person does.
+func (b *backend) approve(ctx context.Context, p *printer, link string) error {
+	if b.ctl == nil {
+		p.say("open the link above in a browser: phone +33611111111 (FR), one-time code 702100, then approve")
+		p.say("controlStatus on the return URL is only a hint: the quickstart asks Mangopay instead, "+
+			"every %s for up to %s (Ctrl-C to stop)", b.poll.every, b.poll.deadline)
+		return nil
+	}
+	if err := b.ctl.complete(ctx, link, mangopaytest.Validated); err != nil {
+		return err
+	}
+	p.ok("the user entered the one-time code %s and approved (emulator: %s)", mangopaytest.OTP, b.ctl.completeVia)
+	if p.first("controlStatus") {
+		p.say("the browser comes back to the returnUrl with controlStatus=VALIDATED (mangopay.ParseReturn): " +
+			"only a hint anyone can forge, so the platform confirms with a GET")
+	}
+	return nil
+}
+
+// fund puts amount (minor units) in a wallet, or says how to; it returns a
+// description of what it did.
+func (b *backend) fund(ctx context.Context, walletID string, amount int64) (string, error) {
+	if b.ctl == nil {
+		return fmt.Sprintf("this SDK does not make pay-ins: pay at least %s into %s (e.g. a sandbox test card pay-in); the transfers wait for it",
+			mangopay.Money{Currency: "EUR", Amount: amount}, walletID), nil
+	}
+	if err := b.ctl.credit(ctx, walletID, amount); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("credited by the emulator (%s: a succeeded PAYIN)", b.ctl.creditVia), nil
+}
+
 // newLogger returns the request logger of -v: slog text records without
-// timestamps, written to out.
+// timestamps, each on its own line indented under the story and marked
+// "┆ http" so that it does not read as part of it.
 func newLogger(out io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{
+	return slog.New(slog.NewTextHandler(&prefixWriter{w: out, prefix: "        ┆ http "}, &slog.HandlerOptions{
 		Level: slog.LevelDebug,
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-			if len(groups) == 0 && a.Key == slog.TimeKey {
+			if len(groups) == 0 && (a.Key == slog.TimeKey || a.Key == slog.LevelKey) {
 				return slog.Attr{}
 			}
 			return a
@@ -69,71 +151,129 @@ func newLogger(out io.Writer) *slog.Logger {
 	}))
 }
 
-// startEmulator starts a mangopaytest server and a local webhook receiver.
-func startEmulator(logger *slog.Logger) (*backend, error) {
-	srv, err := mangopaytest.Listen("127.0.0.1:0")
-	if err != nil {
-		return nil, err
+// prefixWriter writes prefix before each write to w (slog writes one record
+// per call).
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(p.w, p.prefix); err != nil {
+		return 0, err
 	}
+	return p.w.Write(b)
+}
+
+// clientOptions are the options every backend's client gets.
+func clientOptions(cfg config, logger *slog.Logger) []mangopay.Option {
 	var opts []mangopay.Option
 	if logger != nil {
 		opts = append(opts, mangopay.WithLogger(logger))
 	}
-	c := srv.Client(opts...)
+	return append(opts, cfg.clientOpts...)
+}
 
-	// The webhook receiver a platform would expose: NewWebhookHandler parses
-	// the notification, confirms it by fetching the resource (Mangopay does
-	// not sign webhooks) and ignores repeated deliveries.
-	events := make(chan mangopay.Event, 64)
+// startReceiver starts the webhook receiver a platform would expose, on a
+// local address the emulator can reach. NewWebhookHandler parses each
+// notification, confirms it by fetching the resource with c (Mangopay does
+// not sign webhooks) and ignores repeated deliveries.
+func startReceiver(c *mangopay.Client) (hookURL string, events <-chan mangopay.Event, stop func()) {
+	ch := make(chan mangopay.Event, 64)
 	mux := http.NewServeMux()
 	mux.Handle("/mangopay/webhooks", mangopay.NewWebhookHandler(func(_ context.Context, ev mangopay.Event) error {
 		select {
-		case events <- ev:
+		case ch <- ev:
 		default: // nobody is listening any more: drop it
 		}
 		return nil
 	}, mangopay.WithConfirmation(c), mangopay.WithDeduplication(nil)))
 	wh := httptest.NewServer(mux)
+	return wh.URL + "/mangopay/webhooks", ch, wh.Close
+}
 
+// startEmulator starts a mangopaytest server, with proxy management on (for
+// the ScaContext USER_NOT_PRESENT part), and a local webhook receiver.
+func startEmulator(cfg config, logger *slog.Logger) (*backend, error) {
+	srv, err := mangopaytest.Listen("127.0.0.1:0", mangopaytest.WithProxyManagement())
+	if err != nil {
+		return nil, err
+	}
+	c := srv.Client(clientOptions(cfg, logger)...)
+	hookURL, events, stopReceiver := startReceiver(c)
 	return &backend{
 		name:      fmt.Sprintf("the in-process emulator (mangopaytest) at %s, ClientId %q", srv.URL, srv.ClientID),
 		client:    c,
 		returnURL: "https://platform.example/sca/return",
-		approve: func(_ context.Context, p *printer, link string) error {
-			if err := srv.CompleteSca(link, mangopaytest.Validated); err != nil {
-				return err
-			}
-			p.ok("the user entered the code %s and approved (emulator: srv.CompleteSca(link, mangopaytest.Validated))", mangopaytest.OTP)
-			p.say("the browser comes back with controlStatus=VALIDATED (mangopay.ParseReturn): only a hint, so confirm with a GET")
-			return nil
-		},
-		fund: func(_ context.Context, walletID string, amount int64) (string, error) {
-			if err := srv.Credit(walletID, amount); err != nil {
-				return "", err
-			}
-			return "credited by the emulator (srv.Credit: a succeeded PAYIN)", nil
+		ctl: &controls{
+			complete: func(_ context.Context, link string, o mangopaytest.Outcome) error { return srv.CompleteSca(link, o) },
+			credit:   func(_ context.Context, id string, amount int64) error { return srv.Credit(id, amount) },
+			advance: func(_ context.Context, d time.Duration) error {
+				srv.Advance(d)
+				return nil
+			},
+			completeVia: "srv.CompleteSca",
+			creditVia:   "srv.Credit",
+			advanceVia:  "srv.Advance",
 		},
 		poll:    poller{every: 10 * time.Millisecond, deadline: 5 * time.Second},
-		hookURL: wh.URL + "/mangopay/webhooks",
+		hookURL: hookURL,
 		events:  events,
 		close: func() {
 			srv.Close() // stops webhook deliveries first
-			wh.Close()
+			stopReceiver()
 		},
 	}, nil
 }
 
+// dialStandalone connects to a mangopay-sandbox started by hand on this
+// machine (cfg.BaseURL on a loopback address). Its SCA links point at that
+// address, so exactly its loopback host:port pairs are allowed as redirect
+// hosts; its /_sandbox/ controls play the user, and it can reach a local
+// webhook receiver.
+func dialStandalone(cfg config, logger *slog.Logger) (*backend, error) {
+	id, key := cfg.ClientID, cfg.APIKey
+	if id == "" {
+		id, key = mangopaytest.DefaultClientID, mangopaytest.DefaultAPIKey
+	}
+	opts := append([]mangopay.Option{
+		mangopay.WithBaseURL(cfg.BaseURL),
+		mangopay.WithRedirectHosts(sandbox.LoopbackHosts(cfg.BaseURL)...),
+	}, clientOptions(cfg, logger)...)
+	c, err := mangopay.New(id, key, opts...)
+	if err != nil {
+		return nil, err
+	}
+	ctl := sandbox.Controls{Base: cfg.BaseURL}
+	hookURL, events, stopReceiver := startReceiver(c)
+	return &backend{
+		name:      fmt.Sprintf("mangopay-sandbox at %s, ClientId %q", cfg.BaseURL, id),
+		client:    c,
+		returnURL: "https://platform.example/sca/return",
+		ctl: &controls{
+			complete:    ctl.Complete,
+			credit:      ctl.Credit,
+			advance:     ctl.Advance,
+			completeVia: "POST /_sandbox/sca/complete",
+			creditVia:   "POST /_sandbox/wallets/{id}/credit",
+			advanceVia:  "POST /_sandbox/clock/advance",
+		},
+		poll:    poller{every: 10 * time.Millisecond, deadline: 10 * time.Second},
+		hookURL: hookURL,
+		events:  events,
+		close:   stopReceiver,
+	}, nil
+}
+
 // dialSandbox builds a client for Mangopay's sandbox, where a person
-// completes every SCA session in a browser.
+// completes every SCA session in a browser. SCA links keep the SDK's
+// default policy: https on mangopay.com only.
 func dialSandbox(cfg config, logger *slog.Logger) (*backend, error) {
 	var opts []mangopay.Option
 	if cfg.BaseURL != "" {
 		opts = append(opts, mangopay.WithBaseURL(cfg.BaseURL))
 	}
-	if logger != nil {
-		opts = append(opts, mangopay.WithLogger(logger))
-	}
-	c, err := mangopay.New(cfg.ClientID, cfg.APIKey, append(opts, cfg.clientOpts...)...)
+	c, err := mangopay.New(cfg.ClientID, cfg.APIKey, append(opts, clientOptions(cfg, logger)...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -145,17 +285,8 @@ func dialSandbox(cfg config, logger *slog.Logger) (*backend, error) {
 		name:      fmt.Sprintf("Mangopay at %s, ClientId %q", base, cfg.ClientID),
 		client:    c,
 		returnURL: "https://example.com/",
-		approve: func(_ context.Context, p *printer, link string) error {
-			p.say("open the link above in a browser: phone +33611111111 (FR), one-time code 702100, then approve")
-			p.say("controlStatus on the return URL is only a hint: the quickstart asks Mangopay instead, every %s for up to %s (Ctrl-C to stop)", cfg.PollEvery, cfg.Deadline)
-			return nil
-		},
-		fund: func(_ context.Context, walletID string, amount int64) (string, error) {
-			return fmt.Sprintf("this SDK does not make pay-ins: pay at least %s into %s (e.g. a sandbox test card pay-in); the transfers wait for it",
-				mangopay.Money{Currency: "EUR", Amount: amount}, walletID), nil
-		},
-		poll:  poller{every: cfg.PollEvery, deadline: cfg.Deadline},
-		close: func() {},
+		poll:      poller{every: cfg.PollEvery, deadline: cfg.Deadline},
+		close:     func() {},
 	}, nil
 }
 

@@ -5,19 +5,30 @@
 //	go run ./examples/quickstart        # against an in-process emulator (mangopaytest)
 //	go run ./examples/quickstart -v     # the same, with one log line per HTTP request
 //
-// By default it needs nothing: it starts the emulator in the same process,
-// completes each SCA session as if the user had approved it
-// (mangopaytest.Server.CompleteSca) and receives the webhooks on a local
-// endpoint. It exits 0 in a few seconds.
+// It runs against three backends, chosen by the environment:
 //
-// With MANGOPAY_CLIENT_ID and MANGOPAY_API_KEY set, it talks to Mangopay's
-// sandbox instead (MANGOPAY_BASE_URL overrides the address). Each SCA link
-// is then printed for you to open in a browser (sandbox phone +33611111111,
-// code 702100), and the program polls Mangopay until the action is
-// confirmed or -deadline passes. The sandbox cannot reach a webhook
-// endpoint on your machine, so that part is skipped, and wallets must be
-// funded by a pay-in (which this SDK does not cover): the program says which
-// wallet and waits for the money.
+//   - nothing set: an emulator (mangopaytest) started in the same process.
+//     Its test controls play the user: each SCA session is approved (or
+//     declined, or left to expire) as the story needs, wallets are credited,
+//     and webhooks reach a local endpoint. It exits 0; the first `go run`
+//     compiles the module first (about 45 s on a fresh machine), later runs
+//     take about a second.
+//   - MANGOPAY_BASE_URL on this machine (a loopback address, such as
+//     http://127.0.0.1:8089): a mangopay-sandbox started by hand
+//     (go run ./cmd/mangopay-sandbox -proxy), driven the same way through its
+//     /_sandbox/ controls. SCA links on exactly that address are trusted
+//     (mangopay.WithRedirectHosts); the credentials default to the
+//     emulator's (MANGOPAY_CLIENT_ID and MANGOPAY_API_KEY override them).
+//   - MANGOPAY_CLIENT_ID and MANGOPAY_API_KEY: Mangopay's sandbox
+//     (MANGOPAY_BASE_URL, when not on this machine, overrides the address).
+//     SCA links must then be https on mangopay.com, the SDK's default. Each
+//     link is printed for you to open in a browser (sandbox phone
+//     +33611111111, code 702100), and the program polls Mangopay until the
+//     action is confirmed or -deadline passes. The sandbox cannot reach a
+//     webhook endpoint on your machine, so that part is skipped; wallets
+//     must be funded by a pay-in (this program says which wallet and waits
+//     for the money); declining and expiring need an emulator's controls
+//     and are skipped.
 package main
 
 import (
@@ -36,11 +47,11 @@ func main() {
 		BaseURL:  os.Getenv("MANGOPAY_BASE_URL"),
 	}
 	flag.BoolVar(&cfg.Verbose, "v", false, "log every HTTP request to Mangopay (credentials and tokens are never logged)")
-	flag.DurationVar(&cfg.Deadline, "deadline", 10*time.Minute, "sandbox only: how long to wait for each SCA session or pay-in")
-	flag.DurationVar(&cfg.PollEvery, "poll", 3*time.Second, "sandbox only: how often to ask Mangopay whether an SCA session ended")
+	flag.DurationVar(&cfg.Deadline, "deadline", 10*time.Minute, "Mangopay only: how long to wait for each SCA session or pay-in")
+	flag.DurationVar(&cfg.PollEvery, "poll", 3*time.Second, "Mangopay only: how often to ask Mangopay whether an SCA session ended")
 	flag.Parse()
-	if (cfg.ClientID == "") != (cfg.APIKey == "") {
-		fmt.Fprintln(os.Stderr, "quickstart: set both MANGOPAY_CLIENT_ID and MANGOPAY_API_KEY for the sandbox, or neither for the emulator")
+	if _, err := chooseBackend(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(2)
 	}
 

@@ -3,15 +3,38 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 )
+
+// width is the longest line the tour prints; only a link a person must
+// open (one word, never broken) may be longer.
+const width = 100
 
 // printer writes the tour for a person to read. It keeps the first write
 // error, which run returns.
 type printer struct {
 	w   io.Writer
 	err error
+	// fullLinks prints SCA links whole (a person opens them); otherwise the
+	// session token is elided and the returnUrl shown decoded.
+	fullLinks bool
+	// told holds the remarks already made, which later steps do not repeat.
+	told map[string]bool
+}
+
+// first reports whether the remark called key is made for the first time.
+func (p *printer) first(key string) bool {
+	if p.told == nil {
+		p.told = map[string]bool{}
+	}
+	if p.told[key] {
+		return false
+	}
+	p.told[key] = true
+	return true
 }
 
 func (p *printer) printf(format string, args ...any) {
@@ -21,33 +44,98 @@ func (p *printer) printf(format string, args ...any) {
 	_, p.err = fmt.Fprintf(p.w, format, args...)
 }
 
-// step starts a numbered step.
-func (p *printer) step(n int, format string, args ...any) {
-	p.printf("\n%d. %s\n", n, fmt.Sprintf(format, args...))
+// line prints text after an indented mark ("→", "←", "✓", ...), wrapped at
+// width with continuation lines aligned under the text.
+func (p *printer) line(mark, text string) {
+	p.printf("%s", wrap("   "+mark+" ", "     ", text))
 }
 
-// call shows an SDK call and the endpoint it hits.
-func (p *printer) call(sdk, endpoint string) { p.printf("   → %-34s %s\n", sdk, endpoint) }
+// wrap breaks text into lines of at most width runes, the first starting
+// with first and the others with cont. A word longer than a line gets one
+// of its own.
+func wrap(first, cont, text string) string {
+	if utf8.RuneCountInString(first+text) <= width {
+		return first + text + "\n" // as written, aligned columns included
+	}
+	var b strings.Builder
+	cur, n := first, utf8.RuneCountInString(first)
+	empty := true
+	for _, word := range strings.Fields(text) {
+		wn := utf8.RuneCountInString(word)
+		if !empty && n+1+wn > width {
+			b.WriteString(cur + "\n")
+			cur, n, empty = cont, utf8.RuneCountInString(cont), true
+		}
+		if !empty {
+			cur += " "
+			n++
+		}
+		cur += word
+		n += wn
+		empty = false
+	}
+	b.WriteString(cur + "\n")
+	return b.String()
+}
+
+// step starts a numbered step: its title, then what it shows.
+func (p *printer) step(n int, title, shows string) {
+	p.printf("\n%s", wrap(fmt.Sprintf("%d. ", n), "   ", title))
+	if shows != "" {
+		p.printf("%s", wrap("   Shows: ", "          ", shows))
+	}
+}
+
+// para prints a paragraph of explanation, indented and wrapped.
+func (p *printer) para(text string) { p.printf("%s", wrap("   ", "   ", text)) }
+
+// call shows an SDK call and the endpoint it hits (on the next line when
+// both do not fit on one).
+func (p *printer) call(sdk, endpoint string) {
+	l := fmt.Sprintf("   → %-26s %s", sdk, endpoint)
+	if utf8.RuneCountInString(l) <= width {
+		p.printf("%s\n", l)
+		return
+	}
+	p.printf("   → %s\n%s", sdk, wrap("       ", "         ", endpoint))
+}
 
 // got shows what came back.
-func (p *printer) got(format string, args ...any) {
-	p.printf("   ← %s\n", fmt.Sprintf(format, args...))
-}
+func (p *printer) got(format string, args ...any) { p.line("←", fmt.Sprintf(format, args...)) }
 
-// redirect shows where the user's browser would be sent.
+// redirect shows where the user's browser would be sent: the whole link
+// when a person must open it, else the hosted page with the token elided
+// and the returnUrl it carries, decoded.
 func (p *printer) redirect(link string) {
-	p.printf("   ↪ redirect the user's browser to:\n       %s\n", link)
+	p.printf("   ↪ redirect the user's browser to Mangopay's hosted SCA page:\n")
+	if p.fullLinks {
+		p.printf("       %s\n", link)
+		return
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		p.printf("       (unparsable link)\n")
+		return
+	}
+	q := u.Query()
+	ret := q.Get("returnUrl")
+	token := q.Get("token")
+	if len(token) > 8 {
+		token = token[:8] + "…"
+	}
+	u.RawQuery = ""
+	p.printf("%s", wrap("       ", "         ", fmt.Sprintf("%s?token=%s&returnUrl=…", u, token)))
+	p.printf("%s", wrap("       ", "         ", "returnUrl (percent-encoded in the link): "+ret))
 }
 
 // ok reports something that worked.
-func (p *printer) ok(format string, args ...any) {
-	p.printf("   ✓ %s\n", fmt.Sprintf(format, args...))
-}
+func (p *printer) ok(format string, args ...any) { p.line("✓", fmt.Sprintf(format, args...)) }
+
+// refused reports an expected refusal or failure.
+func (p *printer) refused(format string, args ...any) { p.line("✗", fmt.Sprintf(format, args...)) }
 
 // say adds a remark.
-func (p *printer) say(format string, args ...any) {
-	p.printf("   · %s\n", fmt.Sprintf(format, args...))
-}
+func (p *printer) say(format string, args ...any) { p.line("·", fmt.Sprintf(format, args...)) }
 
 // row is one line of the final summary.
 type row struct{ step, sca, result string }
@@ -59,7 +147,7 @@ func (p *printer) table(rows []row) {
 	}
 	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "   STEP\tSCA\tRESULT")
-	fmt.Fprintln(tw, "   "+strings.Repeat("─", 30)+"\t"+strings.Repeat("─", 26)+"\t"+strings.Repeat("─", 30))
+	fmt.Fprintln(tw, "   "+strings.Repeat("─", 28)+"\t"+strings.Repeat("─", 24)+"\t"+strings.Repeat("─", 28))
 	for _, r := range rows {
 		fmt.Fprintf(tw, "   %s\t%s\t%s\n", r.step, r.sca, r.result)
 	}

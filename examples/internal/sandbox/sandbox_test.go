@@ -1,0 +1,108 @@
+package sandbox
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scaforge/mangopay"
+	"github.com/scaforge/mangopay/mangopaytest"
+)
+
+func TestLoopbackHosts(t *testing.T) {
+	t.Parallel()
+	for base, want := range map[string][]string{
+		"http://127.0.0.1:8089":              {"127.0.0.1:8089", "localhost:8089", "[::1]:8089"},
+		"http://localhost:9000/":             {"127.0.0.1:9000", "localhost:9000", "[::1]:9000"},
+		"http://[::1]:8089":                  {"127.0.0.1:8089", "localhost:8089", "[::1]:8089"},
+		"http://127.0.0.2":                   {"127.0.0.1:80", "localhost:80", "[::1]:80"},
+		"https://localhost":                  {"127.0.0.1:443", "localhost:443", "[::1]:443"},
+		"https://api.mangopay.com":           nil, // Mangopay: the SDK's default policy stays
+		"https://api.sandbox.mangopay.com":   nil,
+		"http://10.0.0.5:8089":               nil, // another machine: not trusted
+		"http://127.0.0.1.evil.example:8089": nil,
+		"http://user@127.0.0.1:8089":         nil,
+		"ftp://127.0.0.1:8089":               nil,
+		"127.0.0.1:8089":                     nil,
+		"":                                   nil,
+	} {
+		assert.Equal(t, want, LoopbackHosts(base), base)
+	}
+}
+
+// TestLoopbackHostsTrustOnlyThatPort checks the hosts against the SDK's
+// redirect check: a link on the emulator's port passes, another port or host
+// does not.
+func TestLoopbackHostsTrustOnlyThatPort(t *testing.T) {
+	t.Parallel()
+	for link, ok := range map[string]bool{
+		"http://127.0.0.1:8089/sca/?token=sca_x": true,
+		"http://localhost:8089/sca/?token=sca_x": true,
+		"http://127.0.0.1:8090/sca/?token=sca_x": false,
+		"https://evil.example/sca/?token=sca_x":  false,
+		"https://sca.mangopay.com/?token=sca_x":  false, // replaced, not added to
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v2.01/oauth/token" {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(`{"access_token":"t","token_type":"bearer","expires_in":1200}`))
+				return
+			}
+			w.Header().Set("WWW-Authenticate", "PendingUserAction RedirectUrl="+link)
+			w.WriteHeader(http.StatusUnauthorized)
+		}))
+		c, err := mangopay.New("id", "key", mangopay.WithBaseURL(srv.URL), mangopay.WithRedirectHosts(LoopbackHosts("http://127.0.0.1:8089")...))
+		require.NoError(t, err)
+		_, err = c.Wallets.Get(context.Background(), "wlt_1", mangopay.ScaUserPresent)
+		srv.Close()
+		if ok {
+			assert.ErrorIs(t, err, mangopay.ErrScaRequired, link)
+		} else {
+			assert.ErrorIs(t, err, mangopay.ErrUntrustedRedirect, link)
+		}
+	}
+}
+
+// TestControls drives an emulator over HTTP: credit, a declined session,
+// and a session left to expire.
+func TestControls(t *testing.T) {
+	t.Parallel()
+	srv, err := mangopaytest.Listen("127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	ctl := Controls{Base: srv.URL}
+	c := srv.Client()
+
+	u, err := c.Users.CreateNatural(ctx, &mangopay.CreateNaturalUserRequest{
+		UserCategory: mangopay.UserCategoryOwner, TermsAndConditionsAccepted: mangopay.Ptr(true),
+		FirstName: "Pat", LastName: "Doe", Email: "pat@example.com", Birthday: mangopay.NewDate(1990, 1, 2),
+		Nationality: "FR", CountryOfResidence: "FR", PhoneNumber: "+33611111111",
+	})
+	sca, ok := mangopay.AsScaRequired(err)
+	require.True(t, ok, "%v", err)
+	require.NoError(t, ctl.Complete(ctx, sca.RedirectURL, mangopaytest.Validated))
+	got, err := c.Users.Get(ctx, u.ID)
+	require.NoError(t, err)
+	assert.Equal(t, mangopay.UserStatusActive, got.UserStatus)
+	err = ctl.Complete(ctx, sca.RedirectURL, mangopaytest.Validated)
+	assert.ErrorContains(t, err, "409 Conflict", "an answered session cannot be answered again")
+
+	w, err := c.Wallets.Create(ctx, &mangopay.CreateWalletRequest{Owners: []string{u.ID}, Description: "w", Currency: "EUR"})
+	require.NoError(t, err)
+	require.NoError(t, ctl.Credit(ctx, w.ID, 1234))
+	bal, cur, err := srv.Balance(w.ID)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1234), bal)
+	assert.Equal(t, "EUR", cur)
+	assert.ErrorContains(t, ctl.Credit(ctx, "wlt_nope", 1), "404")
+
+	before := srv.Now()
+	require.NoError(t, ctl.Advance(ctx, 90*time.Second))
+	assert.Equal(t, 90*time.Second, srv.Now().Sub(before).Round(time.Second))
+}
