@@ -218,9 +218,9 @@ func (t *tour) moveHook(ctx context.Context, typ mangopay.EventType) error {
 			return err
 		}
 		if h.EventType == typ {
-			in := &mangopay.UpdateHookRequest{URL: t.b.hookURL, Status: mangopay.HookStatusEnabled}
+			in := &mangopay.UpdateHookRequest{URL: mangopay.Ptr(t.b.hookURL), Status: mangopay.Ptr(mangopay.HookStatusEnabled)}
 			if h.Validity == mangopay.HookValidityInvalid {
-				in.Validity = mangopay.HookValidityValid
+				in.Validity = mangopay.Ptr(mangopay.HookValidityValid)
 			}
 			_, err := t.c.Hooks.Update(ctx, h.ID, in)
 			return err
