@@ -18,7 +18,8 @@ const (
 	TransferStatusFailed TransferStatus = "FAILED"
 )
 
-// Transfer ResultCode values that concern SCA.
+// Transfer ResultCode values: those that concern SCA, and the refusals by
+// user category and status (docs.mangopay.com/errors/codes/<code>).
 const (
 	// ResultCodeTransferAuthFailed (007101): the user failed SCA (too many
 	// attempts). Create a new transfer to retry.
@@ -33,6 +34,21 @@ const (
 	// ResultCodeTransferDebitedOwnerClosed (002601): the owner of the debited
 	// wallet is closed.
 	ResultCodeTransferDebitedOwnerClosed = "002601"
+	// ResultCodeTransferCreditedOwnerClosed (002602): the owner of the
+	// credited wallet is closed and cannot receive funds.
+	ResultCodeTransferCreditedOwnerClosed = "002602"
+	// ResultCodeTransferToPayer (002701): the credited wallet belongs to a
+	// PAYER user who does not also own the debited wallet. PAYERs receive
+	// only transfers between their own wallets and refunds; categorize the
+	// user as OWNER first. The guide guides/users/categories/restrictions
+	// gives this code for every such transfer; the code's own page words it
+	// "Users with category PAYER cannot make transfers to other users with
+	// category PAYER", and gives ResultCodeTransferOwnerToPayer for an
+	// OWNER's transfer: check both.
+	ResultCodeTransferToPayer = "002701"
+	// ResultCodeTransferOwnerToPayer (002702): "Users with category PAYER
+	// cannot receive transfers from users with category OWNER."
+	ResultCodeTransferOwnerToPayer = "002702"
 )
 
 // Transfer moves money between two wallets, as returned by POST /transfers
