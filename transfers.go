@@ -40,11 +40,11 @@ const (
 	// ResultCodeTransferToPayer (002701): the credited wallet belongs to a
 	// PAYER user who does not also own the debited wallet. PAYERs receive
 	// only transfers between their own wallets and refunds; categorize the
-	// user as OWNER first. The guide guides/users/categories/restrictions
-	// gives this code for every such transfer; the code's own page words it
-	// "Users with category PAYER cannot make transfers to other users with
-	// category PAYER", and gives ResultCodeTransferOwnerToPayer for an
-	// OWNER's transfer: check both.
+	// user as OWNER first. The code's own page words it for a PAYER's
+	// transfer ("Users with category PAYER cannot make transfers to other
+	// users with category PAYER") and gives ResultCodeTransferOwnerToPayer
+	// for an OWNER's; the guide guides/users/categories/restrictions gives
+	// 002701 for every transfer into another user's PAYER wallet. Check both.
 	ResultCodeTransferToPayer = "002701"
 	// ResultCodeTransferOwnerToPayer (002702): "Users with category PAYER
 	// cannot receive transfers from users with category OWNER."
@@ -153,16 +153,27 @@ func (r *CreateTransferRequest) validate() error {
 
 // Create moves money between two wallets: POST /transfers.
 //
-// When Mangopay needs the debited wallet's owner to authenticate (two
-// different OWNER users, no exemption, ScaContext USER_PRESENT), it answers
-// with a CREATED transfer carrying PendingUserAction.RedirectUrl: Create then
-// returns that transfer AND a *ScaRequiredError, so the platform can store
-// t.ID before redirecting the user. The transfer becomes SUCCEEDED or FAILED
+// When Mangopay needs the debited wallet's owner to authenticate (a transfer
+// between two different OWNER users, ScaContext USER_PRESENT, and no
+// exemption applied), it answers with a CREATED transfer carrying
+// PendingUserAction.RedirectUrl: Create then returns that transfer AND a
+// *ScaRequiredError, so the platform can store t.ID before redirecting the
+// user. The transfer becomes SUCCEEDED or FAILED
 // (ResultCodeTransferAuthFailed, ResultCodeTransferAuthExpired) afterwards:
 // confirm with Get or the TRANSFER_NORMAL_* webhooks. Without SCA (an
 // exemption, or USER_NOT_PRESENT with proxy consent) the transfer usually
 // comes back SUCCEEDED with a nil error. ScaUserNotPresent without consent
 // fails with ErrScaProxyMissing.
+//
+// Which amounts need SCA: Mangopay's documented sandbox applies the TRA
+// exemption to every transfer of EUR 500 or less, so it asks for SCA from
+// EUR 500.01 (DebitedFunds.Amount 50001, or the equivalent) between
+// different OWNERs with USER_PRESENT, and never below
+// (docs.mangopay.com/guides/sca/transfers, "SCA triggers in Sandbox"). In
+// production, exemptions (low amount, low risk) are Mangopay's decision
+// alone: any amount may come back with a link, so always handle the
+// *ScaRequiredError. mangopaytest follows the documented sandbox by default;
+// its WithLowValueExemption option adds production-like low-value counters.
 //
 // Mangopay also answers 200 with a transfer it refused at once: Status
 // FAILED, a ResultCode such as ResultCodeTransferDebitedOwnerClosed, and no
