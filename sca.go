@@ -304,6 +304,8 @@ type ReturnOption func(*returnConfig)
 
 type returnConfig struct {
 	lang string
+	// primary and cta ask the hosted page for the platform's colours.
+	primary, cta bool
 }
 
 // scaLanguages are the lang values the hosted SCA page accepts (Swedish is
@@ -317,15 +319,33 @@ func WithLang(lang string) ReturnOption {
 	return func(c *returnConfig) { c.lang = lang }
 }
 
+// WithPrimaryThemeColour asks the hosted SCA page to use the platform's
+// PrimaryThemeColour (set on the Client with PUT Update a Client) for its
+// call-to-action button and icon accents: it appends primary=true (API
+// release note 2026-03-09). The colour shows about an hour after it was set.
+func WithPrimaryThemeColour() ReturnOption {
+	return func(c *returnConfig) { c.primary = true }
+}
+
+// WithPrimaryButtonColour asks the hosted SCA page to use the platform's
+// PrimaryButtonColour for its call-to-action button and the T&Cs checkbox
+// (not the icon accents): it appends cta=true (API release note 2026-03-09).
+// With WithPrimaryThemeColour as well, the button takes this colour.
+func WithPrimaryButtonColour() ReturnOption {
+	return func(c *returnConfig) { c.cta = true }
+}
+
 // MaxRedirectURLLength is Mangopay's limit: the redirect link with the encoded
 // returnUrl must be shorter than this.
 const MaxRedirectURLLength = 2000
 
 // AppendReturnURL appends the platform's returnURL to a Mangopay SCA redirect
 // link as the percent-encoded, case-sensitive query parameter returnUrl (and
-// lang when WithLang is given), keeping the link's token and any other query
-// parameter exactly as they are. A returnUrl (in any letter case) already on
-// the link is replaced, and so is a lang when WithLang is given.
+// lang when WithLang is given, then primary=true and cta=true when
+// WithPrimaryThemeColour and WithPrimaryButtonColour are), keeping the link's
+// token and any other query parameter exactly as they are. A returnUrl (in
+// any letter case) already on the link is replaced, and so is a lang,
+// primary or cta whose option is given.
 //
 // returnURL must be an absolute http or https URL without a fragment (Mangopay
 // appends controlStatus to it) or whitespace. The result must be shorter than
@@ -364,7 +384,8 @@ func AppendReturnURL(redirectURL, returnURL string, opts ...ReturnOption) (strin
 			if dec, err := url.QueryUnescape(name); err == nil {
 				name = dec
 			}
-			if strings.EqualFold(name, "returnUrl") || (cfg.lang != "" && name == "lang") || part == "" {
+			if strings.EqualFold(name, "returnUrl") || (cfg.lang != "" && name == "lang") ||
+				(cfg.primary && name == "primary") || (cfg.cta && name == "cta") || part == "" {
 				continue
 			}
 			parts = append(parts, part)
@@ -373,6 +394,12 @@ func AppendReturnURL(redirectURL, returnURL string, opts ...ReturnOption) (strin
 	parts = append(parts, "returnUrl="+url.QueryEscape(returnURL))
 	if cfg.lang != "" {
 		parts = append(parts, "lang="+cfg.lang)
+	}
+	if cfg.primary {
+		parts = append(parts, "primary=true")
+	}
+	if cfg.cta {
+		parts = append(parts, "cta=true")
 	}
 	link.RawQuery = strings.Join(parts, "&")
 	link.ForceQuery = false
