@@ -413,14 +413,36 @@ type CreateRecipientRequest struct {
 	ScaContext ScaContext `json:"ScaContext,omitempty"`
 }
 
+// VOPCheck is the outcome of a Verification of Payee check
+// (guides/vop/recipients-payouts; release note 2025-11-10). Unknown values
+// decode as they are.
+type VOPCheck string
+
+// VOPCheck values.
+const (
+	// VOPMatch: the account name fully matches the IBAN.
+	VOPMatch VOPCheck = "MATCH"
+	// VOPCloseMatch: the name partially matches; RecipientVerificationMessage
+	// gives the name the bank returned. Confirm with the user.
+	VOPCloseMatch VOPCheck = "CLOSE_MATCH"
+	// VOPNoMatch: the name does not match. Unless the platform took on the
+	// liability, payouts to this recipient fail with 121030.
+	VOPNoMatch VOPCheck = "NO_MATCH"
+	// VOPMatchNotPossible: the check could not be carried out; payouts are
+	// treated as for VOPNoMatch.
+	VOPMatchNotPossible VOPCheck = "MATCH_NOT_POSSIBLE"
+)
+
 // RecipientVerificationOfPayee is the outcome of Mangopay's Verification of
-// Payee check of the account holder's name.
+// Payee check of the account holder's name, on EUR LocalBankTransfer
+// recipients of a SEPA country (guides/vop/recipients-payouts).
 type RecipientVerificationOfPayee struct {
 	// RecipientVerificationID is the id of the check ("RecipientVerificationId"
 	// on the wire).
 	RecipientVerificationID string `json:"RecipientVerificationId"`
-	// RecipientVerificationCheck is e.g. "MATCH".
-	RecipientVerificationCheck string `json:"RecipientVerificationCheck"`
+	// RecipientVerificationCheck is VOPMatch, VOPCloseMatch, VOPNoMatch or
+	// VOPMatchNotPossible.
+	RecipientVerificationCheck VOPCheck `json:"RecipientVerificationCheck"`
 	// RecipientVerificationMessage explains the outcome of the check.
 	RecipientVerificationMessage string `json:"RecipientVerificationMessage"`
 }
