@@ -68,6 +68,12 @@ type Client struct {
 	Hooks *HooksService
 	// Payouts pays money out to Recipients (no SCA: trusted beneficiary).
 	Payouts *PayoutsService
+	// PayIns puts money into wallets: card web, card direct (3DS2), bank wire.
+	PayIns *PayInsService
+	// CardRegistrations registers cards (tokenized in the payer's browser).
+	CardRegistrations *CardRegistrationsService
+	// Cards reads and deactivates registered cards.
+	Cards *CardsService
 
 	clientID string
 	baseURL  *url.URL // without trailing slash
@@ -370,6 +376,7 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 	c.Recipients = &RecipientsService{client: c}
 	c.Hooks = &HooksService{client: c}
 	c.Payouts = &PayoutsService{client: c}
+	c.PayIns, c.CardRegistrations, c.Cards = &PayInsService{client: c}, &CardRegistrationsService{client: c}, &CardsService{client: c}
 	return c, nil
 }
 
