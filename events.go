@@ -112,6 +112,8 @@ const (
 	ResourceKindTransfer ResourceKind = "transfer"
 	// ResourceKindRecipient: a recipient id (GET /recipients/{RecipientId}).
 	ResourceKindRecipient ResourceKind = "recipient"
+	// ResourceKindPayIn: a pay-in id (GET /payins/{PayInId}).
+	ResourceKindPayIn ResourceKind = "payin"
 	// ResourceKindUnknown: an event type this package does not know.
 	ResourceKindUnknown ResourceKind = "unknown"
 )
@@ -171,7 +173,10 @@ func (t EventType) Known() bool {
 // HooksService.Create.
 func ScaEventTypes() []EventType {
 	out := make([]EventType, 0, len(eventKinds))
-	for t := range eventKinds {
+	for t, k := range eventKinds {
+		if k == ResourceKindPayIn {
+			continue // money movements, not SCA (PayInEventTypes)
+		}
 		out = append(out, t)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
@@ -520,4 +525,37 @@ func NewTestEventRequest(target string, ev Event) (*http.Request, error) {
 		RequestURI: u.RequestURI(),
 	}
 	return r, nil
+}
+
+// Pay-in event types (https://docs.mangopay.com/webhooks/event-types): their
+// RessourceId is the pay-in's id (ResourceKindPayIn, PayInsService.Get).
+// PAYIN_REFUND_* events name a refund, PAYIN_REPUDIATION_* a repudiation:
+// they are not pay-in events.
+const (
+	// EventPayInNormalCreated (pay-in): a pay-in was created, not yet processed.
+	EventPayInNormalCreated EventType = "PAYIN_NORMAL_CREATED"
+	// EventPayInNormalSucceeded (pay-in): the pay-in succeeded: the credited
+	// wallet received its CreditedFunds.
+	EventPayInNormalSucceeded EventType = "PAYIN_NORMAL_SUCCEEDED"
+	// EventPayInNormalFailed (pay-in): the pay-in failed (see its ResultCode,
+	// e.g. 101301 after a failed 3DS2 challenge, 101109 after an expired
+	// hosted payment page).
+	EventPayInNormalFailed EventType = "PAYIN_NORMAL_FAILED"
+	// EventPayInNormalProcessingStatusPendingSucceeded (pay-in): a pay by
+	// bank pay-in was initiated by the user; the funds have not arrived and
+	// the pay-in is still CREATED.
+	EventPayInNormalProcessingStatusPendingSucceeded EventType = "PAYIN_NORMAL_PROCESSING_STATUS_PENDING_SUCCEEDED"
+)
+
+// PayInEventTypes returns the pay-in event types (ResourceKindPayIn), in
+// alphabetical order.
+func PayInEventTypes() []EventType {
+	return []EventType{EventPayInNormalCreated, EventPayInNormalFailed, EventPayInNormalProcessingStatusPendingSucceeded, EventPayInNormalSucceeded}
+}
+
+func init() {
+	for _, t := range []EventType{EventPayInNormalCreated, EventPayInNormalSucceeded, EventPayInNormalFailed,
+		EventPayInNormalProcessingStatusPendingSucceeded} {
+		eventKinds[t] = ResourceKindPayIn
+	}
 }

@@ -41,8 +41,8 @@ func TestParseEventTable(t *testing.T) {
 			Event{Type: EventTransferNormalSucceeded, ResourceID: "xfer_m_01JQ", Date: docsTime}},
 		{"both spellings agreeing", "EventType=RECIPIENT_ACTIVE&RessourceId=rec_01J&ResourceId=rec_01J&Date=1743627006",
 			Event{Type: EventRecipientActive, ResourceID: "rec_01J", Date: docsTime}},
-		{"unknown but well-formed type", "EventType=PAYIN_NORMAL_SUCCEEDED&RessourceId=4659626451&Date=1743627006",
-			Event{Type: "PAYIN_NORMAL_SUCCEEDED", ResourceID: "4659626451", Date: docsTime}},
+		{"unknown but well-formed type", "EventType=MANDATE_CREATED&RessourceId=4659626451&Date=1743627006",
+			Event{Type: "MANDATE_CREATED", ResourceID: "4659626451", Date: docsTime}},
 		{"extra parameters ignored", "token=s3cret&" + docsQuery + "&x=1",
 			Event{Type: EventUserAccountActivated, ResourceID: docsUserID, Date: docsTime}},
 		{"names matched case-insensitively", "eventtype=SCA_EMAIL_VERIFIED&ressourceid=user_m_1&DATE=1743627006",
@@ -247,7 +247,7 @@ func TestEventTypeResourceKind(t *testing.T) {
 			assert.Less(t, all[i-1], typ, "sorted")
 		}
 	}
-	for _, typ := range []EventType{"", "PAYIN_NORMAL_SUCCEEDED", "TRANSFER_REFUND_SUCCEEDED", "USER_KYC_LIGHT", "user_account_activated"} {
+	for _, typ := range []EventType{"", "MANDATE_CREATED", "TRANSFER_REFUND_SUCCEEDED", "USER_KYC_LIGHT", "user_account_activated"} {
 		assert.Equal(t, ResourceKindUnknown, typ.ResourceKind(), typ)
 		assert.False(t, typ.Known(), typ)
 	}

@@ -542,3 +542,45 @@ func TestBrowserInfoDecodesLoosely(t *testing.T) {
 		assert.Error(t, json.Unmarshal([]byte(bad), &b), bad)
 	}
 }
+
+func TestPayInEventTypes(t *testing.T) {
+	t.Parallel()
+	assert.Len(t, PayInEventTypes(), 4)
+	for i, et := range PayInEventTypes() {
+		assert.True(t, et.Known(), et)
+		assert.Equal(t, ResourceKindPayIn, et.ResourceKind(), et)
+		assert.NotContains(t, ScaEventTypes(), et, "pay-ins are not SCA events")
+		if i > 0 {
+			assert.Less(t, PayInEventTypes()[i-1], et, "sorted")
+		}
+	}
+	assert.Equal(t, ResourceKindUnknown, EventType("PAYIN_REFUND_SUCCEEDED").ResourceKind(), "a refund is not a pay-in")
+	r, err := http.NewRequest(http.MethodGet, "https://platform.example/hooks?EventType=PAYIN_NORMAL_SUCCEEDED&RessourceId=wt_1&Date=1746006308", nil)
+	require.NoError(t, err)
+	ev, err := ParseEvent(r)
+	require.NoError(t, err)
+	assert.Equal(t, EventPayInNormalSucceeded, ev.Type)
+	assert.Equal(t, "wt_1", ev.ResourceID)
+}
+
+func TestPayInEventConfirmedByFetch(t *testing.T) {
+	t.Parallel()
+	env := newTestClient(t)
+	var cp capture
+	env.mt.RegisterResponder(http.MethodGet, testAPI+"/payins/wt_f0f67b58-2856-469c-952c-b06e556a70e6",
+		cp.wrap(wlRespond(200, string(fixture(t, "payins/create-web-response-created.json")))))
+	var got []Event
+	h := NewWebhookHandler(func(_ context.Context, ev Event) error { got = append(got, ev); return nil }, WithConfirmation(env.c))
+	rec := serve(t, h, http.MethodGet, "/hooks?EventType=PAYIN_NORMAL_CREATED&RessourceId=wt_f0f67b58-2856-469c-952c-b06e556a70e6&Date=1746006308")
+	assert.Equal(t, 200, rec.Code)
+	require.Len(t, got, 1)
+	p, ok := got[0].Resource.(*PayIn)
+	require.True(t, ok, "%T", got[0].Resource)
+	assert.Equal(t, PayInStatusCreated, p.Status)
+	assert.Equal(t, 1, cp.n())
+
+	env.mt.RegisterResponder(http.MethodGet, testAPI+"/payins/forged", wlRespond(404, apiErrorBody("ressource_not_found", "The ressource does not exist")))
+	rec = serve(t, h, http.MethodGet, "/hooks?EventType=PAYIN_NORMAL_SUCCEEDED&RessourceId=forged&Date=1746006308")
+	assert.NotEqual(t, 200, rec.Code, "a forged event is not processed")
+	assert.Len(t, got, 1)
+}

@@ -142,7 +142,7 @@ func TestWebhookConfirmationUnknownType(t *testing.T) {
 	env := newTestClient(t)
 	rc := &recorder{}
 	h := NewWebhookHandler(rc.fn, WithConfirmation(env.c))
-	rec := serve(t, h, http.MethodGet, "/hooks?EventType=PAYIN_NORMAL_SUCCEEDED&RessourceId=4659626451&Date=1743627006")
+	rec := serve(t, h, http.MethodGet, "/hooks?EventType=MANDATE_CREATED&RessourceId=4659626451&Date=1743627006")
 	assert.Equal(t, 400, rec.Code)
 	assert.Equal(t, "event type cannot be confirmed\n", rec.Body.String())
 	assert.Zero(t, rc.calls())

@@ -451,6 +451,8 @@ func clientFetcher(c *Client) resourceFetcher {
 			return found(c.Transfers.Get(ctx, id))
 		case ResourceKindRecipient:
 			return found(c.Recipients.Get(ctx, id))
+		case ResourceKindPayIn:
+			return found(c.PayIns.Get(ctx, id))
 		}
 		return nil, fmt.Errorf("mangopay: cannot fetch a resource of kind %q", kind)
 	}

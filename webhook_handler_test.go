@@ -113,7 +113,7 @@ func TestWebhookHandlerStatusCodes(t *testing.T) {
 	}{
 		{"GET ok", http.MethodGet, okQuery, nil, 200, 1, "ok", nil},
 		{"GET with ResourceId", http.MethodGet, "/hooks?EventType=TRANSFER_NORMAL_CREATED&ResourceId=xfer_1&Date=1743627006", nil, 200, 1, "ok", nil},
-		{"GET unknown type", http.MethodGet, "/hooks?EventType=PAYIN_NORMAL_SUCCEEDED&RessourceId=1&Date=1743627006", nil, 200, 1, "ok", nil},
+		{"GET unknown type", http.MethodGet, "/hooks?EventType=MANDATE_CREATED&RessourceId=1&Date=1743627006", nil, 200, 1, "ok", nil},
 		{"POST", http.MethodPost, okQuery, nil, 405, 0, "method not allowed", nil},
 		{"HEAD", http.MethodHead, okQuery, nil, 405, 0, "", nil},
 		{"PUT", http.MethodPut, okQuery, nil, 405, 0, "method not allowed", nil},
@@ -572,7 +572,7 @@ func TestWebhookConfirmationLogic(t *testing.T) {
 		{"403", "/hooks?" + docsQuery, nil, &APIError{StatusCode: 403, Type: ErrorTypeForbidden}, 500, false, &fetchCall{ResourceKindUser, docsUserID}},
 		{"5xx", "/hooks?" + docsQuery, nil, &APIError{StatusCode: 503}, 500, false, &fetchCall{ResourceKindUser, docsUserID}},
 		{"deadline", "/hooks?" + docsQuery, nil, context.DeadlineExceeded, 500, false, &fetchCall{ResourceKindUser, docsUserID}},
-		{"unknown type", "/hooks?EventType=PAYIN_NORMAL_SUCCEEDED&RessourceId=1&Date=1743627006", "x", nil, 400, false, nil},
+		{"unknown type", "/hooks?EventType=MANDATE_CREATED&RessourceId=1&Date=1743627006", "x", nil, 400, false, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
