@@ -97,8 +97,9 @@ type CreateCardRegistrationRequest struct {
 	Tag string `json:"Tag,omitempty"`
 }
 
-// UpdateCardRegistrationRequest is the body of CardRegistrationsService.Update.
-type UpdateCardRegistrationRequest struct {
+// CompleteCardRegistrationRequest is the body of CardRegistrationsService.Update
+// (an action completing the registration, not an update of its fields).
+type CompleteCardRegistrationRequest struct {
 	// RegistrationData is the tokenization server's answer, whole
 	// ("data=..." or "errorCode=...") (required).
 	RegistrationData string `json:"RegistrationData"`
@@ -152,22 +153,18 @@ func (r *CreateCardRegistrationRequest) validate() error {
 	if strings.TrimSpace(r.UserID) == "" {
 		p.add("UserId", "is required")
 	}
-	if pr := currencyProblem("Currency", r.Currency); pr != "" {
-		p.add("Currency", "%s", strings.TrimPrefix(pr, "Currency "))
-	}
+	p.currency("Currency", r.Currency)
 	if !validCardType(r.CardType, true) {
 		p.add("CardType", "%q is not CB_VISA_MASTERCARD, AMEX, MAESTRO or BCMC", truncate(string(r.CardType), 30))
 	}
-	if pr := textProblem("Tag", r.Tag); pr != "" {
-		p.add("Tag", "%s", strings.TrimPrefix(pr, "Tag "))
-	}
+	p.text("Tag", r.Tag)
 	return p.err()
 }
 
-func (r *UpdateCardRegistrationRequest) validate() error {
+func (r *CompleteCardRegistrationRequest) validate() error {
 	const op = "CardRegistrations.Update"
 	if r == nil {
-		return invalid(op, "", "nil *UpdateCardRegistrationRequest")
+		return invalid(op, "", "nil *CompleteCardRegistrationRequest")
 	}
 	p := newProblems(op)
 	if strings.TrimSpace(r.RegistrationData) == "" {
@@ -201,7 +198,7 @@ func (s *CardRegistrationsService) Create(ctx context.Context, in *CreateCardReg
 // carries the CardId; an ERROR one (Status CardRegistrationError) comes back
 // with a nil error and its ResultCode, since the call itself worked: check
 // Status.
-func (s *CardRegistrationsService) Update(ctx context.Context, registrationID string, in *UpdateCardRegistrationRequest, opts ...RequestOption) (*CardRegistration, error) {
+func (s *CardRegistrationsService) Update(ctx context.Context, registrationID string, in *CompleteCardRegistrationRequest, opts ...RequestOption) (*CardRegistration, error) {
 	path, err := pathf("/cardregistrations/%s", registrationID)
 	if err != nil {
 		return nil, err

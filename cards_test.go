@@ -51,7 +51,7 @@ func TestCardRegistrationsUpdateAndGet(t *testing.T) {
 		get.wrap(wlRespond(200, string(fixture(t, "cards/update-registration-response-validated.json")))))
 	data := "data=acIcnwwLleiAvlZUea5VxZlDBkf07H6B9-N7SrRv5Vv7oSLc1hhCdoFX4JxfZL2iUkLIQL3o9ehAOeaXCbc1KFWnr4ySDvkZ--mJxxdF-vw-gzLNe3lvG2loJvmwrDyRNx0xgKTVnyDj15oG8jR88g"
 	reg, err := env.c.CardRegistrations.Update(context.Background(), fixtureRegistrationID,
-		&UpdateCardRegistrationRequest{RegistrationData: data, CardHolderName: "Alex Smith"})
+		&CompleteCardRegistrationRequest{RegistrationData: data, CardHolderName: "Alex Smith"})
 	require.NoError(t, err)
 	r, body := put.last(t)
 	assert.Equal(t, http.MethodPut, r.Method)
@@ -74,7 +74,7 @@ func TestCardRegistrationsUpdateError(t *testing.T) {
 	body := strings.NewReplacer(`"VALIDATED"`, `"ERROR"`, `"000000"`, `"105204"`, `"Success"`, `"CVV: missing or invalid format"`,
 		`"card_m_NioQspdYckEoRlzd"`, `null`).Replace(string(fixture(t, "cards/update-registration-response-validated.json")))
 	env.mt.RegisterResponder(http.MethodPut, testAPI+"/cardregistrations/"+fixtureRegistrationID, wlRespond(200, body))
-	reg, err := env.c.CardRegistrations.Update(context.Background(), fixtureRegistrationID, &UpdateCardRegistrationRequest{RegistrationData: "errorCode=02627"})
+	reg, err := env.c.CardRegistrations.Update(context.Background(), fixtureRegistrationID, &CompleteCardRegistrationRequest{RegistrationData: "errorCode=02627"})
 	require.NoError(t, err, "the call worked; the card was refused")
 	assert.Equal(t, CardRegistrationError, reg.Status)
 	assert.Equal(t, ResultCodeInvalidCVV, reg.ResultCode)
@@ -144,11 +144,11 @@ func TestCardRegistrationsValidation(t *testing.T) {
 		}, "Tag"},
 		{"update nil", func() error { _, err := env.c.CardRegistrations.Update(ctx, "r", nil); return err }, ""},
 		{"update data", func() error {
-			_, err := env.c.CardRegistrations.Update(ctx, "r", &UpdateCardRegistrationRequest{})
+			_, err := env.c.CardRegistrations.Update(ctx, "r", &CompleteCardRegistrationRequest{})
 			return err
 		}, "RegistrationData"},
 		{"update holder", func() error {
-			_, err := env.c.CardRegistrations.Update(ctx, "r", &UpdateCardRegistrationRequest{RegistrationData: "data=x", CardHolderName: "A"})
+			_, err := env.c.CardRegistrations.Update(ctx, "r", &CompleteCardRegistrationRequest{RegistrationData: "data=x", CardHolderName: "A"})
 			return err
 		}, "CardHolderName"},
 	} {
@@ -162,7 +162,7 @@ func TestCardRegistrationsValidation(t *testing.T) {
 			}
 		})
 	}
-	_, err := env.c.CardRegistrations.Update(ctx, "..", &UpdateCardRegistrationRequest{RegistrationData: "data=x"})
+	_, err := env.c.CardRegistrations.Update(ctx, "..", &CompleteCardRegistrationRequest{RegistrationData: "data=x"})
 	assert.ErrorIs(t, err, ErrInvalidID)
 	_, err = env.c.CardRegistrations.Get(ctx, "")
 	assert.ErrorIs(t, err, ErrInvalidID)

@@ -518,9 +518,7 @@ const maxURLField = 255
 
 // checkFunds records the problems of a debited amount and its fee.
 func checkFunds(p *problemList, debitedName, feesName string, debited, fees Money) {
-	if pr := currencyProblem(debitedName+".Currency", debited.Currency); pr != "" {
-		p.add(debitedName+".Currency", "%s", strings.TrimPrefix(pr, debitedName+".Currency "))
-	}
+	p.currency(debitedName+".Currency", debited.Currency)
 	if debited.Amount <= 0 {
 		p.add(debitedName+".Amount", "%d must be positive", debited.Amount)
 	}
@@ -567,9 +565,7 @@ func checkCommon(p *problemList, author, wallet, tag, descriptor string, sm Secu
 	if strings.TrimSpace(wallet) == "" {
 		p.add("CreditedWalletId", "is required")
 	}
-	if pr := textProblem("Tag", tag); pr != "" {
-		p.add("Tag", "%s", strings.TrimPrefix(pr, "Tag "))
-	}
+	p.text("Tag", tag)
 	if descriptor != "" && !statementDescriptorRe.MatchString(descriptor) {
 		p.add("StatementDescriptor", "%q must be 1 to 10 letters, digits and spaces", truncate(descriptor, 20))
 	}
