@@ -377,213 +377,294 @@ func (s *Server) FlushWebhooks(ctx context.Context) error {
 // ---- the same controls over HTTP ----
 
 // serveSandbox answers the test controls under /_sandbox/ (listed on
-// ServeHTTP).
+// ServeHTTP), each registered with addControl.
 func (s *Server) serveSandbox(w *recorder, r *http.Request, body []byte) {
-	now := s.clock.now()
-	segs, _ := splitPath(r.URL.EscapedPath())
-	path := strings.Join(segs[1:], "/")
-	bad := func(msg string) { writeError(w, now, http.StatusBadRequest, "param_error", msg, nil) }
-	decode := func(v any) bool {
-		if err := json.Unmarshal([]byte(orEmptyObject(body)), v); err != nil {
-			bad("The body is not valid JSON for this control: " + err.Error())
-			return false
-		}
-		return true
+	c := &control{s: s, w: w, body: body, now: s.clock.now()}
+	routed := relativeRequest(r, 1)
+	mux, _ := controlRoutes.lookup(routed)
+	if mux == nil {
+		segs, _ := splitPath(r.URL.EscapedPath())
+		writeError(w, c.now, http.StatusNotFound, "ressource_not_found", "No such sandbox control: "+r.Method+" /_sandbox/"+strings.Join(segs[1:], "/"), nil)
+		return
 	}
-	route := r.Method + " " + path
-	if len(segs) == 4 && segs[1] == "wallets" && segs[3] == "credit" {
-		route = r.Method + " wallets/{id}/credit"
+	mux.ServeHTTP(w, routed.WithContext(context.WithValue(routed.Context(), controlKey{}, c)))
+}
+
+// control is one request to a test control under /_sandbox/.
+type control struct {
+	s    *Server
+	w    *recorder
+	r    *http.Request // path relative to /_sandbox, with its {name} values
+	body []byte
+	now  time.Time
+}
+
+type controlKey struct{}
+
+// controlRoutes are the test controls, relative to /_sandbox.
+var controlRoutes router
+
+// addControl registers a test control: method and pattern relative to
+// /_sandbox (with {name} wildcards read by c.r.PathValue). A resource file
+// registers the controls of its resource from its own init function, as
+// with addRoute for the API: the pay-in and payout files add theirs this
+// way. An unknown control (or method) is answered 404, in Mangopay's error
+// shape; controls need no credentials.
+func addControl(method, pattern string, fn func(*control)) {
+	controlRoutes.handle(method, pattern, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		c := r.Context().Value(controlKey{}).(*control)
+		c.r = r
+		fn(c)
+	}))
+}
+
+func (c *control) bad(msg string) {
+	writeError(c.w, c.now, http.StatusBadRequest, "param_error", msg, nil)
+}
+
+// decode unmarshals the body into v; on failure it answers 400 and returns false.
+func (c *control) decode(v any) bool {
+	if err := json.Unmarshal([]byte(orEmptyObject(c.body)), v); err != nil {
+		c.bad("The body is not valid JSON for this control: " + err.Error())
+		return false
 	}
-	switch route {
-	case "POST sca/complete":
-		var in struct {
-			RedirectURL string `json:"RedirectUrl"`
-			Outcome     string `json:"Outcome"`
+	return true
+}
+
+func init() {
+	addControl("POST", "/sca/complete", (*control).completeSca)
+	addControl("POST", "/wallets/{id}/credit", (*control).credit)
+	addControl("POST", "/clock/advance", (*control).advance)
+	addControl("GET", "/clock", (*control).clock)
+	addControl("POST", "/faults", (*control).injectFault)
+	addControl("DELETE", "/faults", (*control).clearFaults)
+	addControl("POST", "/faults/seed", (*control).seedFaults)
+	addControl("POST", "/latency", (*control).latency)
+	addControl("POST", "/reset-connections", (*control).resetConnections)
+	addControl("GET", "/webhooks", (*control).webhooks)
+	addControl("GET", "/events", (*control).events)
+}
+
+// completeSca: POST /_sandbox/sca/complete {"RedirectUrl","Outcome"}.
+func (c *control) completeSca() {
+	var in struct {
+		RedirectURL string `json:"RedirectUrl"`
+		Outcome     string `json:"Outcome"`
+	}
+	if !c.decode(&in) {
+		return
+	}
+	if in.RedirectURL == "" {
+		c.bad("RedirectUrl is required")
+		return
+	}
+	if in.Outcome != string(Validated) && in.Outcome != string(Failed) {
+		c.bad(`Outcome must be "VALIDATED" or "FAILED"`)
+		return
+	}
+	s := c.s
+	s.mu.Lock()
+	s.sweepLocked(c.now)
+	sess, err := s.sessionFromLink(in.RedirectURL)
+	if err == nil {
+		err = sessionUsable(sess)
+	}
+	if err == nil {
+		status := sessionValidated
+		if in.Outcome == string(Failed) {
+			status = sessionFailed
 		}
-		if !decode(&in) {
-			return
-		}
-		if in.RedirectURL == "" {
-			bad("RedirectUrl is required")
-			return
-		}
-		if in.Outcome != string(Validated) && in.Outcome != string(Failed) {
-			bad(`Outcome must be "VALIDATED" or "FAILED"`)
-			return
-		}
-		s.mu.Lock()
-		s.sweepLocked(now)
-		sess, err := s.sessionFromLink(in.RedirectURL)
-		if err == nil {
-			err = sessionUsable(sess)
-		}
-		if err == nil {
-			status := sessionValidated
-			if in.Outcome == string(Failed) {
-				status = sessionFailed
-			}
-			s.finishSessionLocked(sess, status, nil, now)
-		}
-		var out any
-		if sess != nil {
-			out = struct {
-				Token      string `json:"Token"`
-				Kind       string `json:"Kind"`
-				Status     string `json:"Status"`
-				UserID     string `json:"UserId"`
-				ResourceID string `json:"ResourceId"`
-			}{sess.token, string(sess.kind), sess.status, sess.userID, sess.resourceID}
-		}
-		s.mu.Unlock()
-		switch {
-		case errors.Is(err, ErrUnknownSession):
-			writeError(w, now, http.StatusNotFound, "ressource_not_found", err.Error(), nil)
-		case errors.Is(err, ErrSessionExpired):
-			writeError(w, now, http.StatusGone, "other", err.Error(), nil)
-		case errors.Is(err, ErrSessionCompleted):
-			writeError(w, now, http.StatusConflict, "other", err.Error(), nil)
-		default:
-			writeJSON(w, http.StatusOK, out)
-		}
-	case "POST wallets/{id}/credit":
-		var in struct {
-			Amount int64 `json:"Amount"`
-		}
-		if !decode(&in) {
-			return
-		}
-		if in.Amount <= 0 {
-			bad("Amount must be a positive integer (minor units)")
-			return
-		}
-		s.mu.Lock()
-		wal, ok := s.st.wallets[segs[2]]
-		var out walletOut
-		if ok {
-			s.creditLocked(wal, in.Amount, now)
-			out = wal.render()
-		}
-		s.mu.Unlock()
-		if !ok {
-			writeError(w, now, http.StatusNotFound, "ressource_not_found", "The ressource does not exist",
-				map[string]string{"RessourceNotFound": "Cannot found the ressource Wallet with the id=" + segs[2] + " "})
-			return
-		}
-		writeJSON(w, http.StatusOK, out)
-	case "POST clock/advance":
-		var in struct {
-			Seconds int64 `json:"Seconds"`
-		}
-		if !decode(&in) {
-			return
-		}
-		if in.Seconds <= 0 {
-			bad("Seconds must be a positive integer")
-			return
-		}
-		s.Advance(time.Duration(in.Seconds) * time.Second)
-		writeJSON(w, http.StatusOK, map[string]int64{"Now": s.clock.now().Unix()})
-	case "GET clock":
-		writeJSON(w, http.StatusOK, map[string]int64{"Now": now.Unix()})
-	case "POST faults":
-		var in struct {
-			Count             int     `json:"Count"`
-			Ratio             float64 `json:"Ratio"`
-			Status            int     `json:"Status"`
-			RetryAfterSeconds int64   `json:"RetryAfterSeconds"`
-			Drop              bool    `json:"Drop"`
-			Reset             bool    `json:"Reset"`
-			Method            string  `json:"Method"`
-			Path              string  `json:"Path"`
-		}
-		if !decode(&in) {
-			return
-		}
-		kinds := 0
-		for _, set := range []bool{in.Status != 0, in.Drop, in.Reset} {
-			if set {
-				kinds++
-			}
-		}
-		switch {
-		case in.Ratio < 0 || in.Ratio > 1:
-			bad("Ratio must be between 0 and 1")
-			return
-		case in.Count < 0 || in.Count == 0 && in.Ratio == 0 || kinds != 1:
-			bad("Count must be positive (or Ratio given), and exactly one of Status (400-599), Drop or Reset given")
-			return
-		case in.Status != 0 && (in.Status < 400 || in.Status > 599):
-			bad("Status must be between 400 and 599")
-			return
-		}
-		s.InjectFault(Fault{Count: in.Count, Ratio: in.Ratio, Status: in.Status, RetryAfter: time.Duration(in.RetryAfterSeconds) * time.Second,
-			Drop: in.Drop, Reset: in.Reset, Method: in.Method, Path: in.Path})
-		w.WriteHeader(http.StatusNoContent)
-	case "DELETE faults":
-		s.ClearFaults()
-		w.WriteHeader(http.StatusNoContent)
-	case "POST faults/seed":
-		var in struct {
-			Seed *uint64 `json:"Seed"`
-		}
-		if !decode(&in) {
-			return
-		}
-		if in.Seed == nil {
-			bad("Seed (a non-negative integer) is required")
-			return
-		}
-		s.SeedFaults(*in.Seed)
-		w.WriteHeader(http.StatusNoContent)
-	case "POST latency":
-		var in struct {
-			Milliseconds int64 `json:"Milliseconds"`
-		}
-		if !decode(&in) {
-			return
-		}
-		s.Latency(time.Duration(in.Milliseconds) * time.Millisecond)
-		w.WriteHeader(http.StatusNoContent)
-	case "POST reset-connections":
-		var in struct {
-			Ratio float64 `json:"Ratio"`
-		}
-		if !decode(&in) {
-			return
-		}
-		if in.Ratio < 0 || in.Ratio > 1 {
-			bad("Ratio must be between 0 and 1")
-			return
-		}
-		s.ResetConnections(in.Ratio)
-		w.WriteHeader(http.StatusNoContent)
-	case "GET webhooks":
-		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
-		_ = s.FlushWebhooks(ctx)
-		cancel()
-		type out struct {
-			HookID     string `json:"HookId"`
-			URL        string `json:"Url"`
-			EventType  string `json:"EventType"`
+		s.finishSessionLocked(sess, status, nil, c.now)
+	}
+	var out any
+	if sess != nil {
+		out = struct {
+			Token      string `json:"Token"`
+			Kind       string `json:"Kind"`
+			Status     string `json:"Status"`
+			UserID     string `json:"UserId"`
 			ResourceID string `json:"ResourceId"`
-			Date       int64  `json:"Date"`
-			Attempts   int    `json:"Attempts"`
-			StatusCode int    `json:"StatusCode"`
-			Delivered  bool   `json:"Delivered"`
-			Error      string `json:"Error,omitempty"`
-		}
-		list := []out{}
-		for _, d := range s.Webhooks() {
-			list = append(list, out{d.HookID, d.URL, d.EventType, d.ResourceID, d.Date.Unix(), d.Attempts, d.StatusCode, d.Delivered, d.Err})
-		}
-		writeJSON(w, http.StatusOK, list)
-	case "GET events":
-		list := []eventOut{}
-		for _, ev := range s.Events() {
-			list = append(list, eventOut{ResourceID: ev.ResourceID, EventType: ev.EventType, Date: ev.Date.Unix()})
-		}
-		writeJSON(w, http.StatusOK, list)
-	default:
-		writeError(w, now, http.StatusNotFound, "ressource_not_found", "No such sandbox control: "+r.Method+" /_sandbox/"+path, nil)
+		}{sess.token, string(sess.kind), sess.status, sess.userID, sess.resourceID}
 	}
+	s.mu.Unlock()
+	switch {
+	case errors.Is(err, ErrUnknownSession):
+		writeError(c.w, c.now, http.StatusNotFound, "ressource_not_found", err.Error(), nil)
+	case errors.Is(err, ErrSessionExpired):
+		writeError(c.w, c.now, http.StatusGone, "other", err.Error(), nil)
+	case errors.Is(err, ErrSessionCompleted):
+		writeError(c.w, c.now, http.StatusConflict, "other", err.Error(), nil)
+	default:
+		writeJSON(c.w, http.StatusOK, out)
+	}
+}
+
+// credit: POST /_sandbox/wallets/{id}/credit {"Amount"}.
+func (c *control) credit() {
+	var in struct {
+		Amount int64 `json:"Amount"`
+	}
+	if !c.decode(&in) {
+		return
+	}
+	if in.Amount <= 0 {
+		c.bad("Amount must be a positive integer (minor units)")
+		return
+	}
+	id := c.r.PathValue("id")
+	s := c.s
+	s.mu.Lock()
+	wal, ok := s.st.wallets[id]
+	var out walletOut
+	if ok {
+		s.creditLocked(wal, in.Amount, c.now)
+		out = wal.render()
+	}
+	s.mu.Unlock()
+	if !ok {
+		writeError(c.w, c.now, http.StatusNotFound, "ressource_not_found", "The ressource does not exist",
+			map[string]string{"RessourceNotFound": "Cannot found the ressource Wallet with the id=" + id + " "})
+		return
+	}
+	writeJSON(c.w, http.StatusOK, out)
+}
+
+// advance: POST /_sandbox/clock/advance {"Seconds"}.
+func (c *control) advance() {
+	var in struct {
+		Seconds int64 `json:"Seconds"`
+	}
+	if !c.decode(&in) {
+		return
+	}
+	if in.Seconds <= 0 {
+		c.bad("Seconds must be a positive integer")
+		return
+	}
+	c.s.Advance(time.Duration(in.Seconds) * time.Second)
+	writeJSON(c.w, http.StatusOK, map[string]int64{"Now": c.s.clock.now().Unix()})
+}
+
+// clock: GET /_sandbox/clock.
+func (c *control) clock() {
+	writeJSON(c.w, http.StatusOK, map[string]int64{"Now": c.now.Unix()})
+}
+
+// injectFault: POST /_sandbox/faults (see ServeHTTP for the body).
+func (c *control) injectFault() {
+	var in struct {
+		Count             int     `json:"Count"`
+		Ratio             float64 `json:"Ratio"`
+		Status            int     `json:"Status"`
+		RetryAfterSeconds int64   `json:"RetryAfterSeconds"`
+		Drop              bool    `json:"Drop"`
+		Reset             bool    `json:"Reset"`
+		Method            string  `json:"Method"`
+		Path              string  `json:"Path"`
+	}
+	if !c.decode(&in) {
+		return
+	}
+	kinds := 0
+	for _, set := range []bool{in.Status != 0, in.Drop, in.Reset} {
+		if set {
+			kinds++
+		}
+	}
+	switch {
+	case in.Ratio < 0 || in.Ratio > 1:
+		c.bad("Ratio must be between 0 and 1")
+		return
+	case in.Count < 0 || in.Count == 0 && in.Ratio == 0 || kinds != 1:
+		c.bad("Count must be positive (or Ratio given), and exactly one of Status (400-599), Drop or Reset given")
+		return
+	case in.Status != 0 && (in.Status < 400 || in.Status > 599):
+		c.bad("Status must be between 400 and 599")
+		return
+	}
+	c.s.InjectFault(Fault{Count: in.Count, Ratio: in.Ratio, Status: in.Status, RetryAfter: time.Duration(in.RetryAfterSeconds) * time.Second,
+		Drop: in.Drop, Reset: in.Reset, Method: in.Method, Path: in.Path})
+	c.w.WriteHeader(http.StatusNoContent)
+}
+
+// clearFaults: DELETE /_sandbox/faults.
+func (c *control) clearFaults() {
+	c.s.ClearFaults()
+	c.w.WriteHeader(http.StatusNoContent)
+}
+
+// seedFaults: POST /_sandbox/faults/seed {"Seed"}.
+func (c *control) seedFaults() {
+	var in struct {
+		Seed *uint64 `json:"Seed"`
+	}
+	if !c.decode(&in) {
+		return
+	}
+	if in.Seed == nil {
+		c.bad("Seed (a non-negative integer) is required")
+		return
+	}
+	c.s.SeedFaults(*in.Seed)
+	c.w.WriteHeader(http.StatusNoContent)
+}
+
+// latency: POST /_sandbox/latency {"Milliseconds"}.
+func (c *control) latency() {
+	var in struct {
+		Milliseconds int64 `json:"Milliseconds"`
+	}
+	if !c.decode(&in) {
+		return
+	}
+	c.s.Latency(time.Duration(in.Milliseconds) * time.Millisecond)
+	c.w.WriteHeader(http.StatusNoContent)
+}
+
+// resetConnections: POST /_sandbox/reset-connections {"Ratio"}.
+func (c *control) resetConnections() {
+	var in struct {
+		Ratio float64 `json:"Ratio"`
+	}
+	if !c.decode(&in) {
+		return
+	}
+	if in.Ratio < 0 || in.Ratio > 1 {
+		c.bad("Ratio must be between 0 and 1")
+		return
+	}
+	c.s.ResetConnections(in.Ratio)
+	c.w.WriteHeader(http.StatusNoContent)
+}
+
+// webhooks: GET /_sandbox/webhooks, once queued deliveries are done.
+func (c *control) webhooks() {
+	ctx, cancel := context.WithTimeout(c.r.Context(), 10*time.Second)
+	_ = c.s.FlushWebhooks(ctx)
+	cancel()
+	type out struct {
+		HookID     string `json:"HookId"`
+		URL        string `json:"Url"`
+		EventType  string `json:"EventType"`
+		ResourceID string `json:"ResourceId"`
+		Date       int64  `json:"Date"`
+		Attempts   int    `json:"Attempts"`
+		StatusCode int    `json:"StatusCode"`
+		Delivered  bool   `json:"Delivered"`
+		Error      string `json:"Error,omitempty"`
+	}
+	list := []out{}
+	for _, d := range c.s.Webhooks() {
+		list = append(list, out{d.HookID, d.URL, string(d.EventType), d.ResourceID, d.Date.Unix(), d.Attempts, d.StatusCode, d.Delivered, d.Err})
+	}
+	writeJSON(c.w, http.StatusOK, list)
+}
+
+// events: GET /_sandbox/events.
+func (c *control) events() {
+	list := []eventOut{}
+	for _, ev := range c.s.Events() {
+		list = append(list, eventOut{ResourceID: ev.ResourceID, EventType: string(ev.EventType), Date: ev.Date.Unix()})
+	}
+	writeJSON(c.w, http.StatusOK, list)
 }

@@ -293,7 +293,7 @@ func createdOnServer(srv *mangopaytest.Server, match func(path string) bool) int
 func eventIDs(srv *mangopaytest.Server, typ string) []string {
 	var ids []string
 	for _, ev := range srv.Events() {
-		if ev.EventType == typ {
+		if string(ev.EventType) == typ {
 			ids = append(ids, ev.ResourceID)
 		}
 	}

@@ -10,13 +10,16 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/scaforge/mangopay"
 )
 
 // Event is something that happened in the emulator, as listed by GET
 // /events and delivered to the hook registered for its EventType.
 type Event struct {
-	// EventType is Mangopay's event type, such as "TRANSFER_NORMAL_SUCCEEDED".
-	EventType string
+	// EventType is Mangopay's event type, such as
+	// mangopay.EventTransferNormalSucceeded.
+	EventType mangopay.EventType
 	// ResourceID is the id of the user, transfer, recipient or pay-in concerned.
 	ResourceID string
 	// Date is when it happened, on the emulator's clock.
@@ -31,8 +34,8 @@ type WebhookDelivery struct {
 	// URL is the full URL requested: the hook's Url with EventType,
 	// RessourceId (Mangopay's spelling) and Date appended.
 	URL string
-	// EventType is the event's type, such as "USER_ACCOUNT_ACTIVATED".
-	EventType string
+	// EventType is the event's type, such as mangopay.EventUserAccountActivated.
+	EventType mangopay.EventType
 	// ResourceID is the id of the resource concerned, sent as RessourceId.
 	ResourceID string
 	// Date is when the event happened on the emulator's clock, sent as Unix
@@ -258,14 +261,14 @@ func (c *call) listEvents() {
 	}
 	out := []eventOut{}
 	for _, ev := range c.s.st.events {
-		if len(types) > 0 && !contains(types, ev.EventType) {
+		if len(types) > 0 && !contains(types, string(ev.EventType)) {
 			continue
 		}
 		d := ev.Date.Unix()
 		if before != 0 && d >= before || after != 0 && d <= after {
 			continue
 		}
-		out = append(out, eventOut{ResourceID: ev.ResourceID, EventType: ev.EventType, Date: d})
+		out = append(out, eventOut{ResourceID: ev.ResourceID, EventType: string(ev.EventType), Date: d})
 	}
 	paginate(c, out)
 }
@@ -273,7 +276,7 @@ func (c *call) listEvents() {
 // emitLocked records an event and queues its delivery to the hook of its
 // type, if one is ENABLED and VALID.
 func (s *Server) emitLocked(eventType, resourceID string, now time.Time) {
-	ev := Event{EventType: eventType, ResourceID: resourceID, Date: now}
+	ev := Event{EventType: mangopay.EventType(eventType), ResourceID: resourceID, Date: now}
 	s.st.events = append(s.st.events, ev)
 	for _, h := range s.st.hookOrder {
 		if h.eventType == eventType && h.status == "ENABLED" && h.validity == "VALID" {
@@ -396,7 +399,7 @@ func (d *dispatcher) deliver(x delivery) WebhookDelivery {
 		}
 	}
 	d.s.cfg.logger.LogAttrs(d.ctx, slog.LevelDebug, "mangopaytest webhook",
-		slog.String("event_type", rec.EventType), slog.String("resource_id", rec.ResourceID),
+		slog.String("event_type", string(rec.EventType)), slog.String("resource_id", rec.ResourceID),
 		slog.Int("status", rec.StatusCode), slog.Int("attempts", rec.Attempts), slog.Bool("delivered", rec.Delivered))
 	d.s.mu.Lock()
 	if h := d.s.st.hooks[x.hookID]; h != nil {
@@ -435,7 +438,7 @@ func hookTarget(hookURL string, ev Event) string {
 	if err != nil {
 		return hookURL
 	}
-	q := "EventType=" + url.QueryEscape(ev.EventType) + "&RessourceId=" + url.QueryEscape(ev.ResourceID) +
+	q := "EventType=" + url.QueryEscape(string(ev.EventType)) + "&RessourceId=" + url.QueryEscape(ev.ResourceID) +
 		"&Date=" + strconv.FormatInt(ev.Date.Unix(), 10)
 	if u.RawQuery != "" {
 		u.RawQuery += "&" + q

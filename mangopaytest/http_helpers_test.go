@@ -332,7 +332,7 @@ func eventTypes(srv *mangopaytest.Server, resourceID string) []string {
 	var out []string
 	for _, e := range srv.Events() {
 		if e.ResourceID == resourceID {
-			out = append(out, e.EventType)
+			out = append(out, string(e.EventType))
 		}
 	}
 	return out

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -598,8 +597,9 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, body []byte, bad *apiFai
 		return false
 	}
 	rest := "/" + strings.Join(segs[2:], "/")
-	rt, params, allowed := match(r.Method, segs[2:])
-	if rt == nil {
+	routed := relativeRequest(r, 2)
+	mux, allowed := apiRoutes.lookup(routed)
+	if mux == nil || len(segs[2:]) == 0 {
 		if len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
 			writeError(w, now, http.StatusMethodNotAllowed, "other", "The requested resource does not support http method '"+r.Method+"'", nil)
@@ -644,8 +644,8 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, body []byte, bad *apiFai
 		}
 		writeError(w, now, f.Status, typ, msg, nil)
 	} else {
-		c := &call{s: s, r: r, w: w, body: body, params: params, now: now, query: r.URL.Query()}
-		rt.fn(c)
+		c := &call{s: s, r: r, w: w, body: body, now: now, query: r.URL.Query()}
+		c.serve(mux, routed)
 	}
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -674,6 +674,22 @@ func (s *Server) sleepLatency(ctx context.Context) bool {
 	}
 }
 
+// relativeRequest is r with its first n path segments removed ("/v2.01/
+// {ClientId}" for the API, "/_sandbox" for the controls), for a router.
+func relativeRequest(r *http.Request, n int) *http.Request {
+	parts := strings.SplitN(strings.TrimPrefix(r.URL.EscapedPath(), "/"), "/", n+1)
+	rest := "/"
+	if len(parts) == n+1 {
+		rest += parts[n]
+	}
+	out := r.Clone(r.Context())
+	u := *r.URL
+	u.RawPath = rest
+	u.Path, _ = url.PathUnescape(rest) // splitPath already refused bad escapes
+	out.URL = &u
+	return out
+}
+
 // splitPath splits an escaped path into unescaped segments, dropping one
 // trailing slash.
 func splitPath(escaped string) ([]string, bool) {
@@ -691,21 +707,7 @@ func splitPath(escaped string) ([]string, bool) {
 	return out, true
 }
 
-// ---- routing ----
-
-type route struct {
-	method string
-	segs   []string
-	fn     func(*call)
-}
-
-var routes []route
-
-// addRoute registers an API route (pattern relative to /v2.01/{ClientId}).
-// Each resource file registers its own routes from an init function.
-func addRoute(method, pattern string, fn func(*call)) {
-	routes = append(routes, route{method: method, segs: strings.Split(strings.Trim(pattern, "/"), "/"), fn: fn})
-}
+// ---- routing (see router.go) ----
 
 func init() {
 	add := addRoute
@@ -747,49 +749,6 @@ func init() {
 	add("GET", "/events", (*call).listEvents)
 	// idempotency
 	add("GET", "/responses/{key}", (*call).getResponse)
-}
-
-// match finds the route for method and path segments (relative to
-// /v2.01/{ClientId}). With no route, allowed lists the methods that the path
-// supports (for a 405).
-func match(method string, segs []string) (*route, map[string]string, []string) {
-	var allowed []string
-	for i := range routes {
-		rt := &routes[i]
-		params, ok := matchSegs(rt.segs, segs)
-		if !ok {
-			continue
-		}
-		if rt.method == method {
-			return rt, params, nil
-		}
-		allowed = append(allowed, rt.method)
-	}
-	sort.Strings(allowed)
-	return nil, nil, allowed
-}
-
-func matchSegs(pattern, segs []string) (map[string]string, bool) {
-	if len(pattern) != len(segs) {
-		return nil, false
-	}
-	var params map[string]string
-	for i, p := range pattern {
-		if strings.HasPrefix(p, "{") {
-			if segs[i] == "" {
-				return nil, false
-			}
-			if params == nil {
-				params = make(map[string]string, 1)
-			}
-			params[strings.Trim(p, "{}")] = segs[i]
-			continue
-		}
-		if p != segs[i] {
-			return nil, false
-		}
-	}
-	return params, true
 }
 
 // ---- responses and errors ----

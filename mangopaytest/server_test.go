@@ -156,6 +156,24 @@ func TestRoutingErrors(t *testing.T) {
 	// Ids are unescaped from the path.
 	assertError(t, a.get("/wallets/a%20b"), http.StatusNotFound, "ressource_not_found")
 	assert.Contains(t, a.get("/wallets/a%20b").json(t)["errors"].(map[string]any)["RessourceNotFound"], "id=a b")
+	// An escaped slash stays inside its segment.
+	assert.Contains(t, a.get("/wallets/a%2Fb").json(t)["errors"].(map[string]any)["RessourceNotFound"], "id=a/b")
+	// One trailing slash is accepted; two are not.
+	assert.Equal(t, http.StatusOK, a.get("/hooks/").status)
+	assertError(t, a.get("/wallets/w1/"), http.StatusNotFound, "ressource_not_found")
+	assertError(t, a.get("/hooks//"), http.StatusNotFound, "ressource_not_found")
+	assertError(t, a.get("/wallets//x"), http.StatusNotFound, "ressource_not_found")
+	// HEAD is no method of the API, even where GET is.
+	r = a.call(http.MethodHead, "/hooks", nil)
+	assert.Equal(t, http.StatusMethodNotAllowed, r.status)
+	assert.Equal(t, "GET, POST", r.header.Get("Allow"))
+	// The first registered route wins where patterns overlap:
+	// /sca/users/natural/{id} before /sca/users/{id}/sca-status.
+	errs := assertError(t, a.get("/sca/users/natural/sca-status"), http.StatusNotFound, "ressource_not_found")
+	assert.Contains(t, errs["RessourceNotFound"], "id=sca-status")
+	r = a.call(http.MethodPatch, "/sca/users/u1/sca-status", nil)
+	assert.Equal(t, http.StatusMethodNotAllowed, r.status)
+	assert.Equal(t, "GET", r.header.Get("Allow"))
 }
 
 func TestPagination(t *testing.T) {
