@@ -48,10 +48,19 @@ type Page[T any] struct {
 	TotalPages, TotalItems int
 }
 
-// HasNext reports whether another page may follow.
+// HasNext reports whether another page may follow: Page is before
+// TotalPages when Mangopay sent its totals, else the page came back full.
+// A page built in Go without Page, PerPage or TotalPages (a test double such
+// as Page{Items: items}) reports false; mangopaytest.NewPage builds one with
+// its totals.
 func (p *Page[T]) HasNext() bool {
-	if p.TotalPages > 0 {
+	switch {
+	case p == nil:
+		return false
+	case p.TotalPages > 0:
 		return p.Page < p.TotalPages
+	case p.PerPage <= 0:
+		return false
 	}
 	return len(p.Items) >= p.PerPage && len(p.Items) > 0
 }

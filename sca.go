@@ -98,10 +98,29 @@ type ScaRequiredError struct {
 	Method, URL string
 }
 
-// Error returns a one-line description.
+// Error returns a one-line description. Fields left zero (in an error built
+// by a test, say) are left out rather than printed empty.
 func (e *ScaRequiredError) Error() string {
-	return fmt.Sprintf("mangopay: %s %s: strong customer authentication required (redirect the user, link valid until %s)",
-		e.Method, e.URL, e.ExpiresAt.UTC().Format(time.RFC3339))
+	var where []string
+	if e != nil && e.Method != "" {
+		where = append(where, e.Method)
+	}
+	if e != nil && e.URL != "" {
+		where = append(where, e.URL)
+	}
+	var b strings.Builder
+	b.WriteString("mangopay: ")
+	if len(where) > 0 {
+		b.WriteString(strings.Join(where, " "))
+		b.WriteString(": ")
+	}
+	b.WriteString("strong customer authentication required (redirect the user")
+	if e != nil && !e.ExpiresAt.IsZero() {
+		b.WriteString(", link valid until ")
+		b.WriteString(e.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	b.WriteByte(')')
+	return b.String()
 }
 
 // Is makes errors.Is(err, ErrScaRequired) true.
@@ -114,7 +133,16 @@ func (e *ScaRequiredError) RedirectURLWithReturn(returnURL string, opts ...Retur
 }
 
 // Expired reports whether the link's 10-minute lifetime has passed at now.
-func (e *ScaRequiredError) Expired(now time.Time) bool { return !now.Before(e.ExpiresAt) }
+// A zero ExpiresAt means the lifetime is unknown (a value built in Go, not
+// by the SDK): Expired then reports false and leaves the verdict to
+// Mangopay's hosted page, which refuses an expired link. A nil error is not
+// expired either.
+func (e *ScaRequiredError) Expired(now time.Time) bool {
+	if e == nil || e.ExpiresAt.IsZero() {
+		return false
+	}
+	return !now.Before(e.ExpiresAt)
+}
 
 // AsScaRequired reports whether err is (or wraps) a *ScaRequiredError and returns it.
 func AsScaRequired(err error) (*ScaRequiredError, bool) {

@@ -301,20 +301,40 @@ type User struct {
 }
 
 // Natural returns the user as a *NaturalUser when PersonType is NATURAL.
+// For a User decoded from Mangopay's answer that is the full decoded user;
+// for a User built in Go (a test double: User{ID: "u1", PersonType:
+// PersonTypeNatural}) it is a new *NaturalUser holding the shared fields.
 func (u *User) Natural() (*NaturalUser, bool) {
-	if u == nil || u.natural == nil {
+	switch {
+	case u == nil:
 		return nil, false
+	case u.natural != nil:
+		return u.natural, true
+	case u.built() && u.PersonType == PersonTypeNatural:
+		return &NaturalUser{ID: u.ID, Tag: u.Tag, CreationDate: u.CreationDate, PersonType: u.PersonType,
+			UserCategory: u.UserCategory, UserStatus: u.UserStatus, Email: u.Email}, true
 	}
-	return u.natural, true
+	return nil, false
 }
 
-// Legal returns the user as a *LegalUser when PersonType is LEGAL.
+// Legal returns the user as a *LegalUser when PersonType is LEGAL: the full
+// decoded user, or for a User built in Go a new *LegalUser holding the
+// shared fields (see Natural).
 func (u *User) Legal() (*LegalUser, bool) {
-	if u == nil || u.legal == nil {
+	switch {
+	case u == nil:
 		return nil, false
+	case u.legal != nil:
+		return u.legal, true
+	case u.built() && u.PersonType == PersonTypeLegal:
+		return &LegalUser{ID: u.ID, Tag: u.Tag, CreationDate: u.CreationDate, PersonType: u.PersonType,
+			UserCategory: u.UserCategory, UserStatus: u.UserStatus, Email: u.Email}, true
 	}
-	return u.legal, true
+	return nil, false
 }
+
+// built reports whether u was built in Go rather than decoded.
+func (u *User) built() bool { return u.raw == nil && u.natural == nil && u.legal == nil }
 
 // Raw returns the JSON the user was decoded from, for a PersonType this
 // package does not know.

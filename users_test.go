@@ -948,8 +948,9 @@ func TestUserJSON(t *testing.T) {
 	out, err = json.Marshal(built)
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"Id":"u1","PersonType":"NATURAL","UserCategory":"PAYER","UserStatus":"","Email":"","Tag":"","CreationDate":null}`, string(out))
-	_, ok = built.Natural()
-	assert.False(t, ok, "no typed value for a User built in Go")
+	bn, ok := built.Natural()
+	require.True(t, ok, "a User built in Go as a test double says Natural (issue 17)")
+	assert.Equal(t, &NaturalUser{ID: "u1", PersonType: PersonTypeNatural, UserCategory: UserCategoryPayer}, bn)
 	assert.Nil(t, built.Raw())
 
 	var nilUser *User
