@@ -74,6 +74,8 @@ type Client struct {
 	CardRegistrations *CardRegistrationsService
 	// Cards reads and deactivates registered cards.
 	Cards *CardsService
+	// Refunds refunds transfers and pay-ins, and reads refunds.
+	Refunds *RefundsService
 
 	clientID string
 	baseURL  *url.URL // without trailing slash
@@ -377,6 +379,7 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 	c.Hooks = &HooksService{client: c}
 	c.Payouts = &PayoutsService{client: c}
 	c.PayIns, c.CardRegistrations, c.Cards = &PayInsService{client: c}, &CardRegistrationsService{client: c}, &CardsService{client: c}
+	c.Refunds = &RefundsService{client: c}
 	return c, nil
 }
 
