@@ -76,6 +76,9 @@ type Client struct {
 	Cards *CardsService
 	// Refunds refunds transfers and pay-ins, and reads refunds.
 	Refunds *RefundsService
+	// Events lists past events (GET /events) and replays them into a
+	// webhook handler to catch up.
+	Events *EventsService
 
 	clientID string
 	baseURL  *url.URL // without trailing slash
@@ -380,6 +383,7 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 	c.Payouts = &PayoutsService{client: c}
 	c.PayIns, c.CardRegistrations, c.Cards = &PayInsService{client: c}, &CardRegistrationsService{client: c}, &CardsService{client: c}
 	c.Refunds = &RefundsService{client: c}
+	c.Events = &EventsService{client: c}
 	return c, nil
 }
 

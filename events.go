@@ -114,6 +114,10 @@ const (
 	ResourceKindRecipient ResourceKind = "recipient"
 	// ResourceKindPayIn: a pay-in id (GET /payins/{PayInId}).
 	ResourceKindPayIn ResourceKind = "payin"
+	// ResourceKindPayout: a payout id (GET /payouts/bankwire/{PayoutId}).
+	ResourceKindPayout ResourceKind = "payout"
+	// ResourceKindRefund: a refund id (GET /refunds/{RefundId}).
+	ResourceKindRefund ResourceKind = "refund"
 	// ResourceKindUnknown: an event type this package does not know.
 	ResourceKindUnknown ResourceKind = "unknown"
 )
@@ -153,19 +157,21 @@ var eventKinds = map[EventType]ResourceKind{
 // ResourceKind returns the kind of resource that events of type t name, or
 // ResourceKindUnknown for a type this package does not list. Unknown types
 // are not guessed from their prefix: TRANSFER_REFUND_SUCCEEDED, for one,
-// names a refund, not a transfer.
+// names a refund, not a transfer (ResourceKindRefund).
 func (t EventType) ResourceKind() ResourceKind {
 	if k, ok := eventKinds[t]; ok {
+		return k
+	}
+	if k, ok := moneyOutEventKinds[t]; ok {
 		return k
 	}
 	return ResourceKindUnknown
 }
 
-// Known reports whether t is one of the SCA-related event types this
-// package lists.
+// Known reports whether t is one of the event types this package lists
+// (the SCA-related ones, and the payout and refund ones).
 func (t EventType) Known() bool {
-	_, ok := eventKinds[t]
-	return ok
+	return t.ResourceKind() != ResourceKindUnknown
 }
 
 // ScaEventTypes returns every SCA-related event type this package knows, in
@@ -558,4 +564,79 @@ func init() {
 		EventPayInNormalProcessingStatusPendingSucceeded} {
 		eventKinds[t] = ResourceKindPayIn
 	}
+}
+
+// Payout and refund event types (https://docs.mangopay.com/webhooks/event-types;
+// the instant payout ones since the official SDKs of November 2021; the
+// payout refund ones in guides/payouts/rejects-returns). Each names the
+// resource its comment says; WithConfirmation fetches it with
+// PayoutsService.Get or RefundsService.Get.
+const (
+	// EventPayoutNormalCreated (payout): a payout was created.
+	EventPayoutNormalCreated EventType = "PAYOUT_NORMAL_CREATED"
+	// EventPayoutNormalSucceeded (payout): a payout succeeded.
+	EventPayoutNormalSucceeded EventType = "PAYOUT_NORMAL_SUCCEEDED"
+	// EventPayoutNormalFailed (payout): a payout failed; see its ResultCode.
+	EventPayoutNormalFailed EventType = "PAYOUT_NORMAL_FAILED"
+	// EventInstantPayoutSucceeded (payout): an instant payout was sent as
+	// SCT Inst.
+	EventInstantPayoutSucceeded EventType = "INSTANT_PAYOUT_SUCCEEDED"
+	// EventInstantPayoutFallbacked (payout): an INSTANT_PAYMENT payout fell
+	// back to STANDARD (see Payout.FallbackReason).
+	EventInstantPayoutFallbacked EventType = "INSTANT_PAYOUT_FALLBACKED"
+
+	// EventPayoutRefundCreated (refund): Mangopay created a refund of a
+	// payout the bank returned.
+	EventPayoutRefundCreated EventType = "PAYOUT_REFUND_CREATED"
+	// EventPayoutRefundSucceeded (refund): the returned payout's money is
+	// back in the wallet.
+	EventPayoutRefundSucceeded EventType = "PAYOUT_REFUND_SUCCEEDED"
+	// EventPayoutRefundFailed (refund): the payout refund failed.
+	EventPayoutRefundFailed EventType = "PAYOUT_REFUND_FAILED"
+
+	// EventTransferRefundCreated (refund): a transfer refund was created.
+	EventTransferRefundCreated EventType = "TRANSFER_REFUND_CREATED"
+	// EventTransferRefundSucceeded (refund): a transfer refund succeeded.
+	EventTransferRefundSucceeded EventType = "TRANSFER_REFUND_SUCCEEDED"
+	// EventTransferRefundFailed (refund): a transfer refund failed.
+	EventTransferRefundFailed EventType = "TRANSFER_REFUND_FAILED"
+
+	// EventPayInRefundCreated (refund): a pay-in refund was created.
+	EventPayInRefundCreated EventType = "PAYIN_REFUND_CREATED"
+	// EventPayInRefundSucceeded (refund): a pay-in refund succeeded.
+	EventPayInRefundSucceeded EventType = "PAYIN_REFUND_SUCCEEDED"
+	// EventPayInRefundFailed (refund): a pay-in refund failed.
+	EventPayInRefundFailed EventType = "PAYIN_REFUND_FAILED"
+)
+
+// moneyOutEventKinds maps the payout and refund event types to their
+// resource kinds.
+var moneyOutEventKinds = map[EventType]ResourceKind{
+	EventPayoutNormalCreated:     ResourceKindPayout,
+	EventPayoutNormalSucceeded:   ResourceKindPayout,
+	EventPayoutNormalFailed:      ResourceKindPayout,
+	EventInstantPayoutSucceeded:  ResourceKindPayout,
+	EventInstantPayoutFallbacked: ResourceKindPayout,
+	EventPayoutRefundCreated:     ResourceKindRefund,
+	EventPayoutRefundSucceeded:   ResourceKindRefund,
+	EventPayoutRefundFailed:      ResourceKindRefund,
+	EventTransferRefundCreated:   ResourceKindRefund,
+	EventTransferRefundSucceeded: ResourceKindRefund,
+	EventTransferRefundFailed:    ResourceKindRefund,
+	EventPayInRefundCreated:      ResourceKindRefund,
+	EventPayInRefundSucceeded:    ResourceKindRefund,
+	EventPayInRefundFailed:       ResourceKindRefund,
+}
+
+// PayoutRefundEventTypes returns the payout and refund event types this
+// package knows, in alphabetical order: register a hook for each (with
+// HooksService.Create) to follow payouts and refunds, and pass them to
+// EventsService.Replay to catch up after downtime.
+func PayoutRefundEventTypes() []EventType {
+	out := make([]EventType, 0, len(moneyOutEventKinds))
+	for t := range moneyOutEventKinds {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
 }

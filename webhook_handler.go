@@ -453,6 +453,10 @@ func clientFetcher(c *Client) resourceFetcher {
 			return found(c.Recipients.Get(ctx, id))
 		case ResourceKindPayIn:
 			return found(c.PayIns.Get(ctx, id))
+		case ResourceKindPayout:
+			return found(c.Payouts.Get(ctx, id))
+		case ResourceKindRefund:
+			return found(c.Refunds.Get(ctx, id))
 		}
 		return nil, fmt.Errorf("mangopay: cannot fetch a resource of kind %q", kind)
 	}
