@@ -129,9 +129,7 @@ func (r *CreateRefundRequest) validate(op string) error {
 		p.add("Fees", "is required when DebitedFunds is given (a partial refund sets both; Money{Currency: %q} for no fee)",
 			truncate(r.DebitedFunds.Currency, 20))
 	case r.DebitedFunds != nil:
-		if msg := currencyProblem("DebitedFunds.Currency", r.DebitedFunds.Currency); msg != "" {
-			p.add("DebitedFunds.Currency", "%s", trimField(msg, "DebitedFunds.Currency"))
-		}
+		p.currency("DebitedFunds.Currency", r.DebitedFunds.Currency)
 		if r.DebitedFunds.Amount < 1 {
 			p.add("DebitedFunds.Amount", "must be at least 1, got %d", r.DebitedFunds.Amount)
 		}
@@ -143,9 +141,7 @@ func (r *CreateRefundRequest) validate(op string) error {
 				truncate(r.Fees.Currency, 20), truncate(r.DebitedFunds.Currency, 20))
 		}
 	}
-	if msg := textProblem("Tag", r.Tag); msg != "" {
-		p.add("Tag", "%s", trimField(msg, "Tag"))
-	}
+	p.text("Tag", r.Tag)
 	return p.err()
 }
 
