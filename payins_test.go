@@ -554,7 +554,7 @@ func TestPayInEventTypes(t *testing.T) {
 			assert.Less(t, PayInEventTypes()[i-1], et, "sorted")
 		}
 	}
-	assert.Equal(t, ResourceKindUnknown, EventType("PAYIN_REFUND_SUCCEEDED").ResourceKind(), "a refund is not a pay-in")
+	assert.Equal(t, ResourceKindRefund, EventType("PAYIN_REFUND_SUCCEEDED").ResourceKind(), "a refund is not a pay-in: it names the refund")
 	r, err := http.NewRequest(http.MethodGet, "https://platform.example/hooks?EventType=PAYIN_NORMAL_SUCCEEDED&RessourceId=wt_1&Date=1746006308", nil)
 	require.NoError(t, err)
 	ev, err := ParseEvent(r)
