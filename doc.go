@@ -2,6 +2,11 @@
 // Strong Customer Authentication (SCA, PSD2): SCA users, wallet access,
 // transfers, recipients and webhooks.
 //
+// New to Mangopay or SCA? The README opens with "Mangopay and SCA in two
+// minutes" (OWNER and PAYER, natural and legal users, ScaContext, what SCA
+// is, PENDING_USER_ACTION, result codes, the redirect round trip), and
+// `go run ./examples/quickstart` walks through every flow offline.
+//
 // # Client
 //
 // Build one *Client at start-up with New and share it between goroutines:
@@ -51,8 +56,9 @@
 //
 // Mangopay notifies a platform with unsigned GET requests
 // (?EventType=...&RessourceId=...&Date=...). NewWebhookHandler parses them
-// (ParseEvent), answers 200, 400, 405 or 500 as Mangopay expects, can drop
-// repeated deliveries (WithDeduplication) and can confirm each event by
+// (ParseEvent), answers 200, 400, 405, 409 (the same notification is being
+// processed right now) or 500 as Mangopay expects, can drop repeated
+// deliveries (WithDeduplication) and can confirm each event by
 // fetching its resource through the client (WithConfirmation): the only
 // authenticity check Mangopay allows.
 //
@@ -65,5 +71,7 @@
 // # Pagination
 //
 // List methods return one *Page with Mangopay's totals; All methods return an
-// iter.Seq2 that fetches pages of 100 lazily and stops when the loop breaks.
+// iter.Seq2 that fetches pages of 100 (or ListOptions.PerPage) lazily and
+// stops when the loop breaks. List and All methods, like every network
+// method, take ...RequestOption last.
 package mangopay
