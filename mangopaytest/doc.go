@@ -199,4 +199,31 @@
 // controls exist over HTTP under /_sandbox/ for clients in other languages.
 // The /_sandbox/ endpoints need no credentials: never expose a server beyond
 // the machines that test against it.
+//
+// # Pay-ins
+//
+// Card registrations (POST/PUT/GET /cardregistrations), cards (GET and
+// deactivating PUT /cards/{id}) and pay-ins (POST /payins/card/web,
+// /payins/card/direct, /payins/bankwire/direct, GET /payins/{id}) follow
+// Mangopay's sandbox (payins.go). Each registration's CardRegistrationURL is
+// the emulator's tokenization endpoint (POST /payment/tokenize/{id},
+// form-encoded, as a browser posts it; Tokenize does it for tests). The
+// documented test cards behave as documented: TestCardFrictionless succeeds
+// at once (unless SecureMode is FORCE), TestCardChallenge,
+// TestCardMaestroChallenge and TestCardAmexChallenge get a 3DS2 challenge
+// page (/payment/3ds?token=..., Approve or Decline: 101301). A card whose
+// MMYY expiry has passed on the emulator's clock fails with 101105; the
+// documented failing amounts (AmountDoNotHonor = 33305 → 101101 "Do not
+// honor", and the others of failingAmounts) fail the payment after the page
+// or challenge. A web card pay-in's RedirectURL is the hosted payment page
+// (/payment/pay?token=..., Pay or Cancel: 001031); unused, it expires after
+// WebPayInLifetime (15 minutes) with 101109. Both pages redirect (303) to the
+// return URL with transactionId appended. A bank wire pay-in stays CREATED
+// until ReceiveBankWire (or POST /_sandbox/payins/{id}/bankwire) credits it,
+// and fails with 101109 after BankWireLifetime. A SUCCEEDED pay-in credits
+// DebitedFunds - Fees to the wallet and Fees to the fees wallet
+// (FeesBalance); nothing else moves money. PAYIN_NORMAL_CREATED, _SUCCEEDED
+// and _FAILED are delivered to registered hooks. CompletePayIn(link,
+// outcome) (or POST /_sandbox/payins/complete {"RedirectUrl","Outcome"})
+// answers either page without a browser.
 package mangopaytest

@@ -511,6 +511,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, now, bad.status, "param_error", bad.msg, nil)
 	case path == "/sca" || path == "/sca/":
 		s.serveHostedPage(rec, r, body)
+	case strings.HasPrefix(path, "/payment/"): // payins.go: tokenization, payment and 3DS2 pages
+		s.servePayment(rec, r, body)
 	case strings.HasPrefix(path, "/_sandbox/"):
 		s.serveSandbox(rec, r, body)
 	default:
@@ -1263,6 +1265,7 @@ type state struct {
 	sessions       map[string]*session
 	pending        map[string]*session
 	fees           map[string]int64
+	payins         *payinState // payins.go, created on first use
 }
 
 func newState() *state {
