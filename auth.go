@@ -230,17 +230,17 @@ func (a *authenticator) fetch(ctx context.Context) (Token, error) {
 	u.Path = c.baseURL.Path + apiVersion + "/oauth/token"
 	retries := 0
 	for {
-		t, retryAfter, err := a.fetchOnce(ctx, &u)
+		t, header, err := a.fetchOnce(ctx, &u)
 		if err == nil {
 			return t, nil
 		}
 		if ctx.Err() != nil {
 			return Token{}, ctx.Err()
 		}
-		if retries >= c.maxRetries || !isTransient(err) {
+		if !isTransient(err) {
 			return Token{}, err
 		}
-		wait, ok := c.retryWait(retries, retryAfter)
+		wait, ok := c.nextWait(retries, header) // the API calls' policy
 		if !ok {
 			return Token{}, err
 		}

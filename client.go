@@ -3,15 +3,14 @@ package mangopay
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/tls"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -79,6 +78,10 @@ type Client struct {
 	// Events lists past events (GET /events) and replays them into a
 	// webhook handler to catch up.
 	Events *EventsService
+	// Idempotency reads the answers recorded under Idempotency-Keys
+	// (GET /responses/{key}), to find out what became of a call after a
+	// crash or an *OutcomeUnknownError.
+	Idempotency *IdempotencyService
 
 	clientID string
 	baseURL  *url.URL // without trailing slash
@@ -384,6 +387,7 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 	c.PayIns, c.CardRegistrations, c.Cards = &PayInsService{client: c}, &CardRegistrationsService{client: c}, &CardsService{client: c}
 	c.Refunds = &RefundsService{client: c}
 	c.Events = &EventsService{client: c}
+	c.Idempotency = &IdempotencyService{client: c}
 	return c, nil
 }
 
@@ -472,13 +476,20 @@ type RequestOption func(*requestConfig)
 type requestConfig struct {
 	idempotencyKey string
 	captures       []*Response
+	checks         []answerMatcher
 }
 
 // WithIdempotencyKey sets the Idempotency-Key of a POST (16 to 36 characters
-// of A-Z, a-z, 0-9 and '-'). Use a key derived from your own record (an order
-// id) so that a retry after a process restart cannot create a second
-// resource. Without it the SDK generates one per call. It is ignored on other
-// methods.
+// of A-Z, a-z, 0-9 and '-'). Persist a key (NewIdempotencyKey, or one derived
+// from your own record) before the call so that a retry after a process
+// restart or an *OutcomeUnknownError cannot create a second resource. Without
+// it the SDK generates one per call. It is ignored on other methods.
+//
+// The SDK never replaces a key it was given: when Mangopay recorded a 429 or
+// 5xx under it (the original request had no effect, but the key is spent for
+// 24 hours), the call fails with that *APIError, not ErrOutcomeUnknown, and
+// the request must go again under a new key. With a generated key the SDK
+// does that itself, within WithMaxRetries.
 func WithIdempotencyKey(key string) RequestOption {
 	return func(rc *requestConfig) { rc.idempotencyKey = key }
 }
@@ -706,28 +717,10 @@ func validKey(k string) bool {
 	return true
 }
 
-// newIdempotencyKey returns a random UUIDv4-formatted key (36 characters).
-func newIdempotencyKey() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
-}
-
 // do runs one logical call: it encodes the request, authenticates, retries
 // what may be retried, recovers a retried POST through /responses/{key},
-// decodes the answer and turns SCA demands into *ScaRequiredError.
+// decodes the answer and turns SCA demands into *ScaRequiredError. A POST
+// or PUT whose effect it cannot establish fails with *OutcomeUnknownError.
 func (c *Client) do(ctx context.Context, r apiRequest) error {
 	if ctx == nil {
 		return errors.New("mangopay: nil context")
@@ -736,12 +729,15 @@ func (c *Client) do(ctx context.Context, r apiRequest) error {
 	if len(r.opts) > 0 {
 		rc = applyOptions(r.opts) // out of line: a call without options allocates no config
 	}
+	callerKey := false
 	if r.method == http.MethodPost {
 		if rc.idempotencyKey != "" && !validKey(rc.idempotencyKey) {
 			return fmt.Errorf("mangopay: invalid Idempotency-Key %q: need 16 to 36 characters of A-Z, a-z, 0-9 and '-'", truncate(rc.idempotencyKey, 40))
 		}
 		if rc.idempotencyKey == "" {
-			rc.idempotencyKey = newIdempotencyKey()
+			rc.idempotencyKey = NewIdempotencyKey()
+		} else {
+			callerKey = true
 		}
 	} else {
 		rc.idempotencyKey = ""
@@ -760,7 +756,7 @@ func (c *Client) do(ctx context.Context, r apiRequest) error {
 	if rawQuery != "" {
 		urlStr += "?" + rawQuery
 	}
-	st := callState{req: r, urlStr: urlStr, body: body, key: rc.idempotencyKey}
+	st := callState{req: r, urlStr: urlStr, body: body, key: rc.idempotencyKey, callerKey: callerKey, checks: rc.checks}
 	err = c.run(ctx, &st)
 	for _, meta := range rc.captures {
 		*meta = Response{}
@@ -791,12 +787,30 @@ type callState struct {
 	urlStr    string // the absolute URL with its query, escaped
 	body      []byte
 	key       string
+	callerKey bool            // key came from WithIdempotencyKey: never replaced
+	checks    []answerMatcher // WithRecoveryCheck
 	attempts  int
+	retries   int // retries spent (WithMaxRetries)
+	// A 401 invalid_credentials drops the refused token and replays the
+	// attempt (not counted as a retry). The call gives up when a token
+	// fetched after one of its 401s is refused too (refreshed), or after
+	// maxReplays 401s in a row. Any other answer shows the token was
+	// accepted and resets both, so a long call (retries, Retry-After waits)
+	// survives each later expiry of its token as well.
+	refreshed bool
+	replays   int
+	// inDoubt is set while an attempt of a POST or PUT (under the current
+	// key) may have taken effect without the SDK seeing its answer; an
+	// answer that settles the outcome clears it. A call that ends in doubt
+	// returns *OutcomeUnknownError.
+	inDoubt   bool
 	resp      *http.Response // the last response (body already consumed)
 	recovered bool
 	drain     io.LimitedReader // reused to drain bodies without allocating
 	capped    cappedBody       // reused to cap 2xx bodies without allocating
 }
+
+const maxReplays = 3
 
 // where names the call's URL (without query) for errors.
 func (st *callState) where() string {
@@ -813,129 +827,228 @@ func (st *callState) path() string {
 	return u.Path
 }
 
-// run is the retry loop.
+// mutating reports whether the call may change something on Mangopay.
+func (st *callState) mutating() bool {
+	return st.req.method != http.MethodGet && st.req.method != http.MethodHead
+}
+
+// doubt records that the last attempt of a mutating call may have taken
+// effect unseen.
+func (st *callState) doubt() {
+	if st.mutating() {
+		st.inDoubt = true
+	}
+}
+
+// settled records an answer that fixes the outcome under the current key.
+func (st *callState) settled() { st.inDoubt = false }
+
+// result is the call's final error: err itself, or err wrapped in an
+// *OutcomeUnknownError while the outcome is in doubt.
+func (st *callState) result(err error) error {
+	if err == nil || !st.inDoubt {
+		return err
+	}
+	var ou *OutcomeUnknownError
+	if errors.As(err, &ou) {
+		return err
+	}
+	return &OutcomeUnknownError{IdempotencyKey: st.key, Method: st.req.method, Path: st.req.path, Cause: err}
+}
+
+// mismatch says why the decoded result of a recovered answer is not this
+// request's ("" when it is): the request body's own check (answerMatcher)
+// and those of WithRecoveryCheck.
+func (st *callState) mismatch() string {
+	if m, ok := st.req.body.(answerMatcher); ok {
+		if why := m.mismatch(st.req.out); why != "" {
+			return why
+		}
+	}
+	for _, m := range st.checks {
+		if why := m.mismatch(st.req.out); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// next is what the pipeline does after an attempt.
+type next int
+
+const (
+	stepDone    next = iota // return err
+	stepRetry               // wait and send again, counting a retry
+	stepReplay              // send again at once with a fresh token
+	stepRecover             // find the answer in GET /responses/{key}
+)
+
+// step is the verdict on an attempt.
+type step struct {
+	next next
+	// err is the call's error for stepDone; for stepRetry, the error returned
+	// if the retry policy refuses; for stepRecover, the cause.
+	err      error
+	status   int         // the answer's status (0: none), for logs
+	header   http.Header // the answer's headers (Retry-After)
+	freshKey bool        // stepRetry: under a new Idempotency-Key
+}
+
+// run is the retry loop: it sends attempts and carries out the verdicts of
+// judge and recoverAnswer under the client's retry policy (nextWait).
 func (c *Client) run(ctx context.Context, st *callState) error {
-	// A 401 invalid_credentials drops the refused token and replays the
-	// attempt (not counted as a retry). The call gives up when a token
-	// fetched after one of its 401s is refused too (refreshed), or after
-	// maxReplays 401s in a row. Any other answer shows the token was
-	// accepted and resets both, so a long call (retries, Retry-After waits)
-	// survives each later expiry of its token as well.
-	const maxReplays = 3
-	refreshed, replays := false, 0
-	retries := 0
 	for {
 		if err := ctx.Err(); err != nil {
-			return err
+			return st.result(err)
 		}
 		auth, err := c.auth.header(ctx)
 		if err != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return ctxErr
-			}
-			return err // the token call has already been retried under the same policy
+			// the token call has already been retried under the same policy
+			return st.result(ctxErrOr(ctx, err))
 		}
 		st.attempts++
 		resp, err := c.attempt(ctx, st, auth)
-		if err != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return ctxErr
-			}
-			if retries < c.maxRetries && isRetryableNetErr(err) {
-				wait := c.backoff(retries)
-				retries++
-				c.logRetry(ctx, st, 0, wait)
-				if err := c.sleep(ctx, wait); err != nil {
-					return err
-				}
-				continue
-			}
-			return err
+		s := c.judge(ctx, st, resp, err, auth)
+		if s.next == stepRecover {
+			s = c.recoverAnswer(ctx, st, s.err)
 		}
-		st.resp = resp
-		if resp.StatusCode != http.StatusUnauthorized {
-			refreshed, replays = false, 0
-		}
-		switch {
-		case resp.StatusCode >= 200 && resp.StatusCode < 300:
-			err := c.decodeBody(st, resp)
-			if err == nil {
-				return c.checkSca(st, resp)
-			}
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return ctxErr // the body read was cut by the context
-			}
-			if st.req.method != http.MethodPost || !lostBody(err) {
-				return err
-			}
-			// The POST succeeded but its answer was cut off: the resource
-			// exists. Fetch the recorded answer rather than fail.
-			cause := fmt.Errorf("mangopay: POST %s succeeded (status %d) but its answer was cut off: %w", st.where(), resp.StatusCode, err)
-			done, rerr := c.recover(ctx, st, cause, &retries)
-			if done {
-				return rerr
-			}
+		switch s.next {
+		case stepReplay:
 			continue
-
-		case resp.StatusCode == http.StatusUnauthorized:
-			b, err := readErrorBody(ctx, resp)
-			if err != nil {
-				return err
+		case stepRetry:
+			wait, ok := c.nextWait(st.retries, s.header)
+			if !ok {
+				return st.result(s.err)
 			}
-			challenges := strings.Join(resp.Header.Values("WWW-Authenticate"), ", ")
-			if link, ok := ParseWWWAuthenticate(challenges); ok {
-				return c.scaError(st, resp, link, ScaSourceHeader)
+			st.retries++
+			if s.freshKey {
+				st.key = NewIdempotencyKey()
 			}
-			apiErr := newAPIError(resp, b)
-			if hasScaChallenge(challenges) {
-				// An SCA demand whose link is unusable: the token is fine, so
-				// fetching a new one and replaying would only repeat the read.
-				return fmt.Errorf("%w: WWW-Authenticate has a PendingUserAction challenge but no usable RedirectUrl", apiErr)
+			c.logRetry(ctx, st, s.status, wait)
+			if err := c.sleep(ctx, wait); err != nil {
+				return st.result(err)
 			}
-			if refreshed || replays >= maxReplays {
-				return apiErr
-			}
-			replays++
-			// invalidate reports whether the replay will carry a token
-			// fetched from now on; otherwise it carries the one another
-			// goroutine cached meanwhile, which may have expired as well.
-			refreshed = c.auth.invalidate(strings.TrimPrefix(auth[0], "Bearer "))
-			continue
-
-		case resp.StatusCode == http.StatusConflict && st.req.method == http.MethodPost:
-			b, err := readErrorBody(ctx, resp)
-			if err != nil {
-				return err
-			}
-			apiErr := newAPIError(resp, b)
-			if apiErr.Type != ErrorTypeIdempotencyConflict {
-				return apiErr
-			}
-			done, err := c.recover(ctx, st, apiErr, &retries)
-			if done {
-				return err
-			}
-			continue // the original attempt had no effect: start again under a fresh key
-
 		default:
-			b, err := readErrorBody(ctx, resp)
-			if err != nil {
-				return err
-			}
-			apiErr := newAPIError(resp, b)
-			if retries < c.maxRetries && retryableStatus(resp.StatusCode) {
-				if wait, ok := c.retryWait(retries, resp.Header); ok {
-					retries++
-					c.logRetry(ctx, st, resp.StatusCode, wait)
-					if err := c.sleep(ctx, wait); err != nil {
-						return err
-					}
-					continue
-				}
-			}
-			return apiErr
+			return st.result(s.err)
 		}
 	}
+}
+
+// ctxErrOr returns the context's error once it is done, else err.
+func ctxErrOr(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	return err
+}
+
+// judge decides what to do with one attempt's outcome (resp, or the
+// transport error err). It reads and closes the body.
+func (c *Client) judge(ctx context.Context, st *callState, resp *http.Response, err error, auth []string) step {
+	if err != nil {
+		if !neverSent(err) {
+			st.doubt()
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return step{err: ctxErr}
+		}
+		if isRetryableNetErr(err) {
+			return step{next: stepRetry, err: err}
+		}
+		return step{err: err}
+	}
+	st.resp = resp
+	code := resp.StatusCode
+	if code != http.StatusUnauthorized {
+		st.refreshed, st.replays = false, 0
+	}
+	switch {
+	case code >= 200 && code < 300:
+		return c.judgeSuccess(ctx, st, resp)
+	case code >= 300 && code < 400:
+		return step{err: redirectError(ctx, st, resp)}
+	case code == http.StatusUnauthorized:
+		return c.judgeUnauthorized(ctx, st, resp, auth)
+	}
+	b, err := readErrorBody(ctx, resp)
+	if err != nil {
+		return step{err: err}
+	}
+	apiErr := newAPIError(resp, b)
+	switch {
+	case code == http.StatusConflict && st.req.method == http.MethodPost && apiErr.Type == ErrorTypeIdempotencyConflict:
+		// The key was used before: by an earlier attempt of this call whose
+		// answer was lost, or before a restart, or by another request.
+		st.doubt()
+		return step{next: stepRecover, err: apiErr}
+	case code >= 500:
+		st.doubt() // a 5xx may come from a proxy after Mangopay acted
+	case code != http.StatusTooManyRequests && code != http.StatusRequestTimeout && st.req.method == http.MethodPost:
+		// Mangopay refused the request itself, which it would not have done
+		// (it would have answered 409) had the key been used: no attempt
+		// under it took effect. A PUT has no key, so a 4xx after a lost
+		// answer may be the consequence of that answer's effect: the doubt
+		// stays.
+		st.settled()
+	}
+	if retryableStatus(code) {
+		return step{next: stepRetry, err: apiErr, status: code, header: resp.Header}
+	}
+	return step{err: apiErr}
+}
+
+// judgeSuccess decodes a 2xx answer.
+func (c *Client) judgeSuccess(ctx context.Context, st *callState, resp *http.Response) step {
+	err := c.decodeBody(st, resp)
+	if err == nil {
+		st.settled()
+		return step{err: c.checkSca(st, resp)}
+	}
+	st.doubt() // it succeeded, but what did it do?
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return step{err: ctxErr} // the body read was cut by the context
+	}
+	if st.req.method == http.MethodPost && lostBody(err) {
+		// The POST succeeded but its answer was cut off or is missing: the
+		// resource exists. Fetch the recorded answer rather than fail.
+		return step{next: stepRecover, err: fmt.Errorf("mangopay: POST %s succeeded (status %d) but its answer was cut off or holds no resource: %w", st.where(), resp.StatusCode, err)}
+	}
+	return step{err: err}
+}
+
+// judgeUnauthorized handles a 401: an SCA demand, or a refused token to
+// replace and replay.
+func (c *Client) judgeUnauthorized(ctx context.Context, st *callState, resp *http.Response, auth []string) step {
+	b, err := readErrorBody(ctx, resp)
+	if err != nil {
+		return step{err: err}
+	}
+	challenges := strings.Join(resp.Header.Values("WWW-Authenticate"), ", ")
+	if link, ok := ParseWWWAuthenticate(challenges); ok {
+		return step{err: c.scaError(st, resp, link, ScaSourceHeader)}
+	}
+	apiErr := newAPIError(resp, b)
+	if hasScaChallenge(challenges) {
+		// An SCA demand whose link is unusable: the token is fine, so
+		// fetching a new one and replaying would only repeat the read.
+		return step{err: fmt.Errorf("%w: WWW-Authenticate has a PendingUserAction challenge but no usable RedirectUrl", apiErr)}
+	}
+	if st.refreshed || st.replays >= maxReplays {
+		return step{err: apiErr}
+	}
+	st.replays++
+	// invalidate reports whether the replay will carry a token fetched from
+	// now on; otherwise it carries the one another goroutine cached
+	// meanwhile, which may have expired as well.
+	st.refreshed = c.auth.invalidate(strings.TrimPrefix(auth[0], "Bearer "))
+	return step{next: stepReplay}
+}
+
+// neverSent reports whether a transport error happened before any byte of
+// the request could reach the server (the connection was never made).
+func neverSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // logRetry records a retry at debug level.
@@ -947,8 +1060,9 @@ func (c *Client) logRetry(ctx context.Context, st *callState, status int, wait t
 		slog.String("path", st.path()), slog.Int("status", status), slog.Duration("wait", wait))
 }
 
-// lostBody reports whether a decoding error means the body was cut off or
-// could not be read (rather than being well-formed JSON of the wrong shape).
+// lostBody reports whether a decoding error means the body was cut off,
+// could not be read or held no resource (rather than being well-formed JSON
+// of the wrong shape, or too large to be Mangopay's).
 func lostBody(err error) bool {
 	if errors.Is(err, errBodyTooLarge) {
 		return false // the answer is there, it is just not a Mangopay answer
@@ -959,103 +1073,111 @@ func lostBody(err error) bool {
 	return !errors.As(err, &se) && !errors.As(err, &te) && !errors.As(err, &ie)
 }
 
-// recover finds out what became of a POST whose key Mangopay has already
-// seen (a 409 idempotent_creation_conflict) or whose answer was lost, through
-// GET /responses/{key}. A recorded 2xx is decoded into the result; a recorded
-// 4xx is returned as that *APIError. It reports done=false when the original
-// attempt is known to have had no effect (a recorded 5xx or 429), after
-// switching the call to a fresh key: the caller then starts again. cause is
-// wrapped in the error returned when the outcome cannot be established.
-func (c *Client) recover(ctx context.Context, st *callState, cause error, retries *int) (done bool, err error) {
-	path, err := pathf("/responses/%s", st.key)
+// recoverAnswer finds out what became of a POST whose key Mangopay has
+// already seen (a 409 idempotent_creation_conflict) or whose answer was lost,
+// through GET /responses/{key}, and returns the verdict:
+//
+//   - a record of another request (its RequestURL names another path, or its
+//     resource lacks the identifying fields of this request): stepDone with
+//     ErrIdempotencyKeyReused, nothing decoded;
+//   - a recorded 2xx: stepDone with the resource decoded into the result;
+//   - a recorded 4xx: stepDone with that *APIError;
+//   - a recorded 429 or 5xx: the original attempt had no effect. With a
+//     generated key, stepRetry under a fresh key; with the caller's key
+//     (which the caller may have persisted and will send again), that error:
+//     the SDK never replaces a key it did not choose;
+//   - no readable record: stepDone, the outcome unknown.
+//
+// cause is wrapped in the error returned when the outcome cannot be
+// established.
+func (c *Client) recoverAnswer(ctx context.Context, st *callState, cause error) step {
+	rec, err := c.lookup(ctx, st.key)
 	if err != nil {
-		return true, cause
-	}
-	// The lookup has its own budget for "not recorded yet" (404): Mangopay may
-	// still be processing the original request. Transient failures are
-	// retried inside the GET itself.
-	for lookups := 0; ; lookups++ {
-		var stored storedResponse
-		lookupErr := c.get(ctx, path, nil, &stored, nil)
-		if lookupErr != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return true, ctxErr
-			}
-			if lookups < c.maxRetries && errors.Is(lookupErr, ErrNotFound) {
-				if err := c.sleep(ctx, c.backoff(lookups)); err != nil {
-					return true, err
-				}
-				continue
-			}
-			return true, fmt.Errorf("%w; the original result could not be fetched from /responses: %v", cause, lookupErr)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return step{err: ctxErr}
 		}
-		status, convErr := strconv.Atoi(strings.TrimSpace(stored.StatusCode))
-		st.recovered = true
-		switch {
-		case convErr == nil && status >= 200 && status < 300:
-			synthetic := &http.Response{StatusCode: status, Header: st.resp.Header, Request: st.resp.Request,
-				Body: io.NopCloser(bytes.NewReader(stored.resource()))}
-			st.resp = synthetic
-			if err := c.decodeBody(st, synthetic); err != nil {
-				return true, err
+		return step{err: fmt.Errorf("%w; the original result could not be fetched from /responses: %v", cause, err)}
+	}
+	if rec.StatusCode == 0 {
+		// Never guess: starting again could duplicate the operation.
+		return step{err: fmt.Errorf("%w; /responses recorded an unexpected status", cause)}
+	}
+	if strings.TrimSpace(rec.RequestURL) == "" {
+		return step{err: fmt.Errorf("%w; /responses recorded no RequestURL, so the answer cannot be matched to this request", cause)}
+	}
+	if why := c.recordMismatch(st, rec); why != "" {
+		st.settled() // this request was not carried out: its key was taken
+		return step{err: keyReused(st, why)}
+	}
+	st.recovered = true
+	status := rec.StatusCode
+	switch {
+	case rec.Succeeded():
+		synthetic := &http.Response{StatusCode: status, Header: st.resp.Header, Request: st.resp.Request,
+			Body: io.NopCloser(bytes.NewReader(rec.Resource))}
+		st.resp = synthetic
+		if err := c.decodeBody(st, synthetic); err != nil {
+			return step{err: fmt.Errorf("%w; the answer recorded under the key: %w", cause, err)}
+		}
+		if why := st.mismatch(); why != "" {
+			if rv := reflect.ValueOf(st.req.out); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+				rv.Elem().SetZero() // nothing of another request's answer is handed out
 			}
-			return true, c.checkSca(st, synthetic)
-		case convErr == nil && (status == http.StatusTooManyRequests || status >= 500 && status < 600):
-			if *retries >= c.maxRetries {
-				return true, fmt.Errorf("%w; the original attempt failed with status %d and the retry budget is spent", cause, status)
-			}
-			*retries++
-			st.key = newIdempotencyKey()
+			st.settled()
 			st.recovered = false
-			return false, c.sleep(ctx, c.backoff(*retries-1))
-		case convErr == nil && status >= 400 && status < 500:
+			return step{err: keyReused(st, why)}
+		}
+		st.settled()
+		return step{err: c.checkSca(st, synthetic)}
+	case status == http.StatusTooManyRequests || status >= 500 && status < 600:
+		st.settled()
+		st.recovered = false
+		if st.callerKey {
 			apiErr := &APIError{StatusCode: status, Method: st.req.method, URL: st.where(), Header: st.resp.Header}
-			decodeErrorBody(apiErr, stored.resource())
-			return true, apiErr
-		default:
-			// Never guess: starting again could duplicate the operation.
-			return true, fmt.Errorf("%w; /responses recorded an unexpected status %q", cause, truncate(stored.StatusCode, 20))
+			decodeErrorBody(apiErr, rec.Resource)
+			return step{err: fmt.Errorf("%w (recorded under Idempotency-Key %s: the original request had no effect; send it again under a new key)", apiErr, st.key)}
+		}
+		return step{next: stepRetry, freshKey: true,
+			err: fmt.Errorf("%w; the original attempt failed with status %d and the retry budget is spent", cause, status)}
+	case status >= 400 && status < 500:
+		st.settled()
+		apiErr := &APIError{StatusCode: status, Method: st.req.method, URL: st.where(), Header: st.resp.Header}
+		decodeErrorBody(apiErr, rec.Resource)
+		return step{err: apiErr}
+	default:
+		return step{err: fmt.Errorf("%w; /responses recorded an unexpected status %d", cause, status)}
+	}
+}
+
+// lookup reads GET /responses/{key}. It has its own budget for "not
+// recorded yet" (404): Mangopay may still be processing the original
+// request. Transient failures are retried inside the GET itself.
+func (c *Client) lookup(ctx context.Context, key string) (*RecordedResponse, error) {
+	for lookups := 0; ; lookups++ {
+		var rec RecordedResponse
+		err := c.get(ctx, "/responses/"+key, nil, &rec, nil) // key passed validKey: nothing to escape
+		if err == nil {
+			rec.IdempotencyKey = key
+			return &rec, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if lookups >= c.maxRetries || !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		if err := c.sleep(ctx, c.backoff(lookups)); err != nil {
+			return nil, err
 		}
 	}
 }
 
-// storedResponse is the body of GET /responses/{IdempotencyKey}. Only the
-// fields the SDK needs are decoded; StatusCode is documented as a string but
-// a number is accepted too.
-type storedResponse struct {
-	StatusCode string
-	Resource   json.RawMessage
-}
+// errNoResource is the decoding error of a POST or PUT answered 2xx without
+// the resource.
+var errNoResource = errors.New("the body holds no resource (empty, null, {} or without its Id)")
 
-// UnmarshalJSON accepts StatusCode as a string or a number.
-func (s *storedResponse) UnmarshalJSON(b []byte) error {
-	var aux struct {
-		StatusCode json.RawMessage `json:"StatusCode"`
-		Resource   json.RawMessage `json:"Resource"`
-	}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	s.StatusCode = strings.Trim(string(aux.StatusCode), `"`)
-	s.Resource = aux.Resource
-	return nil
-}
-
-// resource returns the recorded body. A body recorded as a JSON string
-// holding the original JSON text is unwrapped.
-func (s *storedResponse) resource() []byte {
-	r := bytes.TrimSpace(s.Resource)
-	if len(r) > 0 && r[0] == '"' {
-		var txt string
-		if json.Unmarshal(r, &txt) == nil {
-			return []byte(txt)
-		}
-	}
-	return r
-}
-
-// decodeBody decodes a 2xx body into st.req.out (an empty body decodes to
-// nothing).
+// decodeBody decodes a 2xx body into st.req.out. For a GET an empty body
+// decodes to nothing; a POST or PUT must return the resource.
 func (c *Client) decodeBody(st *callState, resp *http.Response) error {
 	defer st.closeBody(resp)
 	out := st.req.out
@@ -1063,13 +1185,37 @@ func (c *Client) decodeBody(st *callState, resp *http.Response) error {
 		return nil
 	}
 	st.capped = cappedBody{r: resp.Body, left: c.maxBody}
-	err := json.NewDecoder(&st.capped).Decode(out)
+	var err error
+	if st.mutating() {
+		err = decodeResource(&st.capped, out)
+	} else if err = json.NewDecoder(&st.capped).Decode(out); errors.Is(err, io.EOF) {
+		err = nil // an empty 200/204 body
+	}
 	st.capped.r = nil
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil // an empty 200/204 body
-		}
 		return fmt.Errorf("mangopay: %s %s: decoding %d response: %w", st.req.method, st.where(), resp.StatusCode, err)
+	}
+	return nil
+}
+
+// decodeResource decodes the answer of a POST or PUT into out, failing with
+// errNoResource when it holds none.
+func decodeResource(r io.Reader, out any) error {
+	var raw json.RawMessage
+	if err := json.NewDecoder(r).Decode(&raw); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errNoResource
+		}
+		return err
+	}
+	if noResource(raw) {
+		return errNoResource
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return err
+	}
+	if id, ok := out.(identified); ok && !id.hasID() {
+		return errNoResource
 	}
 	return nil
 }
@@ -1293,6 +1439,51 @@ func (c *Client) retryWait(n int, h http.Header) (time.Duration, bool) {
 		return server, true
 	}
 	return c.backoff(n), true
+}
+
+// nextWait is the one retry policy, for API calls and token calls alike:
+// the wait before retry number n+1 after an answer with header h (nil after
+// a transport error). ok is false when the WithMaxRetries budget is spent,
+// or when the server asks for a longer wait than the retry cap.
+func (c *Client) nextWait(n int, h http.Header) (time.Duration, bool) {
+	if n >= c.maxRetries {
+		return 0, false
+	}
+	return c.retryWait(n, h)
+}
+
+// redirectError turns a 3xx answer into an *APIError naming the status and
+// the Location host. Mangopay's API never redirects: following one would
+// send the request, its credentials and its body elsewhere (and a POST
+// re-sent as a GET would return a foreign body as the created resource).
+func redirectError(ctx context.Context, st *callState, resp *http.Response) error {
+	if _, err := readErrorBody(ctx, resp); err != nil {
+		return err
+	}
+	apiErr := newAPIError(resp, nil)
+	apiErr.Method, apiErr.URL = st.req.method, st.where()
+	apiErr.Message = "redirect to " + locationHost(resp) + " not followed: Mangopay's API does not redirect"
+	return apiErr
+}
+
+// locationHost names the host a redirect points to, for error messages
+// (never its path or query, which may carry tokens).
+func locationHost(resp *http.Response) string {
+	loc := strings.TrimSpace(resp.Header.Get("Location"))
+	if loc == "" {
+		return "(no Location)"
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "(unparsable Location)"
+	}
+	if resp.Request != nil && resp.Request.URL != nil {
+		u = resp.Request.URL.ResolveReference(u)
+	}
+	if u.Host == "" {
+		return "(no host)"
+	}
+	return truncate(oneLine(u.Host), 100)
 }
 
 // sleepCtx waits for d or until ctx is done.

@@ -188,6 +188,13 @@ func (e *APIError) FieldError(key string) (string, bool) {
 	return "", false
 }
 
+// withSentinel is the one way to attach a package sentinel (ErrNotEnrolled,
+// ErrHookAlreadyRegistered, ErrRecipientInvalidState...) to an error
+// holding an *APIError: err's whole chain is kept, so errors.Is(result,
+// sentinel), errors.As(result, &apiErr) and whatever err matched before (an
+// *OutcomeUnknownError, say) all still hold.
+func withSentinel(sentinel, err error) error { return fmt.Errorf("%w: %w", sentinel, err) }
+
 // newAPIError builds an *APIError from a response whose body has been (at
 // most maxErrorBody bytes of it) read into body.
 func newAPIError(resp *http.Response, body []byte) *APIError {

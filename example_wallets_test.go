@@ -210,7 +210,8 @@ func (f *walletsFake) getResponse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"StatusCode": "200", "ContentType": "application/json; charset=utf-8",
-		"Date": "Mon, 14 Apr 2025 07:02:59 GMT", "Resource": json.RawMessage(body)})
+		"Date": "Mon, 14 Apr 2025 07:02:59 GMT", "Resource": json.RawMessage(body),
+		"RequestURL": "http://" + r.Host + "/v2.01/" + r.PathValue("client") + "/transfers"}) // the fake records transfers only
 }
 
 // README "Quick start".

@@ -195,7 +195,7 @@ var modelTargets = []func() any{
 	func() any { return new(Hook) },
 	func() any { return new(Event) },
 	func() any { return new([]Wallet) },
-	func() any { return new(storedResponse) },
+	func() any { return new(RecordedResponse) },
 }
 
 // FuzzModelJSON decodes any JSON into every response model. Decoding never
@@ -223,8 +223,8 @@ func FuzzModelJSON(f *testing.F) {
 				}
 				_ = u.pendingRedirect()
 			}
-			if s, ok := v.(*storedResponse); ok {
-				_ = s.resource()
+			if s, ok := v.(*RecordedResponse); ok {
+				_, _ = s.RequestPath(), s.Err()
 				continue // decoded only, never encoded
 			}
 			b1, err := json.Marshal(v)

@@ -3,7 +3,6 @@ package mangopay
 import (
 	"context"
 	"errors"
-	"fmt"
 	"iter"
 	"net/http"
 	"net/mail"
@@ -120,7 +119,7 @@ func (s *HooksService) Create(ctx context.Context, in *CreateHookRequest, opts .
 	var out Hook
 	if err := s.client.post(ctx, "/hooks", in, &out, opts); err != nil {
 		if hookAlreadyRegistered(err) {
-			return nil, fmt.Errorf("%w: %w", ErrHookAlreadyRegistered, err)
+			return nil, withSentinel(ErrHookAlreadyRegistered, err)
 		}
 		return nil, err
 	}

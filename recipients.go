@@ -739,19 +739,6 @@ func recipientResult(r *Recipient, err error) (*Recipient, error) {
 	return out, err
 }
 
-// recipientAPIError attaches a recipients sentinel to an *APIError, so that
-// both errors.Is(err, sentinel) and errors.As(err, &apiErr) hold.
-type recipientAPIError struct {
-	api      *APIError
-	sentinel error
-}
-
-func (e *recipientAPIError) Error() string {
-	return e.api.Error() + " (" + strings.TrimPrefix(e.sentinel.Error(), "mangopay: ") + ")"
-}
-
-func (e *recipientAPIError) Unwrap() []error { return []error{e.api, e.sentinel} }
-
 // recipientError recognises the Recipients-specific error answers.
 func recipientError(err error) error {
 	var api *APIError
@@ -759,10 +746,10 @@ func recipientError(err error) error {
 		return err
 	}
 	if _, ok := api.FieldError("SCA"); ok {
-		return &recipientAPIError{api: api, sentinel: ErrRecipientScaNotAllowed}
+		return withSentinel(ErrRecipientScaNotAllowed, err)
 	}
 	if api.StatusCode == http.StatusBadRequest && api.Type == ErrorTypeOther && strings.EqualFold(strings.TrimSpace(api.Message), "Invalid State") {
-		return &recipientAPIError{api: api, sentinel: ErrRecipientInvalidState}
+		return withSentinel(ErrRecipientInvalidState, err)
 	}
 	return err
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 )
 
 // UserCategory is a user's category: PAYER users can only pay in, OWNER users
@@ -923,20 +922,9 @@ func (s *UsersService) ScaStatus(ctx context.Context, id string, opts ...Request
 	if err := s.client.get(ctx, path, nil, &out, opts); err != nil {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
-			return nil, &notEnrolledError{apiErr: apiErr}
+			return nil, withSentinel(ErrNotEnrolled, err)
 		}
 		return nil, err
 	}
 	return &out, nil
 }
-
-// notEnrolledError is ScaStatus's 404: ErrNotEnrolled wrapping the *APIError.
-type notEnrolledError struct{ apiErr *APIError }
-
-func (e *notEnrolledError) Error() string {
-	return ErrNotEnrolled.Error() + ": " + strings.TrimPrefix(e.apiErr.Error(), "mangopay: ")
-}
-
-func (e *notEnrolledError) Is(target error) bool { return target == ErrNotEnrolled }
-
-func (e *notEnrolledError) Unwrap() error { return e.apiErr }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -109,6 +110,8 @@ type faultEnv struct {
 	rec *recorder
 	c   *mangopay.Client
 	ctx context.Context
+	// calls is how many calls a storm makes (faultCalls when 0).
+	calls int
 }
 
 func newFaultEnv(t *testing.T, opts ...mangopay.Option) *faultEnv {
@@ -128,7 +131,7 @@ func newFaultEnv(t *testing.T, opts ...mangopay.Option) *faultEnv {
 	return &faultEnv{t: t, srv: srv, rec: rec, c: srv.Client(append(base, opts...)...), ctx: ctx}
 }
 
-// storm runs call(i) for i in [0, faultCalls) from faultWorkers goroutines
+// storm runs call(i) for i in [0, e.calls) from faultWorkers goroutines
 // under injectFaultMix, expiring the server's tokens every faultExpiry
 // finished calls, then clears the faults. It returns the number of expiries.
 func (e *faultEnv) storm(call func(ctx context.Context, i int)) int {
@@ -137,6 +140,10 @@ func (e *faultEnv) storm(call func(ctx context.Context, i int)) int {
 	defer e.srv.ClearFaults()
 	start := time.Now()
 	defer func() { e.t.Logf("storm took %v", time.Since(start)) }()
+	calls := e.calls
+	if calls == 0 {
+		calls = faultCalls
+	}
 	var next, done, expiries atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < faultWorkers; w++ {
@@ -145,11 +152,11 @@ func (e *faultEnv) storm(call func(ctx context.Context, i int)) int {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= faultCalls {
+				if i >= calls {
 					return
 				}
 				call(context.WithValue(e.ctx, callID{}, i), i)
-				if n := done.Add(1); n%faultExpiry == 0 && n < faultCalls {
+				if n := done.Add(1); n%faultExpiry == 0 && n < int64(calls) {
 					// Every token issued so far is now expired on the server
 					// while the client still holds it: the next calls get 401
 					// invalid_credentials and must refresh and replay.
@@ -316,17 +323,15 @@ func inParallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
-func TestFaultTransfers(t *testing.T) {
-	t.Parallel()
-	e := newFaultEnv(t, mangopay.WithMaxRetries(faultMaxRetries))
-
-	// Ten wallets of OWNERs: five whose email has the sandbox's "accept"
-	// bypass (no SCA at all; API release note 2026-02-16) and five enrolled
-	// ones. No PAYER: a PAYER's wallet cannot be credited by another user
-	// (errors/codes/002701, 002702). Transfers of 30.00 to 39.99 EUR are
-	// below the sandbox's SCA threshold, so every transfer executes.
-	const wallets = 10
-	const credit = 10_000_000
+// transferWallets makes n wallets of OWNERs credited with credit each: half
+// whose email has the sandbox's "accept" bypass (no SCA at all; API release
+// note 2026-02-16) and half enrolled ones, with wallet access open. No
+// PAYER: a PAYER's wallet cannot be credited by another user
+// (errors/codes/002701, 002702). Transfers of 30.00 to 39.99 EUR are below
+// the sandbox's SCA threshold, so every such transfer executes. It returns
+// the wallet ids, each wallet's owner, and the sum of the balances.
+func (e *faultEnv) transferWallets(wallets int, credit int64) ([]string, map[string]string, func() int64) {
+	t := e.t
 	var ids []string
 	owner := map[string]string{}
 	for i := 0; i < wallets; i++ {
@@ -365,6 +370,16 @@ func TestFaultTransfers(t *testing.T) {
 		}
 		return sum
 	}
+	return ids, owner, total
+}
+
+func TestFaultTransfers(t *testing.T) {
+	t.Parallel()
+	e := newFaultEnv(t, mangopay.WithMaxRetries(faultMaxRetries))
+
+	const wallets = 10
+	const credit = 10_000_000
+	ids, owner, total := e.transferWallets(wallets, credit)
 	require.EqualValues(t, wallets*credit, total())
 
 	type plan struct {
@@ -449,6 +464,136 @@ func TestFaultTransfers(t *testing.T) {
 	for _, p := range plans {
 		want[p.from] -= p.amount
 		want[p.to] += p.amount
+	}
+	for _, w := range ids {
+		b, _, err := e.srv.Balance(w)
+		require.NoError(t, err)
+		assert.Equal(t, want[w], b, "wallet %s", w)
+	}
+	assert.EqualValues(t, wallets*credit, total(), "money is conserved to the cent")
+}
+
+// TestFaultDefaultRetries runs the fault mix with the default configuration
+// (2 retries), where some calls run out of retries. Every call whose
+// transfer happened on the server must either return it or fail with
+// ErrOutcomeUnknown, never a plain error (issue 15); every other error means
+// nothing happened. Each ErrOutcomeUnknown is then settled the documented
+// way, the same request under the same key, and in the end each call has
+// exactly one transfer and the money is conserved.
+func TestFaultDefaultRetries(t *testing.T) {
+	t.Parallel()
+	e := newFaultEnv(t) // mangopay.WithMaxRetries not given: the default
+	e.calls = 500
+	const wallets = 10
+	const credit = 10_000_000
+	ids, owner, total := e.transferWallets(wallets, credit)
+	request := func(i int) *mangopay.CreateTransferRequest {
+		from := ids[i%wallets]
+		to := ids[(i%wallets+1+(i/wallets)%(wallets-1))%wallets]
+		return &mangopay.CreateTransferRequest{AuthorID: owner[from], DebitedWalletID: from, CreditedWalletID: to,
+			Tag: fmt.Sprintf("default-retries-%04d", i), DebitedFunds: mangopay.Money{Currency: "EUR", Amount: 3000 + int64(i)},
+			Fees: mangopay.Money{Currency: "EUR"}}
+	}
+	out := make([]outcome, e.calls)
+	e.storm(func(ctx context.Context, i int) {
+		tr, err := e.c.Transfers.Create(ctx, request(i), mangopay.CaptureResponse(&out[i].meta))
+		out[i].err = err
+		if tr != nil {
+			out[i].id = tr.ID
+		}
+	})
+
+	// What happened on the server, by tag.
+	onServer := func() map[string][]*mangopay.Transaction {
+		byTag := map[string][]*mangopay.Transaction{}
+		for _, w := range ids {
+			for tx, err := range e.c.Transactions.AllByWallet(e.ctx, w, mangopay.ScaUserPresent,
+				&mangopay.TransactionListOptions{Type: []mangopay.TransactionType{mangopay.TransactionTypeTransfer}}) {
+				require.NoError(t, err)
+				if tx.DebitedWalletID == w { // each transfer once, from its debited wallet
+					byTag[tx.Tag] = append(byTag[tx.Tag], tx)
+				}
+			}
+		}
+		return byTag
+	}
+	byTag := onServer()
+	var ok, unknown, plain int
+	var settle []int
+	for i, o := range out {
+		tag := request(i).Tag
+		happened := len(byTag[tag])
+		assert.LessOrEqual(t, happened, 1, "call %d: transfers on the server", i)
+		switch {
+		case o.err == nil:
+			ok++
+			if assert.Equal(t, 1, happened, "call %d returned %s", i, o.id) {
+				assert.Equal(t, byTag[tag][0].ID, o.id, "call %d", i)
+			}
+		case errors.Is(o.err, mangopay.ErrOutcomeUnknown):
+			unknown++
+			settle = append(settle, i)
+			var ou *mangopay.OutcomeUnknownError
+			require.ErrorAs(t, o.err, &ou)
+			assert.Equal(t, o.meta.IdempotencyKey, ou.IdempotencyKey, "call %d", i)
+			assert.Equal(t, "/transfers", ou.Path)
+		default:
+			plain++
+			assert.Zero(t, happened, "call %d: its transfer happened but the call returned a plain error: %v", i, o.err)
+		}
+	}
+	t.Logf("%d calls: %d succeeded, %d outcome unknown, %d failed with no effect", e.calls, ok, unknown, plain)
+	assert.Positive(t, unknown, "some calls ran out of retries with their outcome unknown")
+
+	// Settle each unknown outcome the documented way: the same request under
+	// the same key. It returns the transfer (recovered, or made now), or an
+	// error that is not ErrOutcomeUnknown: then nothing happened (a 5xx
+	// recorded under the key) and the request goes again under a new key,
+	// like the calls that failed with no effect.
+	recovered, again := 0, []int{}
+	for _, i := range settle {
+		var ou *mangopay.OutcomeUnknownError
+		require.ErrorAs(t, out[i].err, &ou)
+		var meta mangopay.Response
+		tr, err := e.c.Transfers.Create(e.ctx, request(i), mangopay.WithIdempotencyKey(ou.IdempotencyKey), mangopay.CaptureResponse(&meta))
+		if err != nil {
+			require.NotErrorIs(t, err, mangopay.ErrOutcomeUnknown, "call %d: no faults now", i)
+			assert.Empty(t, onServer()[request(i).Tag], "call %d: %v", i, err)
+			again = append(again, i)
+			continue
+		}
+		out[i].id, out[i].err = tr.ID, nil
+		if meta.Recovered {
+			recovered++
+		}
+	}
+	t.Logf("%d unknown outcomes settled: %d through the recorded answer, %d had had no effect", len(settle), recovered, len(again))
+	for i, o := range out {
+		if o.err != nil && !slices.Contains(again, i) && !errors.Is(o.err, mangopay.ErrOutcomeUnknown) {
+			again = append(again, i)
+		}
+	}
+	for _, i := range again {
+		tr, err := e.c.Transfers.Create(e.ctx, request(i), mangopay.WithIdempotencyKey(mangopay.NewIdempotencyKey()))
+		require.NoError(t, err, "call %d sent again", i)
+		out[i].id, out[i].err = tr.ID, nil
+	}
+
+	// Every call has exactly one transfer, and the balances moved by exactly
+	// those transfers.
+	byTag = onServer()
+	want := map[string]int64{}
+	for _, w := range ids {
+		want[w] = credit
+	}
+	for i, o := range out {
+		in := request(i)
+		require.NoError(t, o.err, "call %d", i)
+		if assert.Len(t, byTag[in.Tag], 1, "call %d", i) {
+			assert.Equal(t, o.id, byTag[in.Tag][0].ID, "call %d", i)
+		}
+		want[in.DebitedWalletID] -= in.DebitedFunds.Amount
+		want[in.CreditedWalletID] += in.DebitedFunds.Amount
 	}
 	for _, w := range ids {
 		b, _, err := e.srv.Balance(w)
