@@ -308,6 +308,7 @@ func (u *NaturalUser) hasID() bool { return u.ID != "" }
 func (u *LegalUser) hasID() bool   { return u.ID != "" }
 func (r *Recipient) hasID() bool   { return r.ID != "" }
 func (h *Hook) hasID() bool        { return h.ID != "" }
+func (p *Payout) hasID() bool      { return p.ID != "" }
 
 // answerMatcher is implemented by request bodies (and by WithRecoveryCheck)
 // to tell the pipeline whether an answer recovered through /responses/{key},
@@ -352,6 +353,21 @@ func (r *CreateTransferRequest) mismatch(out any) string {
 		differ("CreditedWalletId", r.CreditedWalletID, t.CreditedWalletID),
 		differ("DebitedFunds", r.DebitedFunds, t.DebitedFunds),
 		differ("Fees", r.Fees, t.Fees),
+	)
+}
+
+func (r *CreatePayoutRequest) mismatch(out any) string {
+	p, ok := out.(*Payout)
+	if !ok {
+		return wrongType("*Payout", out)
+	}
+	return firstProblem(
+		differ("AuthorId", r.AuthorID, p.AuthorID),
+		differ("DebitedWalletId", r.DebitedWalletID, p.DebitedWalletID),
+		differ("DebitedFunds", r.DebitedFunds, p.DebitedFunds),
+		differ("Fees", r.Fees, p.Fees),
+		differ("RecipientId", r.RecipientID, p.RecipientID),
+		differ("BankAccountId", r.BankAccountID, p.BankAccountID),
 	)
 }
 

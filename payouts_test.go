@@ -2,6 +2,7 @@ package mangopay
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -287,7 +288,16 @@ func TestPayoutsCheckReachability(t *testing.T) {
 func TestPayoutsCreateLostAnswerNoDoublePayout(t *testing.T) {
 	t.Parallel()
 	env := newTestClient(t)
-	resource := string(fixture(t, "payouts/create-response-created.json"))
+	// The documented answer, made the answer to documentedPayout (the SDK
+	// checks that a recovered payout has the request's identifying fields).
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(fixture(t, "payouts/create-response-created.json"), &doc))
+	in := documentedPayout()
+	doc["AuthorId"], doc["DebitedWalletId"], doc["RecipientId"], doc["BankAccountId"] = in.AuthorID, in.DebitedWalletID, in.RecipientID, in.BankAccountID
+	doc["DebitedFunds"], doc["Fees"] = in.DebitedFunds, in.Fees
+	b, err := json.Marshal(doc)
+	require.NoError(t, err)
+	resource := string(b)
 	var mu sync.Mutex
 	created := map[string]bool{}
 	var keys []string
@@ -303,7 +313,7 @@ func TestPayoutsCreateLostAnswerNoDoublePayout(t *testing.T) {
 		return nil, errors.New("read tcp 10.0.0.1:443: connection reset by peer")
 	})
 	env.mt.RegisterResponder(http.MethodGet, `=~^`+strings.ReplaceAll(testAPI, ".", `\.`)+`/responses/`,
-		wlRespond(200, storedResponseBody(`"200"`, resource)))
+		wlRespond(200, recorded("200", "/payouts/bankwire", resource)))
 
 	var meta Response
 	po, err := env.c.Payouts.Create(context.Background(), documentedPayout(), CaptureResponse(&meta))
