@@ -323,7 +323,8 @@ func TestPayInsIdempotentReplay(t *testing.T) {
 		wlRespond(409, apiErrorBody(ErrorTypeIdempotencyConflict, "A resource has already been created with this Idempotency Key")),
 	)))
 	recorded, _ := json.Marshal(map[string]any{"StatusCode": "200", "ContentType": "application/json",
-		"Resource": json.RawMessage(fixture(t, "payins/create-web-response-created.json"))})
+		"RequestURL": "https://api.sandbox.mangopay.com/v2.01/" + testClientID + "/payins/card/web", // checked by the SDK
+		"Resource":   json.RawMessage(fixture(t, "payins/create-web-response-created.json"))})
 	var lookups capture
 	env.mt.RegisterRegexpResponder(http.MethodGet, regexp.MustCompile(`^`+regexp.QuoteMeta(testAPI+"/responses/")+`.+$`),
 		lookups.wrap(wlRespond(200, string(recorded))))
