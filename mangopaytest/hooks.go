@@ -163,15 +163,7 @@ func (c *call) createHook() {
 	c.json(http.StatusOK, h.render())
 }
 
-func (c *call) lookupHook() *hook {
-	id := c.params["id"]
-	h, ok := c.s.st.hooks[id]
-	if !ok {
-		c.notFound("Hook", id)
-		return nil
-	}
-	return h
-}
+func (c *call) lookupHook() *hook { return lookupByID(c, c.s.st.hooks, "Hook", c.notFound) }
 
 func (c *call) getHook() {
 	if h := c.lookupHook(); h != nil {

@@ -552,13 +552,7 @@ func (c *call) createRecipient() {
 }
 
 func (c *call) lookupRecipient() *recipient {
-	id := c.params["id"]
-	r, ok := c.s.st.recipients[id]
-	if !ok {
-		c.recipientNotFound("Recipient", id)
-		return nil
-	}
-	return r
+	return lookupByID(c, c.s.st.recipients, "Recipient", c.recipientNotFound)
 }
 
 // recipientNotFound answers 404 ressource_not_found in the recipients'

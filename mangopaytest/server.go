@@ -824,6 +824,18 @@ func (c *call) recipientError(status int, typ, msg string, errs map[string]strin
 	writeJSON(c.w, status, recipientErrorBody{ID: errorID(c.now), Message: msg, Type: typ, Date: c.now.Unix(), Errors: errs})
 }
 
+// lookupByID returns the resource named by the route's {id} in m, or answers
+// with notFound(kind, id) and returns nil.
+func lookupByID[T any](c *call, m map[string]*T, kind string, notFound func(kind, id string)) *T {
+	id := c.params["id"]
+	v, ok := m[id]
+	if !ok {
+		notFound(kind, id)
+		return nil
+	}
+	return v
+}
+
 // decode unmarshals the JSON body into v; on failure it answers 400
 // param_error naming the field and returns false.
 func (c *call) decode(v any) bool {

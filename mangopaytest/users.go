@@ -770,12 +770,9 @@ func (c *call) afterUpdate(u *user, contactChanged bool, sc *string, tc bool) {
 func changed(old string, v *string) bool { return v != nil && *v != old }
 
 func (c *call) updateNatural() {
-	u := c.lookupUser(personNatural)
-	if u == nil {
-		return
-	}
 	var in naturalIn
-	if !c.decode(&in) {
+	u := c.lookupUser(personNatural)
+	if u == nil || !c.decode(&in) {
 		return
 	}
 	e := fieldErrors{}
@@ -789,12 +786,9 @@ func (c *call) updateNatural() {
 }
 
 func (c *call) updateLegal() {
-	u := c.lookupUser(personLegal)
-	if u == nil {
-		return
-	}
 	var in legalIn
-	if !c.decode(&in) {
+	u := c.lookupUser(personLegal)
+	if u == nil || !c.decode(&in) {
 		return
 	}
 	e := fieldErrors{}
@@ -855,17 +849,28 @@ func (c *call) promote(u *user, sc *string) {
 	c.json(http.StatusOK, u.render(link))
 }
 
-func (c *call) categorizeNatural() {
-	u := c.lookupUser(personNatural)
+// categorizable looks up the route's PAYER of personType for Categorize and
+// decodes the body into in; nil when it answered (404, an OWNER already, or
+// a bad body).
+func (c *call) categorizable(personType string, in any) *user {
+	u := c.lookupUser(personType)
 	if u == nil {
-		return
+		return nil
 	}
 	if u.category == categoryOwner {
 		c.notAllowedForOwner()
-		return
+		return nil
 	}
+	if !c.decode(in) {
+		return nil
+	}
+	return u
+}
+
+func (c *call) categorizeNatural() {
 	var in naturalIn
-	if !c.decode(&in) {
+	u := c.categorizable(personNatural, &in)
+	if u == nil {
 		return
 	}
 	e := fieldErrors{}
@@ -883,16 +888,9 @@ func (c *call) categorizeNatural() {
 }
 
 func (c *call) categorizeLegal() {
-	u := c.lookupUser(personLegal)
-	if u == nil {
-		return
-	}
-	if u.category == categoryOwner {
-		c.notAllowedForOwner()
-		return
-	}
 	var in legalIn
-	if !c.decode(&in) {
+	u := c.categorizable(personLegal, &in)
+	if u == nil {
 		return
 	}
 	e := fieldErrors{}

@@ -267,15 +267,7 @@ func (c *call) updateWallet() {
 	c.json(http.StatusOK, w.render())
 }
 
-func (c *call) lookupWallet() *wallet {
-	id := c.params["id"]
-	w, ok := c.s.st.wallets[id]
-	if !ok {
-		c.notFound("Wallet", id)
-		return nil
-	}
-	return w
-}
+func (c *call) lookupWallet() *wallet { return lookupByID(c, c.s.st.wallets, "Wallet", c.notFound) }
 
 // walletAccess applies the wallet-access SCA rule to a read of u's wallets or
 // transactions. It answers (and returns false) when the read is refused:
@@ -585,11 +577,7 @@ func (s *Server) finishTransferLocked(t *transaction, status, code, msg string, 
 }
 
 func (c *call) getTransfer() {
-	id := c.params["id"]
-	t, ok := c.s.st.transfers[id]
-	if !ok {
-		c.notFound("Transfer", id)
-		return
+	if t := lookupByID(c, c.s.st.transfers, "Transfer", c.notFound); t != nil {
+		c.json(http.StatusOK, c.s.renderTransfer(t))
 	}
-	c.json(http.StatusOK, c.s.renderTransfer(t))
 }
