@@ -590,12 +590,6 @@ func (r *Response) fill(resp *http.Response) {
 	r.TotalItems, _ = strconv.Atoi(resp.Header.Get("X-Number-Of-Items"))
 }
 
-// scaCarrier is implemented by response models that may carry
-// PendingUserAction; the pipeline turns a non-empty link into a *ScaRequiredError.
-type scaCarrier interface {
-	pendingRedirect() string
-}
-
 // ---- path building ----
 
 // validateID refuses ids that are empty or could change the request path.
@@ -1223,10 +1217,8 @@ func decodeResource(r io.Reader, out any) error {
 // checkSca turns a PendingUserAction link in the decoded result into a
 // *ScaRequiredError.
 func (c *Client) checkSca(st *callState, resp *http.Response) error {
-	if carrier, ok := st.req.out.(scaCarrier); ok {
-		if link := carrier.pendingRedirect(); link != "" {
-			return c.scaError(st, resp, link, ScaSourceBody)
-		}
+	if link := pendingRedirectOf(st.req.out); link != "" {
+		return c.scaError(st, resp, link, ScaSourceBody)
 	}
 	return nil
 }

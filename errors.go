@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -272,18 +270,11 @@ func jsonText(v json.RawMessage) string {
 	return truncate(oneLine(s), 500)
 }
 
-// parseWireDate accepts an integer or float Unix timestamp, or a numeric string.
+// parseWireDate accepts an integer or float Unix timestamp, or a numeric
+// string (parseUnix); anything else is the zero time.
 func parseWireDate(raw json.RawMessage) time.Time {
-	if len(raw) == 0 || string(raw) == "null" {
-		return time.Time{}
-	}
-	s := strings.Trim(string(raw), `"`)
-	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || !(f > 0) || f > 1e11 {
-		return time.Time{}
-	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(frac*1e9)).UTC()
+	t, _ := parseUnix(raw)
+	return t
 }
 
 // parseFieldErrors decodes the errors map. Values that are not strings

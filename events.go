@@ -422,14 +422,10 @@ func parseEventDate(s string, now time.Time) (time.Time, error) {
 	if !allDigits(intPart) || hasFrac && !allDigits(frac) {
 		return time.Time{}, eventErr("Date", s, "is not Unix seconds")
 	}
-	if len(intPart) > 12 {
-		return time.Time{}, eventErr("Date", s, "is out of range")
-	}
-	sec, err := strconv.ParseInt(intPart, 10, 64)
+	t, err := parseUnixSeconds(intPart) // the fraction is dropped: Mangopay sends whole seconds
 	if err != nil {
-		return time.Time{}, eventErr("Date", s, "is not Unix seconds")
+		return time.Time{}, eventErr("Date", s, err.Error())
 	}
-	t := time.Unix(sec, 0).UTC()
 	if t.Before(eventMinDate) {
 		return time.Time{}, eventErr("Date", s, "is before 2000-01-01")
 	}

@@ -218,3 +218,23 @@ func assertNoSecret(t *testing.T, s string) {
 		assert.NotContains(t, s, sec)
 	}
 }
+
+func TestPendingRedirectOf(t *testing.T) {
+	t.Parallel()
+	link := "https://sca.mangopay.com/?token=t"
+	pa := &PendingUserAction{RedirectURL: link}
+	for _, out := range []any{
+		&Transfer{PendingUserAction: pa}, &Recipient{PendingUserAction: pa}, &NaturalUser{PendingUserAction: pa},
+		&LegalUser{PendingUserAction: pa}, &ScaEnrollment{PendingUserAction: pa},
+	} {
+		assert.Equal(t, link, pendingRedirectOf(out), "%T", out)
+		assert.Equal(t, link, pendingRedirectOf(out), "%T, cached", out)
+	}
+	var u User
+	require.NoError(t, json.Unmarshal([]byte(`{"Id":"u1","PersonType":"LEGAL","PendingUserAction":{"RedirectUrl":"`+link+`"}}`), &u))
+	assert.Equal(t, link, pendingRedirectOf(&u), "User: through its decoded LegalUser")
+	for _, out := range []any{nil, &Transfer{}, (*Transfer)(nil), &Wallet{}, &[]Wallet{}, Transfer{PendingUserAction: pa}, &User{}, (*User)(nil),
+		&struct{ PendingUserAction string }{"x"}} {
+		assert.Equal(t, "", pendingRedirectOf(out), "%T", out)
+	}
+}

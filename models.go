@@ -3,6 +3,7 @@ package mangopay
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -112,7 +113,8 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// parseUnix decodes a JSON Unix timestamp.
+// parseUnix decodes a JSON Unix timestamp: a number, a numeric string, or
+// null / "" for the zero time.
 func parseUnix(b []byte) (time.Time, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || string(b) == "null" || string(b) == `""` {
@@ -124,15 +126,42 @@ func parseUnix(b []byte) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("mangopay: timestamp %s: %w", truncate(string(b), 40), err)
 		}
 	}
+	t, err := parseUnixSeconds(s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("mangopay: timestamp %s %w", truncate(string(b), 40), err)
+	}
+	return t, nil
+}
+
+// maxUnixSeconds is the one bound of every Unix timestamp the SDK reads
+// (model dates, APIError.Date, the webhook Date parameter): 1e11 seconds
+// either side of 1970, about the year 5138. That is far beyond any Mangopay
+// date and far inside time.Time's range, so a garbage number is an error
+// rather than a date.
+const maxUnixSeconds = 1e11
+
+var (
+	errNotUnixSeconds = errors.New("is not Unix seconds")
+	errUnixOutOfRange = fmt.Errorf("is out of range (beyond %g seconds from 1970)", float64(maxUnixSeconds))
+)
+
+// parseUnixSeconds reads Unix seconds written as an integer or a decimal
+// number ("1743627006", "1743627006.5", "-86400", "1.7e9"), within
+// maxUnixSeconds: the one parser behind Time, Date, APIError.Date and the
+// webhook Date (whose stricter syntax ParseEvent checks first).
+func parseUnixSeconds(s string) (time.Time, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if n < -1e11 || n > 1e11 {
-			return time.Time{}, fmt.Errorf("mangopay: timestamp %d out of range", n)
+		if n < -maxUnixSeconds || n > maxUnixSeconds {
+			return time.Time{}, errUnixOutOfRange
 		}
 		return time.Unix(n, 0).UTC(), nil
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < -1e11 || f > 1e11 {
-		return time.Time{}, fmt.Errorf("mangopay: timestamp %s is not Unix seconds", truncate(string(b), 40))
+	if errors.Is(err, strconv.ErrRange) || err == nil && (f < -maxUnixSeconds || f > maxUnixSeconds) {
+		return time.Time{}, errUnixOutOfRange
+	}
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return time.Time{}, errNotUnixSeconds
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil

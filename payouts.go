@@ -288,10 +288,7 @@ func payoutFunds(p *problemList, debited, fees Money) {
 	} else if debited.Amount > 0 && fees.Amount > debited.Amount {
 		p.add("Fees.Amount", "%d exceeds DebitedFunds.Amount %d", fees.Amount, debited.Amount)
 	}
-	if fees.Currency != debited.Currency {
-		p.add("Fees.Currency", "%q differs from DebitedFunds.Currency %q (Fees is required: use Money{Currency: %q} for no fee)",
-			truncate(fees.Currency, 20), truncate(debited.Currency, 20), truncate(debited.Currency, 20))
-	}
+	p.feesCurrency(debited, fees)
 }
 
 // requiredID records a problem when id is empty or cannot be an id.

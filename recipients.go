@@ -493,14 +493,6 @@ type Recipient struct {
 	RecipientVerificationOfPayee *RecipientVerificationOfPayee `json:"RecipientVerificationOfPayee,omitempty"`
 }
 
-// pendingRedirect makes Recipient an scaCarrier.
-func (r *Recipient) pendingRedirect() string {
-	if r == nil || r.PendingUserAction == nil {
-		return ""
-	}
-	return r.PendingUserAction.RedirectURL
-}
-
 // RecipientSummary is one item of ListByUser: a recipient without its holder
 // and account details.
 type RecipientSummary struct {

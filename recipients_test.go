@@ -1053,8 +1053,8 @@ func TestRecipientEnumsKeepUnknownValues(t *testing.T) {
 	assert.Equal(t, RecipientType("Trust"), r.RecipientType)
 	assert.Equal(t, RecipientScope("ALL"), r.RecipientScope)
 	assert.Equal(t, int64(1744106896), r.CreationDate.Unix())
-	assert.Equal(t, "", r.pendingRedirect())
-	assert.Equal(t, "", (*Recipient)(nil).pendingRedirect())
+	assert.Equal(t, "", pendingRedirectOf(&r))
+	assert.Equal(t, "", pendingRedirectOf((*Recipient)(nil)))
 }
 
 // schemaSnapshot flattens a schema for comparison: one line per node.

@@ -573,23 +573,3 @@ func redactLink(s string) string {
 	}
 	return s
 }
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// truncate shortens s for inclusion in an error message.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	// cut at a rune boundary
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
-}

@@ -95,14 +95,6 @@ type Transfer struct {
 	PendingUserAction *PendingUserAction `json:"PendingUserAction"`
 }
 
-// pendingRedirect makes Transfer an scaCarrier.
-func (t *Transfer) pendingRedirect() string {
-	if t == nil || t.PendingUserAction == nil {
-		return ""
-	}
-	return t.PendingUserAction.RedirectURL
-}
-
 // CreateTransferRequest is the body of TransfersService.Create.
 type CreateTransferRequest struct {
 	// AuthorID is the owner of the debited wallet (required).
@@ -142,10 +134,7 @@ func (r *CreateTransferRequest) validate() error {
 	if r.Fees.Amount < 0 {
 		p.add("Fees.Amount", "%d is negative", r.Fees.Amount)
 	}
-	if r.Fees.Currency != r.DebitedFunds.Currency {
-		p.add("Fees.Currency", "%q differs from DebitedFunds.Currency %q (Fees is required: use Money{Currency: %q} for no fee)",
-			truncate(r.Fees.Currency, 20), truncate(r.DebitedFunds.Currency, 20), truncate(r.DebitedFunds.Currency, 20))
-	}
+	p.feesCurrency(r.DebitedFunds, r.Fees)
 	p.text("Tag", r.Tag)
 	p.scaContext("ScaContext", r.ScaContext)
 	return p.err()

@@ -120,7 +120,7 @@ func TestTransfersCreateSucceededWithoutSca(t *testing.T) {
 	assert.Equal(t, "000000", tr.ResultCode)
 	require.NotNil(t, tr.ExecutionDate)
 	assert.Equal(t, int64(1744614180), tr.ExecutionDate.Unix())
-	assert.Equal(t, "", tr.pendingRedirect())
+	assert.Equal(t, "", pendingRedirectOf(tr))
 }
 
 // TestTransfersCreateFailedAtCreation: Mangopay answers 200 with a FAILED

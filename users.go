@@ -147,13 +147,6 @@ type NaturalUser struct {
 	Address *Address `json:"Address"`
 }
 
-func (u *NaturalUser) pendingRedirect() string {
-	if u == nil || u.PendingUserAction == nil {
-		return ""
-	}
-	return u.PendingUserAction.RedirectURL
-}
-
 // LegalUser is a legal entity as returned by the SCA user endpoints
 // (/sca/users/legal...). PendingUserAction is set when the legal
 // representative must complete an SCA session; the methods returning a
@@ -211,13 +204,6 @@ type LegalUser struct {
 	// LegalRepresentativeAddress is the legal representative's postal address;
 	// nil when not set.
 	LegalRepresentativeAddress *Address `json:"LegalRepresentativeAddress"`
-}
-
-func (u *LegalUser) pendingRedirect() string {
-	if u == nil || u.PendingUserAction == nil {
-		return ""
-	}
-	return u.PendingUserAction.RedirectURL
 }
 
 // LegalRepresentative is the person acting for a LegalUser. For OWNER users
@@ -380,14 +366,16 @@ func (u User) MarshalJSON() ([]byte, error) {
 	return json.Marshal(common(u))
 }
 
+// pendingRedirect makes User an scaCarrier: its link is in the decoded
+// NaturalUser or LegalUser.
 func (u *User) pendingRedirect() string {
-	if u == nil {
+	switch {
+	case u == nil:
 		return ""
+	case u.natural != nil:
+		return pendingRedirectOf(u.natural)
 	}
-	if u.natural != nil {
-		return u.natural.pendingRedirect()
-	}
-	return u.legal.pendingRedirect()
+	return pendingRedirectOf(u.legal)
 }
 
 // ScaEnrollment is the answer of UsersService.Enroll and
@@ -396,13 +384,6 @@ type ScaEnrollment struct {
 	// PendingUserAction holds the link of the new SCA session (valid 10
 	// minutes); Mangopay always sends one.
 	PendingUserAction *PendingUserAction `json:"PendingUserAction"`
-}
-
-func (e *ScaEnrollment) pendingRedirect() string {
-	if e == nil || e.PendingUserAction == nil {
-		return ""
-	}
-	return e.PendingUserAction.RedirectURL
 }
 
 // ScaStatus is a user's SCA enrollment and proxy-consent state

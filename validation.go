@@ -129,6 +129,15 @@ func (p *problemList) currency(field, c string) {
 	}
 }
 
+// feesCurrency records a problem when fees is not in debited's currency (a
+// zero Fees included: Mangopay requires Fees, in the same currency).
+func (p *problemList) feesCurrency(debited, fees Money) {
+	if fees.Currency != debited.Currency {
+		p.add("Fees.Currency", "%q differs from DebitedFunds.Currency %q (Fees is required: use Money{Currency: %q} for no fee)",
+			truncate(fees.Currency, 20), truncate(debited.Currency, 20), truncate(debited.Currency, 20))
+	}
+}
+
 // scaContext records a problem when s is not a documented ScaContext.
 func (p *problemList) scaContext(field string, s ScaContext) {
 	if !s.Valid() {

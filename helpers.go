@@ -1,0 +1,74 @@
+package mangopay
+
+import (
+	"net"
+	"reflect"
+	"sync"
+)
+
+// Helpers shared by several files of the package.
+
+// truncate shortens s for inclusion in an error message.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// cut at a rune boundary
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// isLoopback reports whether host is localhost or a loopback IP address.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// scaCarrier is implemented by response models whose SCA link is not in a
+// PendingUserAction field of their own (User keeps it in the decoded
+// NaturalUser or LegalUser).
+type scaCarrier interface {
+	pendingRedirect() string
+}
+
+// pendingFields caches, per struct type, the index of its
+// "PendingUserAction *PendingUserAction" field, or -1.
+var pendingFields sync.Map // reflect.Type -> int
+
+var pendingActionType = reflect.TypeFor[*PendingUserAction]()
+
+// pendingRedirectOf returns the SCA link a decoded response carries: the
+// RedirectURL of its PendingUserAction field (Transfer, Recipient,
+// NaturalUser, LegalUser, ScaEnrollment, and any model added later with that
+// field), or what an scaCarrier reports, or "". The pipeline turns a
+// non-empty link into a *ScaRequiredError.
+func pendingRedirectOf(out any) string {
+	if c, ok := out.(scaCarrier); ok {
+		return c.pendingRedirect()
+	}
+	v := reflect.ValueOf(out)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return ""
+	}
+	v = v.Elem()
+	i, ok := pendingFields.Load(v.Type())
+	if !ok {
+		idx := -1
+		if f, found := v.Type().FieldByName("PendingUserAction"); found && f.Type == pendingActionType && len(f.Index) == 1 {
+			idx = f.Index[0]
+		}
+		i, _ = pendingFields.LoadOrStore(v.Type(), idx)
+	}
+	if i.(int) < 0 {
+		return ""
+	}
+	if pa := v.Field(i.(int)).Interface().(*PendingUserAction); pa != nil {
+		return pa.RedirectURL
+	}
+	return ""
+}
