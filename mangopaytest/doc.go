@@ -189,6 +189,31 @@
 //     failed deliveries in a row a hook becomes INVALID; PUT Validity VALID
 //     revives it. Webhooks and FlushWebhooks observe deliveries.
 //
+// # Payouts, refunds and events
+//
+// POST /payouts/bankwire pays out to an ACTIVE Recipient of the debited
+// wallet's owner; the payout is CREATED with the wallet debited once, and
+// settles on the emulator's clock (StandardPayoutDelay, InstantPayoutDelay)
+// as SUCCEEDED (fees to the fees wallet) or, with BankWireRef
+// PayoutFailRef, FAILED 121001 with the money back. Payouts the rules
+// refuse are FAILED at once with Mangopay's codes: 121002, 002701, 121007,
+// 121006, 001001, 121018 (a BankAccountId that is no Recipient), 121008,
+// and 002999 for a KYCLevel LIGHT author beyond LightPayoutAllowance
+// (SetKYCLevel, POST /_sandbox/users/{id}/kyc {"KYCLevel":"REGULAR"},
+// raises the level). POST /payouts/reachability and the instant modes: EUR
+// to an ACTIVE Recipient is reachable unless SetInstantReachable (POST
+// /_sandbox/recipients/{id}/instant-reachable {"Reachable":false}) says
+// otherwise; other currencies answer 130001. GET /payouts/bankwire/{id} and
+// GET /payouts/{id} view a payout. POST /transfers/{id}/refunds and POST
+// /payins/{id}/refunds refund in full or in part and fail with 001401,
+// 005403, 005404 or 001001 as documented (a transaction not SUCCEEDED is
+// refused with 400); GET /refunds/{id} views one. The payout and refund
+// webhooks are sent and recorded like the others; GET /events refuses
+// AfterDate or BeforeDate older than EventRetention (45 days) with 400, as
+// Mangopay does (Mangopay also requires EventType; the emulator lists every
+// type without it). Outflows and FeesBalance reconcile the money: wallets +
+// fees + paid out + refunded to payers = paid in.
+//
 // # Test controls
 //
 // CompleteSca, Advance, Now, Credit and Balance drive the state;

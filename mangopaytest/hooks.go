@@ -247,6 +247,13 @@ func (c *call) listEvents() {
 			*dst = n
 		}
 	}
+	// Mangopay keeps events 45 days and refuses to search further back
+	// (api-reference/events/list-events).
+	oldest := c.now.Add(-EventRetention).Unix()
+	if after != 0 && after < oldest || before != 0 && before < oldest {
+		e["AfterDate"] = "Events older than 45 days can not be searched"
+		e["BeforeDate"] = "Events older than 45 days can not be searched"
+	}
 	if len(e) > 0 {
 		c.paramError(e)
 		return

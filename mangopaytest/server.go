@@ -1278,6 +1278,7 @@ type state struct {
 	pending        map[string]*session
 	fees           map[string]int64
 	payins         *payinState // payins.go, created on first use
+	money          *moneyOut   // payouts and refunds (payouts.go), created on first use
 }
 
 func newState() *state {

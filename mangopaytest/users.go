@@ -117,6 +117,9 @@ type user struct {
 	lowValueSum         int64
 	consent             map[string]bool
 	lastConsent         time.Time
+
+	// kycRegular is set by SetKYCLevel (payouts.go).
+	kycRegular bool
 }
 
 // displayName is the name the hosted page shows.
@@ -262,7 +265,7 @@ func (u *user) render(link string) any {
 			CreationDate:                   u.created.Unix(),
 			PersonType:                     personLegal,
 			Email:                          nz(u.email),
-			KYCLevel:                       "LIGHT",
+			KYCLevel:                       u.kycLevel(),
 			TermsAndConditionsAccepted:     u.tc,
 			TermsAndConditionsAcceptedDate: tcDate,
 			UserCategory:                   u.category,
@@ -284,7 +287,7 @@ func (u *user) render(link string) any {
 		CreationDate:                   u.created.Unix(),
 		PersonType:                     personNatural,
 		Email:                          nz(u.email),
-		KYCLevel:                       "LIGHT",
+		KYCLevel:                       u.kycLevel(),
 		TermsAndConditionsAccepted:     u.tc,
 		TermsAndConditionsAcceptedDate: tcDate,
 		UserCategory:                   u.category,
