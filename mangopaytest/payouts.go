@@ -444,13 +444,6 @@ func (s *Server) Outflows(currency string) (paidOut, refundedToPayers int64) {
 	return s.st.money.paidOut[currency], s.st.money.toPayers[currency]
 }
 
-// FeesBalance returns the platform's fees wallet balance in currency.
-func (s *Server) FeesBalance(currency string) int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.fees[currency]
-}
-
 func (c *control) setKYC() {
 	var in struct {
 		KYCLevel string `json:"KYCLevel"`
