@@ -85,7 +85,7 @@ func (s *Server) link(sess *session) string {
 
 // sweepLocked expires the sessions whose 10 minutes have passed.
 func (s *Server) sweepLocked(now time.Time) {
-	s.sweepPayInsLocked(now) // payins.go
+	s.sweepPayInsLocked(now)   // payins.go
 	s.settlePayoutsLocked(now) // payouts.go
 	for _, sess := range s.st.pending {
 		if !now.Before(sess.expires) {
