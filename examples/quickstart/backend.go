@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/scaforge/mangopay"
@@ -136,11 +137,17 @@ func (b *backend) fund(ctx context.Context, walletID string, amount int64) (stri
 	return fmt.Sprintf("credited by the emulator (%s: a succeeded PAYIN)", b.ctl.creditVia), nil
 }
 
+// logPrefix starts each -v log record, logCont its continuation lines.
+const (
+	logPrefix = "        ┆ http "
+	logCont   = "        ┆      "
+)
+
 // newLogger returns the request logger of -v: slog text records without
 // timestamps, each on its own line indented under the story and marked
 // "┆ http" so that it does not read as part of it.
 func newLogger(out io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(&prefixWriter{w: out, prefix: "        ┆ http "}, &slog.HandlerOptions{
+	return slog.New(slog.NewTextHandler(&prefixWriter{w: out, prefix: logPrefix, cont: logCont}, &slog.HandlerOptions{
 		Level: slog.LevelDebug,
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			if len(groups) == 0 && (a.Key == slog.TimeKey || a.Key == slog.LevelKey) {
@@ -151,18 +158,18 @@ func newLogger(out io.Writer) *slog.Logger {
 	}))
 }
 
-// prefixWriter writes prefix before each write to w (slog writes one record
-// per call).
+// prefixWriter writes each record (slog writes one per call) after prefix,
+// wrapped at width with continuation lines under cont.
 type prefixWriter struct {
-	w      io.Writer
-	prefix string
+	w            io.Writer
+	prefix, cont string
 }
 
 func (p *prefixWriter) Write(b []byte) (int, error) {
-	if _, err := io.WriteString(p.w, p.prefix); err != nil {
+	if _, err := io.WriteString(p.w, wrap(p.prefix, p.cont, strings.TrimSuffix(string(b), "\n"))); err != nil {
 		return 0, err
 	}
-	return p.w.Write(b)
+	return len(b), nil
 }
 
 // clientOptions are the options every backend's client gets.

@@ -163,7 +163,8 @@ func TestRunVerbose(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), &out, config{Verbose: true}))
-	text := out.String()
+	assertWidth(t, out.String())
+	text := strings.ReplaceAll(out.String(), "\n"+logCont, " ") // one record a line
 	assert.Contains(t, text, "\n        ┆ http msg=\"mangopay token request\" path=/v2.01/oauth/token status=200")
 	assert.Regexp(t, `(?m)^        ┆ http msg="mangopay request" method=POST path=/v2.01/mangopaytest/transfers status=200 duration=\S+ idempotency_key=\S+`, text)
 	assert.Regexp(t, `(?m)^        ┆ http msg="mangopay request" method=GET path=/v2.01/mangopaytest/wallets/wlt_\S+ status=401`, text)
