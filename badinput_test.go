@@ -411,7 +411,10 @@ func badInputCases() []badInput {
 		{name: "webhook/query over 2 KiB", call: webhookQuery("EventType=A&RessourceId=t1&Date=1&pad=" + strings.Repeat("p", 2100)),
 			want: []string{"query is longer than 2048 bytes"}, is: []error{mangopay.ErrInvalidEvent}},
 		{name: "webhook/handler answers 400 and does not call fn", call: func(context.Context, *mangopay.Client) error {
-			h := mangopay.NewWebhookHandler(func(context.Context, mangopay.Event) error { webhookCalls.Add(1); return nil })
+			h, err := mangopay.NewWebhookHandler(func(context.Context, mangopay.Event) error { webhookCalls.Add(1); return nil })
+			if err != nil {
+				return err
+			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/hooks?EventType=TRANSFER_NORMAL_SUCCEEDED&RessourceId=t1", nil))
 			if rec.Code == http.StatusOK || webhookCalls.Load() != 0 {

@@ -56,11 +56,13 @@
 //
 // Mangopay notifies a platform with unsigned GET requests
 // (?EventType=...&RessourceId=...&Date=...). NewWebhookHandler parses them
-// (ParseEvent), answers 200, 400, 405, 409 (the same notification is being
-// processed right now) or 500 as Mangopay expects, can drop repeated
-// deliveries (WithDeduplication) and can confirm each event by
+// (ParseEvent), answers 200, 400, 405, 409 (the resource is not in the
+// state the event claims, or the same notification is being processed right
+// now) or 500 as Mangopay expects, can drop repeated deliveries
+// (WithDeduplication) and can confirm each event by
 // fetching its resource through the client (WithConfirmation): the only
-// authenticity check Mangopay allows.
+// authenticity check Mangopay allows. WebhookHandler.Process runs an event
+// through the same steps without HTTP.
 //
 // # Testing
 //

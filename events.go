@@ -189,6 +189,83 @@ func ScaEventTypes() []EventType {
 	return out
 }
 
+// stateClaim is the state an event type says its resource is in: Field of
+// the fetched resource (see observedState) equals Value.
+type stateClaim struct {
+	Field string // "Status", "UserStatus" or "UserCategory"
+	Value string
+}
+
+// eventClaims maps the event types that announce a transition to the state
+// their resource must be in once the transition happened. The handler's
+// confirmation checks it (a TRANSFER_NORMAL_SUCCEEDED whose transfer is not
+// SUCCEEDED is not confirmed), and only a delivery whose claim was confirmed
+// is recorded as processed (see WithDeduplication). Event types absent from
+// the table claim no checkable state: USER_ACCOUNT_VALIDATION_ASKED,
+// TRANSFER_NORMAL_CREATED, PAYIN_NORMAL_CREATED and
+// PAYIN_NORMAL_PROCESSING_STATUS_PENDING_SUCCEEDED (their resource may have
+// moved on by the time the notification arrives), the enrollment and
+// consent events (the SCA user resource does not show them), and the
+// *_CREATED events of payouts and refunds. A new resource kind needs its
+// resource in observedState.
+var eventClaims = map[EventType]stateClaim{
+	EventUserAccountActivated:          {"UserStatus", string(UserStatusActive)},
+	EventUserAccountClosed:             {"UserStatus", string(UserStatusClosed)},
+	EventUserCategoryUpdatedToOwner:    {"UserCategory", string(UserCategoryOwner)},
+	EventUserCategoryUpdatedToPayer:    {"UserCategory", string(UserCategoryPayer)},
+	EventUserCategoryUpdatedToPlatform: {"UserCategory", string(UserCategoryPlatform)},
+	EventRecipientActive:               {"Status", string(RecipientStatusActive)},
+	EventRecipientCanceled:             {"Status", string(RecipientStatusCanceled)},
+	EventRecipientDeactivated:          {"Status", string(RecipientStatusDeactivated)},
+	EventTransferNormalSucceeded:       {"Status", string(TransferStatusSucceeded)},
+	EventTransferNormalFailed:          {"Status", string(TransferStatusFailed)},
+	EventPayInNormalSucceeded:          {"Status", string(PayInStatusSucceeded)},
+	EventPayInNormalFailed:             {"Status", string(PayInStatusFailed)},
+	EventPayoutNormalSucceeded:         {"Status", string(PayoutStatusSucceeded)},
+	EventPayoutNormalFailed:            {"Status", string(PayoutStatusFailed)},
+	EventPayoutRefundSucceeded:         {"Status", string(RefundStatusSucceeded)},
+	EventPayoutRefundFailed:            {"Status", string(RefundStatusFailed)},
+	EventTransferRefundSucceeded:       {"Status", string(RefundStatusSucceeded)},
+	EventTransferRefundFailed:          {"Status", string(RefundStatusFailed)},
+	EventPayInRefundSucceeded:          {"Status", string(RefundStatusSucceeded)},
+	EventPayInRefundFailed:             {"Status", string(RefundStatusFailed)},
+}
+
+// observedState reads field of a fetched resource; ok is false when the
+// resource has no such field (or is of a type this package does not know).
+func observedState(res any, field string) (state string, ok bool) {
+	switch r := res.(type) {
+	case *User:
+		switch field {
+		case "UserStatus":
+			return string(r.UserStatus), true
+		case "UserCategory":
+			return string(r.UserCategory), true
+		}
+	case *Transfer:
+		if field == "Status" {
+			return string(r.Status), true
+		}
+	case *Recipient:
+		if field == "Status" {
+			return string(r.Status), true
+		}
+	case *PayIn:
+		if field == "Status" {
+			return string(r.Status), true
+		}
+	case *Payout:
+		if field == "Status" {
+			return string(r.Status), true
+		}
+	case *Refund:
+		if field == "Status" {
+			return string(r.Status), true
+		}
+	}
+	return "", false
+}
+
 // Event is one Mangopay webhook notification.
 type Event struct {
 	// Type is the EventType parameter.
@@ -202,13 +279,6 @@ type Event struct {
 	// resource fetched from Mangopay: a *User, *Transfer or *Recipient. It is
 	// nil when the event was not confirmed.
 	Resource any
-}
-
-// DeliveryKey identifies a notification for de-duplication:
-// "EVENT_TYPE|ResourceId|unix-seconds". The event type cannot contain '|' and
-// the date is last, so the key is unambiguous whatever the id holds.
-func (e Event) DeliveryKey() string {
-	return string(e.Type) + "|" + e.ResourceID + "|" + strconv.FormatInt(e.Date.Unix(), 10)
 }
 
 // Limits applied to notifications.
@@ -435,6 +505,34 @@ func parseEventDate(s string, now time.Time) (time.Time, error) {
 	return t, nil
 }
 
+// checkEvent applies the parser's checks to an Event built by the caller
+// (Process): a well-formed type, a valid id and a Date in range.
+func checkEvent(ev Event, now time.Time) error {
+	if ev.Type == "" {
+		return eventErr("EventType", "", "is missing")
+	}
+	if problem := eventTypeProblem(string(ev.Type)); problem != "" {
+		return eventErr("EventType", string(ev.Type), problem)
+	}
+	if ev.ResourceID == "" {
+		return eventErr("RessourceId", "", "is missing")
+	}
+	if err := validateID("RessourceId", ev.ResourceID); err != nil {
+		e := eventErr("RessourceId", ev.ResourceID, "is not a valid Mangopay id")
+		e.err = err
+		return e
+	}
+	switch {
+	case ev.Date.IsZero():
+		return eventErr("Date", "", "is missing")
+	case ev.Date.Before(eventMinDate):
+		return eventErr("Date", "", "is before 2000-01-01")
+	case ev.Date.After(now.Add(EventFutureTolerance)):
+		return eventErr("Date", "", "is more than a day in the future")
+	}
+	return nil
+}
+
 func allDigits(s string) bool {
 	if s == "" {
 		return false
@@ -445,88 +543,6 @@ func allDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-// eventValues encodes ev the way Mangopay does (RessourceId spelling). A
-// zero Date is sent as the current time.
-func eventValues(ev Event) url.Values {
-	d := ev.Date
-	if d.IsZero() {
-		d = time.Now()
-	}
-	return url.Values{
-		"EventType":   {string(ev.Type)},
-		"RessourceId": {ev.ResourceID},
-		"Date":        {strconv.FormatInt(d.Unix(), 10)},
-	}
-}
-
-// WebhookTestURL returns target with ev's notification parameters added the
-// way Mangopay sends them (EventType, RessourceId — Mangopay's spelling —
-// and Date in Unix seconds; a zero Date becomes the current time). Use it in
-// your own tests, for example with an httptest.Server:
-//
-//	u, err := mangopay.WebhookTestURL(srv.URL+"/mangopay/hooks", mangopay.Event{
-//		Type: mangopay.EventUserAccountActivated, ResourceID: "user_m_01J...",
-//	})
-//	resp, err := http.Get(u)
-//
-// The values are sent as given, so an empty or odd value can be used to test
-// rejections. Parameters already in target are kept.
-func WebhookTestURL(target string, ev Event) (string, error) {
-	u, err := url.Parse(target)
-	if err != nil {
-		return "", fmt.Errorf("mangopay: WebhookTestURL: target: %w", err)
-	}
-	q := u.Query()
-	for k, v := range eventValues(ev) {
-		q[k] = v
-	}
-	// Mangopay's parameter order, then whatever target already held.
-	var b strings.Builder
-	b.WriteString("EventType=" + url.QueryEscape(q.Get("EventType")))
-	b.WriteString("&RessourceId=" + url.QueryEscape(q.Get("RessourceId")))
-	b.WriteString("&Date=" + url.QueryEscape(q.Get("Date")))
-	delete(q, "EventType")
-	delete(q, "RessourceId")
-	delete(q, "Date")
-	if rest := q.Encode(); rest != "" {
-		b.WriteString("&" + rest)
-	}
-	u.RawQuery = b.String()
-	return u.String(), nil
-}
-
-// NewTestEventRequest returns an incoming GET request for target (a path
-// such as "/mangopay/hooks" or an absolute URL) carrying ev as Mangopay would
-// send it (see WebhookTestURL), ready for handler.ServeHTTP with an
-// httptest.ResponseRecorder in your own tests.
-func NewTestEventRequest(target string, ev Event) (*http.Request, error) {
-	s, err := WebhookTestURL(target, ev)
-	if err != nil {
-		return nil, err
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, fmt.Errorf("mangopay: NewTestEventRequest: %w", err)
-	}
-	host := u.Host
-	if host == "" {
-		host = "example.com"
-	}
-	r := &http.Request{
-		Method:     http.MethodGet,
-		URL:        u,
-		Proto:      "HTTP/1.1",
-		ProtoMajor: 1,
-		ProtoMinor: 1,
-		Header:     http.Header{"User-Agent": {"mangopay-go-test"}},
-		Body:       http.NoBody,
-		Host:       host,
-		RemoteAddr: "192.0.2.1:1234",
-		RequestURI: u.RequestURI(),
-	}
-	return r, nil
 }
 
 // Pay-in event types (https://docs.mangopay.com/webhooks/event-types): their

@@ -280,7 +280,7 @@ func TestWebhookConfirmsPayoutAndRefund(t *testing.T) {
 	env.mt.RegisterResponder(http.MethodGet, testAPI+"/refunds/rf_1",
 		wlRespond(200, `{"Id":"rf_1","Status":"SUCCEEDED","Nature":"REFUND"}`))
 	var got []any
-	h := NewWebhookHandler(func(_ context.Context, ev Event) error {
+	h := mustHandler(t, func(_ context.Context, ev Event) error {
 		got = append(got, ev.Resource)
 		return nil
 	}, WithConfirmation(env.c))

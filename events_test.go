@@ -259,74 +259,72 @@ func TestEventTypeResourceKind(t *testing.T) {
 
 func TestDeliveryKey(t *testing.T) {
 	t.Parallel()
-	ev := Event{Type: EventUserAccountActivated, ResourceID: "a|b", Date: time.Unix(docsDate, 0)}
-	assert.Equal(t, "USER_ACCOUNT_ACTIVATED|a|b|1743627006", ev.DeliveryKey())
-	other := ev
-	other.Date = ev.Date.Add(time.Second)
-	assert.NotEqual(t, ev.DeliveryKey(), other.DeliveryKey())
-	other = ev
-	other.Type = EventUserAccountClosed
-	assert.NotEqual(t, ev.DeliveryKey(), other.DeliveryKey())
-	other = ev
-	other.Resource = "ignored"
-	assert.Equal(t, ev.DeliveryKey(), other.DeliveryKey(), "the confirmed resource is not part of the key")
+	k := DeliveryKey{Type: EventTransferNormalSucceeded, ResourceID: "a|b", State: "SUCCEEDED", Date: time.Unix(docsDate, 0)}
+	assert.Equal(t, "TRANSFER_NORMAL_SUCCEEDED|SUCCEEDED|1743627006|a|b", k.String(), "the id is last: unambiguous whatever it holds")
+	for _, other := range []DeliveryKey{
+		{Type: EventTransferNormalFailed, ResourceID: "a|b", State: "SUCCEEDED", Date: k.Date},
+		{Type: k.Type, ResourceID: "a", State: "SUCCEEDED", Date: k.Date},
+		{Type: k.Type, ResourceID: "a|b", State: "", Date: k.Date},
+		{Type: k.Type, ResourceID: "a|b", State: "SUCCEEDED", Date: k.Date.Add(time.Second)},
+	} {
+		assert.NotEqual(t, k.String(), other.String(), "%+v", other)
+	}
 }
 
-func TestWebhookTestURL(t *testing.T) {
+func TestEventClaimsAreKnownTypes(t *testing.T) {
 	t.Parallel()
-	ev := Event{Type: EventUserAccountActivated, ResourceID: docsUserID, Date: time.Unix(docsDate, 0)}
-	u, err := WebhookTestURL("https://www.example.com", ev)
-	require.NoError(t, err)
-	assert.Equal(t, "https://www.example.com?"+docsQuery, u, "the documented notification, byte for byte")
-
-	u, err = WebhookTestURL("https://platform.example/hooks/mangopay?key=abc+def", ev)
-	require.NoError(t, err)
-	assert.Equal(t, "https://platform.example/hooks/mangopay?"+docsQuery+"&key=abc+def", u)
-
-	// Parameters of the target with the same names are replaced, not repeated.
-	u, err = WebhookTestURL("/hooks?EventType=OLD&Date=1", ev)
-	require.NoError(t, err)
-	assert.Equal(t, "/hooks?"+docsQuery, u)
-
-	// A zero Date becomes the current time.
-	before := time.Now().Unix()
-	u, err = WebhookTestURL("/hooks", Event{Type: EventRecipientActive, ResourceID: "rec 1"})
-	require.NoError(t, err)
-	pu, err := url.Parse(u)
-	require.NoError(t, err)
-	d, err := strconv.ParseInt(pu.Query().Get("Date"), 10, 64)
-	require.NoError(t, err)
-	assert.GreaterOrEqual(t, d, before)
-	assert.LessOrEqual(t, d, time.Now().Unix())
-	assert.Equal(t, "rec 1", pu.Query().Get("RessourceId"), "values are sent as given, escaped")
-
-	_, err = WebhookTestURL("http://[::1", ev)
-	assert.Error(t, err)
+	for typ, c := range eventClaims {
+		assert.True(t, typ.Known(), typ)
+		var res any
+		switch typ.ResourceKind() {
+		case ResourceKindUser:
+			res = &User{}
+		case ResourceKindTransfer:
+			res = &Transfer{}
+		case ResourceKindRecipient:
+			res = &Recipient{}
+		case ResourceKindPayIn:
+			res = &PayIn{}
+		case ResourceKindPayout:
+			res = &Payout{}
+		case ResourceKindRefund:
+			res = &Refund{}
+		}
+		_, ok := observedState(res, c.Field)
+		assert.True(t, ok, "%s: a %T has a %s", typ, res, c.Field)
+		assert.NotEmpty(t, c.Value, typ)
+	}
+	_, ok := observedState("not a resource", "Status")
+	assert.False(t, ok)
 }
 
-func TestNewTestEventRequest(t *testing.T) {
+func TestCheckEvent(t *testing.T) {
 	t.Parallel()
-	ev := Event{Type: EventTransferNormalFailed, ResourceID: "xfer_m_01", Date: time.Unix(docsDate, 0)}
-	r, err := NewTestEventRequest("/mangopay/hooks", ev)
-	require.NoError(t, err)
-	assert.Equal(t, http.MethodGet, r.Method)
-	assert.Equal(t, "/mangopay/hooks", r.URL.Path)
-	assert.Equal(t, "EventType=TRANSFER_NORMAL_FAILED&RessourceId=xfer_m_01&Date=1743627006", r.URL.RawQuery)
-	assert.Equal(t, "/mangopay/hooks?"+r.URL.RawQuery, r.RequestURI)
-	assert.Equal(t, "example.com", r.Host)
-	assert.NotNil(t, r.Context())
-	got, err := ParseEvent(r)
-	require.NoError(t, err)
-	assert.Equal(t, ev.Type, got.Type)
-	assert.Equal(t, ev.ResourceID, got.ResourceID)
-	assert.True(t, ev.Date.Equal(got.Date))
-
-	r, err = NewTestEventRequest("https://platform.example:8443/hooks", ev)
-	require.NoError(t, err)
-	assert.Equal(t, "platform.example:8443", r.Host)
-
-	_, err = NewTestEventRequest("http://[::1", ev)
-	assert.Error(t, err)
+	now := time.Unix(docsDate, 0)
+	ok := Event{Type: EventUserAccountActivated, ResourceID: docsUserID, Date: now}
+	require.NoError(t, checkEvent(ok, now))
+	for _, tc := range []struct {
+		mutate  func(*Event)
+		param   string
+		problem string
+	}{
+		{func(e *Event) { e.Type = "" }, "EventType", "is missing"},
+		{func(e *Event) { e.Type = "<script>" }, "EventType", "holds characters other than A-Z, 0-9 and '_'"},
+		{func(e *Event) { e.ResourceID = "" }, "RessourceId", "is missing"},
+		{func(e *Event) { e.ResourceID = "../hooks" }, "RessourceId", "is not a valid Mangopay id"},
+		{func(e *Event) { e.Date = time.Time{} }, "Date", "is missing"},
+		{func(e *Event) { e.Date = time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC) }, "Date", "is before 2000-01-01"},
+		{func(e *Event) { e.Date = now.Add(25 * time.Hour) }, "Date", "is more than a day in the future"},
+	} {
+		ev := ok
+		tc.mutate(&ev)
+		err := checkEvent(ev, now)
+		var ee *EventError
+		require.ErrorAs(t, err, &ee, tc.problem)
+		assert.ErrorIs(t, err, ErrInvalidEvent)
+		assert.Equal(t, tc.param, ee.Param)
+		assert.Equal(t, tc.problem, ee.Problem)
+	}
 }
 
 // FuzzParseEvent checks that any query either parses into an event that
@@ -372,11 +370,7 @@ func FuzzParseEvent(f *testing.F) {
 			t.Fatalf("accepted date %v", ev.Date)
 		}
 		// What the test helper builds from the event parses back to it.
-		u, err := WebhookTestURL("/hooks", ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pu, err := url.Parse(u)
+		pu, err := url.Parse(eventTarget("/hooks", ev))
 		if err != nil {
 			t.Fatal(err)
 		}

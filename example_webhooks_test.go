@@ -16,21 +16,29 @@ import (
 )
 
 // Mount the webhook handler on a ServeMux. Here a test server stands in for
-// the platform and WebhookTestURL for Mangopay; the second delivery of the
-// same notification is recognised as a duplicate.
+// the platform and mangopaytest.EventURL for Mangopay; the second delivery
+// of the same notification is recognised as a duplicate. A mistake in the
+// options is an error here, not a 500 when Mangopay calls.
 func ExampleNewWebhookHandler() {
 	handle := func(ctx context.Context, ev mangopay.Event) error {
 		fmt.Println("received", ev.Type, ev.ResourceID, "about a", ev.Type.ResourceKind())
 		return nil // 200: Mangopay stops retrying. An error answers 500 and Mangopay retries.
 	}
+	hooks, err := mangopay.NewWebhookHandler(handle,
+		mangopay.WithDeduplication(mangopay.NewMemoryDeliveryStore(0)), // in memory, bounded
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/mangopay/hooks", mangopay.NewWebhookHandler(handle,
-		mangopay.WithDeduplication(nil), // in memory, bounded
-	))
+	mux.Handle("/mangopay/hooks", hooks)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	u, err := mangopay.WebhookTestURL(srv.URL+"/mangopay/hooks", mangopay.Event{
+	_, err = mangopay.NewWebhookHandler(nil, mangopay.WithDeduplication(nil))
+	fmt.Println(err)
+
+	u, err := mangopaytest.EventURL(srv.URL+"/mangopay/hooks", mangopay.Event{
 		Type:       mangopay.EventUserAccountActivated,
 		ResourceID: "user_m_01JQVHDG0S0TJP5KFX029211BF",
 		Date:       time.Unix(1743627006, 0),
@@ -53,6 +61,7 @@ func ExampleNewWebhookHandler() {
 	resp.Body.Close()
 	fmt.Println(resp.StatusCode, "for a malformed notification")
 	// Output:
+	// mangopay: NewWebhookHandler: fn is nil: give the function that handles each event; WithDeduplication got a nil DeliveryStore (use NewMemoryDeliveryStore(0) for the in-memory one)
 	// received USER_ACCOUNT_ACTIVATED user_m_01JQVHDG0S0TJP5KFX029211BF about a user
 	// 200
 	// 200
@@ -81,8 +90,9 @@ func (webhookTables) SetRecipientStatus(_ context.Context, recipientID string, s
 // README "Webhooks": confirm each notification by fetching its resource
 // from Mangopay, the only authenticity check Mangopay allows, since webhooks
 // are unsigned. A test server stands in for Mangopay here, knowing one user
-// and one transfer; the third notification names a user that does not
-// exist, as a forged one would.
+// and two transfers; the third notification names a user that does not
+// exist, and the fourth claims a transfer succeeded while it still waits for
+// SCA, as forged ones would.
 func ExampleWithConfirmation() {
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -93,6 +103,8 @@ func ExampleWithConfirmation() {
 			fmt.Fprint(w, `{"Id":"user_m_01JQVHDG0S0TJP5KFX029211BF","PersonType":"NATURAL","UserCategory":"OWNER","UserStatus":"ACTIVE"}`)
 		case "/v2.01/your-client-id/transfers/xfer_m_01JRSHQFG2337DBQ4NS8XPYCK7":
 			fmt.Fprint(w, `{"Id":"xfer_m_01JRSHQFG2337DBQ4NS8XPYCK7","Type":"TRANSFER","Status":"SUCCEEDED","ResultCode":"000000","PendingUserAction":null}`)
+		case "/v2.01/your-client-id/transfers/xfer_m_01JRSHQFG2337DBQ4NS8XPYCK8":
+			fmt.Fprint(w, `{"Id":"xfer_m_01JRSHQFG2337DBQ4NS8XPYCK8","Type":"TRANSFER","Status":"CREATED","PendingUserAction":null}`)
 		default:
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprint(w, `{"Message":"The ressource does not exist","Type":"ressource_not_found","errors":null}`)
@@ -126,27 +138,32 @@ func ExampleWithConfirmation() {
 		}
 		return nil
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/mangopay/hooks", mangopay.NewWebhookHandler(handle,
-		mangopay.WithConfirmation(c),    // GET the user, transfer or recipient; 400 if it does not exist
-		mangopay.WithDeduplication(nil), // skip repeated deliveries (in memory, bounded)
+	hooks, err := mangopay.NewWebhookHandler(handle,
+		mangopay.WithConfirmation(c),                                   // GET the resource: 400 if it does not exist, 409 if not in the state the event claims
+		mangopay.WithDeduplication(mangopay.NewMemoryDeliveryStore(0)), // skip repeated deliveries (in memory, bounded)
 		mangopay.WithWebhookErrorHook(func(r *http.Request, status int, err error) {
 			logger.Warn("mangopay webhook", "path", r.URL.Path, "status", status, "err", err)
 		}),
-	))
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/mangopay/hooks", hooks)
 
 	for _, ev := range []mangopay.Event{
 		{Type: mangopay.EventUserAccountActivated, ResourceID: "user_m_01JQVHDG0S0TJP5KFX029211BF"},
 		{Type: mangopay.EventTransferNormalSucceeded, ResourceID: "xfer_m_01JRSHQFG2337DBQ4NS8XPYCK7"},
 		{Type: mangopay.EventUserAccountActivated, ResourceID: "user_m_01JQZZZZZZZZZZZZZZZZZZZZZZ"},
+		{Type: mangopay.EventTransferNormalSucceeded, ResourceID: "xfer_m_01JRSHQFG2337DBQ4NS8XPYCK8"},
 	} {
 		ev.Date = time.Now()
-		r, err := mangopay.NewTestEventRequest("/mangopay/hooks", ev)
+		u, err := mangopaytest.EventURL("/mangopay/hooks", ev)
 		if err != nil {
 			log.Fatal(err)
 		}
 		rec := httptest.NewRecorder()
-		mux.ServeHTTP(rec, r)
+		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, u, nil))
 		fmt.Println(rec.Code)
 	}
 	// Output:
@@ -156,40 +173,78 @@ func ExampleWithConfirmation() {
 	// 200
 	// level=WARN msg="mangopay webhook" path=/mangopay/hooks status=400
 	// 400
+	// level=WARN msg="mangopay webhook" path=/mangopay/hooks status=409
+	// 409
 }
 
-// README "Testing your webhook code": NewTestEventRequest builds the request
-// Mangopay would send, for a handler test without a network.
-func ExampleNewTestEventRequest() {
-	handler := mangopay.NewWebhookHandler(func(ctx context.Context, ev mangopay.Event) error {
+// README "Testing your webhook code": mangopaytest.EventURL builds the URL
+// Mangopay would call, for a handler test without a network.
+func ExampleWebhookHandler_ServeHTTP() {
+	handler, err := mangopay.NewWebhookHandler(func(ctx context.Context, ev mangopay.Event) error {
 		if ev.ResourceID == "xfer_m_unknown" {
 			return errors.New("no order for this transfer")
 		}
 		return nil
 	})
-
-	r, err := mangopay.NewTestEventRequest("/mangopay/hooks", mangopay.Event{
-		Type: mangopay.EventTransferNormalSucceeded, ResourceID: "xfer_m_01JQ", Date: time.Now(),
-	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	rec := httptest.NewRecorder()
-	handler.ServeHTTP(rec, r)
-	fmt.Println(rec.Code) // 200: your function returned nil
-
-	r, err = mangopay.NewTestEventRequest("/mangopay/hooks", mangopay.Event{
-		Type: mangopay.EventTransferNormalSucceeded, ResourceID: "xfer_m_unknown", Date: time.Now(),
-	})
-	if err != nil {
-		log.Fatal(err)
+	for _, id := range []string{"xfer_m_01JQ", "xfer_m_unknown"} {
+		u, err := mangopaytest.EventURL("/mangopay/hooks", mangopay.Event{
+			Type: mangopay.EventTransferNormalSucceeded, ResourceID: id, Date: time.Now(),
+		})
+		if err != nil {
+			log.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, u, nil))
+		fmt.Println(rec.Code) // 200: your function returned nil; 500: it failed, Mangopay would retry
 	}
-	rec = httptest.NewRecorder()
-	handler.ServeHTTP(rec, r)
-	fmt.Println(rec.Code) // 500: it failed, Mangopay would retry
 	// Output:
 	// 200
 	// 500
+}
+
+// fakeMangopay is a ResourceFetcher standing in for *mangopay.Client in a
+// test: it knows one transfer, still waiting for SCA.
+type fakeMangopay struct{}
+
+func (fakeMangopay) FetchResource(_ context.Context, kind mangopay.ResourceKind, id string) (any, error) {
+	if kind == mangopay.ResourceKindTransfer && id == "xfer_m_01JQ" {
+		return &mangopay.Transfer{ID: id, Status: mangopay.TransferStatusCreated}, nil
+	}
+	return nil, mangopay.ErrNotFound
+}
+
+// Process runs an event through the handler without HTTP (to replay events
+// listed from the API, say): confirmation, de-duplication and your
+// function, exactly as a delivery. Here a fake stands in for Mangopay.
+func ExampleWebhookHandler_Process() {
+	handler, err := mangopay.NewWebhookHandler(func(ctx context.Context, ev mangopay.Event) error {
+		fmt.Println("handled", ev.Type, "for a transfer", ev.Resource.(*mangopay.Transfer).Status)
+		return nil
+	}, mangopay.WithConfirmation(fakeMangopay{}), mangopay.WithDeduplication(mangopay.NewMemoryDeliveryStore(0)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	date := time.Now()
+	for _, typ := range []mangopay.EventType{mangopay.EventTransferNormalCreated, mangopay.EventTransferNormalSucceeded} {
+		err := handler.Process(ctx, mangopay.Event{Type: typ, ResourceID: "xfer_m_01JQ", Date: date})
+		var ce *mangopay.ConfirmationError
+		switch {
+		case err == nil:
+			fmt.Println(typ, "processed (or already processed)")
+		case errors.As(err, &ce):
+			fmt.Println(typ, "not confirmed: the transfer is", ce.Observed)
+		default:
+			fmt.Println(typ, "failed, try again later:", err)
+		}
+	}
+	// Output:
+	// handled TRANSFER_NORMAL_CREATED for a transfer CREATED
+	// TRANSFER_NORMAL_CREATED processed (or already processed)
+	// TRANSFER_NORMAL_SUCCEEDED not confirmed: the transfer is CREATED
 }
 
 // syncHooks makes sure one enabled, valid hook per SCA event type points at

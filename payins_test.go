@@ -571,7 +571,7 @@ func TestPayInEventConfirmedByFetch(t *testing.T) {
 	env.mt.RegisterResponder(http.MethodGet, testAPI+"/payins/wt_f0f67b58-2856-469c-952c-b06e556a70e6",
 		cp.wrap(wlRespond(200, string(fixture(t, "payins/create-web-response-created.json")))))
 	var got []Event
-	h := NewWebhookHandler(func(_ context.Context, ev Event) error { got = append(got, ev); return nil }, WithConfirmation(env.c))
+	h := mustHandler(t, func(_ context.Context, ev Event) error { got = append(got, ev); return nil }, WithConfirmation(env.c))
 	rec := serve(t, h, http.MethodGet, "/hooks?EventType=PAYIN_NORMAL_CREATED&RessourceId=wt_f0f67b58-2856-469c-952c-b06e556a70e6&Date=1746006308")
 	assert.Equal(t, 200, rec.Code)
 	require.Len(t, got, 1)

@@ -196,9 +196,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 
 	// Webhooks confirmed through the client, one accepted, one refused.
 	var hookErrs []error
-	h := mangopay.NewWebhookHandler(func(context.Context, mangopay.Event) error { return nil },
+	h, err := mangopay.NewWebhookHandler(func(context.Context, mangopay.Event) error { return nil },
 		mangopay.WithConfirmation(c),
 		mangopay.WithWebhookErrorHook(func(_ *http.Request, _ int, err error) { hookErrs = append(hookErrs, err) }))
+	require.NoError(t, err)
 	var answers []string
 	for _, q := range []string{
 		fmt.Sprintf("EventType=USER_ACCOUNT_ACTIVATED&RessourceId=%s&Date=%d", alex, time.Now().Unix()),

@@ -17,6 +17,14 @@ import (
 
 // Confirmation through a real *Client on an httpmock transport.
 
+// activeUser is the fixture user once ACTIVE, as USER_ACCOUNT_ACTIVATED claims.
+func activeUser(t *testing.T) string {
+	t.Helper()
+	body := string(fixture(t, "webhooks/user-natural-owner.json"))
+	require.Contains(t, body, `"UserStatus": "PENDING_USER_ACTION"`)
+	return strings.Replace(body, `"UserStatus": "PENDING_USER_ACTION"`, `"UserStatus": "ACTIVE"`, 1)
+}
+
 func TestWebhookConfirmationFound(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -27,7 +35,7 @@ func TestWebhookConfirmationFound(t *testing.T) {
 		fixture string
 		check   func(t *testing.T, res any)
 	}{
-		{"user", EventUserAccountActivated, "user_m_01JF7AP1M46TR0JH7WBGPWK7D7", "/sca/users/user_m_01JF7AP1M46TR0JH7WBGPWK7D7", "webhooks/user-natural-owner.json",
+		{"user", EventUserAccountValidationAsked, "user_m_01JF7AP1M46TR0JH7WBGPWK7D7", "/sca/users/user_m_01JF7AP1M46TR0JH7WBGPWK7D7", "webhooks/user-natural-owner.json",
 			func(t *testing.T, res any) {
 				u, ok := res.(*User)
 				require.True(t, ok, "%T", res)
@@ -69,7 +77,7 @@ func TestWebhookConfirmationFound(t *testing.T) {
 			var cp capture
 			env.mt.RegisterResponder(http.MethodGet, testAPI+tc.path, cp.wrap(jsonResponder(200, string(fixture(t, tc.fixture)))))
 			rc := &recorder{}
-			h := NewWebhookHandler(rc.fn, WithConfirmation(env.c))
+			h := mustHandler(t, rc.fn, WithConfirmation(env.c))
 			ev := Event{Type: tc.typ, ResourceID: tc.id, Date: time.Unix(docsDate, 0).UTC()}
 			rec := deliver(t, h, ev)
 			require.Equal(t, 200, rec.Code, rec.Body.String())
@@ -96,9 +104,9 @@ func TestWebhookConfirmationEscapesID(t *testing.T) {
 	t.Parallel()
 	env := newTestClient(t)
 	var cp capture
-	env.mt.RegisterNoResponder(cp.wrap(jsonResponder(200, `{"Id":"user%41é","PersonType":"NATURAL"}`)))
+	env.mt.RegisterNoResponder(cp.wrap(jsonResponder(200, `{"Id":"user%41é","PersonType":"NATURAL","UserStatus":"CLOSED"}`)))
 	rc := &recorder{}
-	h := NewWebhookHandler(rc.fn, WithConfirmation(env.c))
+	h := mustHandler(t, rc.fn, WithConfirmation(env.c))
 	rec := serve(t, h, http.MethodGet, "/hooks?EventType=USER_ACCOUNT_CLOSED&RessourceId=user%2541%C3%A9&Date=1743627006")
 	require.Equal(t, 200, rec.Code, rec.Body.String())
 	r, _ := cp.last(t)
@@ -123,7 +131,7 @@ func TestWebhookConfirmationNotFound(t *testing.T) {
 			env.mt.RegisterResponder(http.MethodGet, testAPI+"/sca/users/"+docsUserID, cp.wrap(resp))
 			rc := &recorder{}
 			var log hookLog
-			h := NewWebhookHandler(rc.fn, WithConfirmation(env.c), log.option())
+			h := mustHandler(t, rc.fn, WithConfirmation(env.c), log.option())
 			rec := deliver(t, h, docsEvent())
 			assert.Equal(t, 400, rec.Code)
 			assert.Equal(t, "unknown resource: notification not confirmed\n", rec.Body.String())
@@ -141,7 +149,7 @@ func TestWebhookConfirmationUnknownType(t *testing.T) {
 	t.Parallel()
 	env := newTestClient(t)
 	rc := &recorder{}
-	h := NewWebhookHandler(rc.fn, WithConfirmation(env.c))
+	h := mustHandler(t, rc.fn, WithConfirmation(env.c))
 	rec := serve(t, h, http.MethodGet, "/hooks?EventType=MANDATE_CREATED&RessourceId=4659626451&Date=1743627006")
 	assert.Equal(t, 400, rec.Code)
 	assert.Equal(t, "event type cannot be confirmed\n", rec.Body.String())
@@ -159,7 +167,7 @@ func TestWebhookConfirmationDeadline(t *testing.T) {
 	rc := &recorder{}
 	var log hookLog
 	store := NewMemoryDeliveryStore(10)
-	h := NewWebhookHandler(rc.fn, WithConfirmation(env.c), WithWebhookTimeout(30*time.Millisecond), WithDeduplication(store), log.option())
+	h := mustHandler(t, rc.fn, WithConfirmation(env.c), WithWebhookTimeout(30*time.Millisecond), WithDeduplication(store), log.option())
 	rec := deliver(t, h, docsEvent())
 	assert.Equal(t, 500, rec.Code, "Mangopay will retry")
 	assert.Equal(t, "could not confirm the notification\n", rec.Body.String())
@@ -167,9 +175,7 @@ func TestWebhookConfirmationDeadline(t *testing.T) {
 	entry := log.last(t)
 	assert.Equal(t, 500, entry.status)
 	assert.ErrorIs(t, entry.err, context.DeadlineExceeded)
-	st, err := store.Begin(context.Background(), docsEvent().DeliveryKey())
-	require.NoError(t, err)
-	assert.Equal(t, DeliveryNew, st, "the timed-out delivery is not recorded")
+	assert.Zero(t, store.Len(), "the timed-out delivery is not recorded")
 }
 
 func TestWebhookConfirmationServerErrors(t *testing.T) {
@@ -179,7 +185,7 @@ func TestWebhookConfirmationServerErrors(t *testing.T) {
 		env := newTestClient(t, WithMaxRetries(0))
 		env.mt.RegisterResponder(http.MethodGet, testAPI+"/sca/users/"+docsUserID, jsonResponder(503, `<html>down</html>`))
 		rc := &recorder{}
-		rec := deliver(t, NewWebhookHandler(rc.fn, WithConfirmation(env.c)), docsEvent())
+		rec := deliver(t, mustHandler(t, rc.fn, WithConfirmation(env.c)), docsEvent())
 		assert.Equal(t, 500, rec.Code)
 		assert.Zero(t, rc.calls())
 	})
@@ -188,7 +194,7 @@ func TestWebhookConfirmationServerErrors(t *testing.T) {
 		env := newTestClient(t)
 		env.mt.RegisterResponder(http.MethodGet, testAPI+"/sca/users/"+docsUserID, jsonResponder(403, `{"Message":"This endpoint is not available for your account","Type":"forbidden_ressource","Id":"x","Date":1743627010,"errors":null}`))
 		rc := &recorder{}
-		rec := deliver(t, NewWebhookHandler(rc.fn, WithConfirmation(env.c)), docsEvent())
+		rec := deliver(t, mustHandler(t, rc.fn, WithConfirmation(env.c)), docsEvent())
 		assert.Equal(t, 500, rec.Code, "a platform-side problem is not the sender's fault: retry later")
 		assert.Zero(t, rc.calls())
 	})
@@ -201,10 +207,10 @@ func TestWebhookConfirmationServerErrors(t *testing.T) {
 			if n == 1 {
 				return httpmock.NewStringResponse(502, "bad gateway"), nil
 			}
-			return jsonResponder(200, string(fixture(t, "webhooks/user-natural-owner.json")))(r)
+			return jsonResponder(200, activeUser(t))(r)
 		})
 		rc := &recorder{}
-		rec := deliver(t, NewWebhookHandler(rc.fn, WithConfirmation(env.c)), docsEvent())
+		rec := deliver(t, mustHandler(t, rc.fn, WithConfirmation(env.c)), docsEvent())
 		assert.Equal(t, 200, rec.Code)
 		assert.Equal(t, 2, n)
 		assert.Equal(t, 1, rc.calls())
@@ -214,19 +220,15 @@ func TestWebhookConfirmationServerErrors(t *testing.T) {
 func TestWebhookConfirmationConcurrent(t *testing.T) {
 	t.Parallel()
 	env := newTestClient(t)
-	env.mt.RegisterResponder(http.MethodGet, `=~^`+testAPI+`/sca/users/`, jsonResponder(200, string(fixture(t, "webhooks/user-natural-owner.json"))))
+	env.mt.RegisterResponder(http.MethodGet, `=~^`+testAPI+`/sca/users/`, jsonResponder(200, activeUser(t)))
 	rc := &recorder{}
-	h := NewWebhookHandler(rc.fn, WithConfirmation(env.c), WithDeduplication(nil))
+	h := mustHandler(t, rc.fn, WithConfirmation(env.c), WithDeduplication(NewMemoryDeliveryStore(0)))
 	done := make(chan int)
 	for i := range 20 {
 		go func() {
 			ev := docsEvent()
 			ev.Date = ev.Date.Add(time.Duration(i%10) * time.Second) // 10 distinct notifications, each twice
-			r, err := NewTestEventRequest("/hooks", ev)
-			if err != nil {
-				done <- 0
-				return
-			}
+			r := httptest.NewRequest(http.MethodGet, eventTarget("/hooks", ev), nil)
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, r)
 			done <- rec.Code
@@ -255,7 +257,7 @@ func TestWebhookConfirmationNotFoundPerKind(t *testing.T) {
 			var cp capture
 			env.mt.RegisterResponder(http.MethodGet, testAPI+tc.path, cp.wrap(jsonResponder(404, string(fixture(t, "webhooks/error-not-found.json")))))
 			rc := &recorder{}
-			rec := deliver(t, NewWebhookHandler(rc.fn, WithConfirmation(env.c)), Event{Type: tc.typ, ResourceID: tc.id, Date: time.Unix(docsDate, 0)})
+			rec := deliver(t, mustHandler(t, rc.fn, WithConfirmation(env.c)), Event{Type: tc.typ, ResourceID: tc.id, Date: time.Unix(docsDate, 0)})
 			assert.Equal(t, 400, rec.Code)
 			assert.Zero(t, rc.calls())
 			assert.Len(t, cp.reqs, 1)
@@ -271,7 +273,7 @@ func TestWebhookConfirmationUntrustedLinkStillConfirms(t *testing.T) {
 	require.Contains(t, body, "evil.example")
 	env.mt.RegisterResponder(http.MethodGet, testAPI+"/transfers/xfer_c_01JRSHQFG2337DBQ4NS8XPYCK7", jsonResponder(200, body))
 	rc := &recorder{}
-	rec := deliver(t, NewWebhookHandler(rc.fn, WithConfirmation(env.c)),
+	rec := deliver(t, mustHandler(t, rc.fn, WithConfirmation(env.c)),
 		Event{Type: EventTransferNormalCreated, ResourceID: "xfer_c_01JRSHQFG2337DBQ4NS8XPYCK7", Date: time.Unix(docsDate, 0)})
 	assert.Equal(t, 200, rec.Code, "the transfer exists; the link is only refused for redirection")
 	require.Equal(t, 1, rc.calls())
@@ -308,6 +310,10 @@ func TestFound(t *testing.T) {
 	assert.Nil(t, res, "no typed nil inside the interface")
 	assert.ErrorIs(t, err, ErrNotFound)
 
-	_, err = clientFetcher(newTestClient(t).c)(context.Background(), ResourceKindUnknown, "x")
-	assert.ErrorContains(t, err, "cannot fetch")
+	env := newTestClient(t)
+	res, err = env.c.FetchResource(context.Background(), ResourceKind("mandate"), "x")
+	assert.Nil(t, res)
+	assert.ErrorIs(t, err, ErrInvalidRequest, "refused before any network call")
+	assert.EqualError(t, err, `mangopay: FetchResource: kind "mandate" is not a kind of resource this package can fetch`)
+	assert.Zero(t, env.mt.GetTotalCallCount())
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,9 +18,34 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// withFetcher replaces the confirmation's fetcher (test only).
-func withFetcher(f resourceFetcher) WebhookOption {
-	return func(c *webhookConfig) { c.fetch = f }
+// fetcherFunc is a ResourceFetcher made of a function: a fake of *Client.
+type fetcherFunc func(ctx context.Context, kind ResourceKind, id string) (any, error)
+
+func (f fetcherFunc) FetchResource(ctx context.Context, kind ResourceKind, id string) (any, error) {
+	return f(ctx, kind, id)
+}
+
+// withFetcher confirms through f.
+func withFetcher(f fetcherFunc) WebhookOption { return WithConfirmation(f) }
+
+// mustHandler is NewWebhookHandler for options that are right.
+func mustHandler(t testing.TB, fn func(context.Context, Event) error, opts ...WebhookOption) *WebhookHandler {
+	t.Helper()
+	h, err := NewWebhookHandler(fn, opts...)
+	require.NoError(t, err)
+	return h
+}
+
+// keyOf is the DeliveryKey of ev without confirmation.
+func keyOf(ev Event) DeliveryKey {
+	return DeliveryKey{Type: ev.Type, ResourceID: ev.ResourceID, Date: time.Unix(ev.Date.Unix(), 0).UTC()}
+}
+
+// eventTarget is target with ev's notification parameters, as Mangopay
+// sends them (mangopaytest.EventURL, which this package cannot import).
+func eventTarget(target string, ev Event) string {
+	return target + "?EventType=" + url.QueryEscape(string(ev.Type)) + "&RessourceId=" + url.QueryEscape(ev.ResourceID) +
+		"&Date=" + strconv.FormatInt(ev.Date.Unix(), 10)
 }
 
 // docsEvent is the documented notification as an Event.
@@ -37,10 +64,8 @@ func serve(t *testing.T, h http.Handler, method, target string) *httptest.Respon
 // deliver sends ev to h the way Mangopay does.
 func deliver(t *testing.T, h http.Handler, ev Event) *httptest.ResponseRecorder {
 	t.Helper()
-	r, err := NewTestEventRequest("/hooks", ev)
-	require.NoError(t, err)
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, r)
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, eventTarget("/hooks", ev), nil))
 	return rec
 }
 
@@ -131,7 +156,7 @@ func TestWebhookHandlerStatusCodes(t *testing.T) {
 			t.Parallel()
 			rc := &recorder{err: tc.fnErr}
 			var log hookLog
-			h := NewWebhookHandler(rc.fn, log.option())
+			h := mustHandler(t, rc.fn, log.option())
 			rec := serve(t, h, tc.method, tc.target)
 			assert.Equal(t, tc.status, rec.Code)
 			assert.Equal(t, tc.calls, rc.calls(), "fn calls")
@@ -162,7 +187,7 @@ func TestWebhookHandlerPassesEvent(t *testing.T) {
 	var got Event
 	var deadline time.Time
 	var hasDeadline bool
-	h := NewWebhookHandler(func(ctx context.Context, ev Event) error {
+	h := mustHandler(t, func(ctx context.Context, ev Event) error {
 		got = ev
 		deadline, hasDeadline = ctx.Deadline()
 		return nil
@@ -176,20 +201,20 @@ func TestWebhookHandlerPassesEvent(t *testing.T) {
 	require.True(t, hasDeadline, "fn gets a deadline")
 	assert.False(t, deadline.After(start.Add(DefaultWebhookTimeout).Add(time.Second)), "deadline %v", deadline)
 
-	h = NewWebhookHandler(func(ctx context.Context, ev Event) error {
+	h = mustHandler(t, func(ctx context.Context, ev Event) error {
 		deadline, hasDeadline = ctx.Deadline()
 		return nil
-	}, WithWebhookTimeout(300*time.Millisecond), WithWebhookTimeout(-1))
+	}, WithWebhookTimeout(300*time.Millisecond))
 	start = time.Now()
 	require.Equal(t, 200, deliver(t, h, docsEvent()).Code)
 	require.True(t, hasDeadline)
-	assert.True(t, deadline.Before(start.Add(DefaultWebhookTimeout)), "WithWebhookTimeout shortens it; a negative value is ignored")
+	assert.True(t, deadline.Before(start.Add(DefaultWebhookTimeout)), "WithWebhookTimeout shortens it")
 }
 
 func TestWebhookHandlerNeverEchoesInput(t *testing.T) {
 	t.Parallel()
 	rc := &recorder{}
-	h := NewWebhookHandler(rc.fn)
+	h := mustHandler(t, rc.fn)
 	payload := "%3Cscript%3Ealert(1)%3C%2Fscript%3E"
 	for _, target := range []string{
 		"/hooks?EventType=" + payload + "&RessourceId=u1&Date=1743627006",
@@ -210,7 +235,7 @@ func TestWebhookHandlerNilURL(t *testing.T) {
 	t.Parallel()
 	rc := &recorder{}
 	rec := httptest.NewRecorder()
-	NewWebhookHandler(rc.fn).ServeHTTP(rec, &http.Request{Method: http.MethodGet})
+	mustHandler(t, rc.fn).ServeHTTP(rec, &http.Request{Method: http.MethodGet})
 	assert.Equal(t, 400, rec.Code)
 	assert.Zero(t, rc.calls())
 }
@@ -220,7 +245,7 @@ func TestWebhookHandlerPanic(t *testing.T) {
 	var log hookLog
 	store := NewMemoryDeliveryStore(10)
 	panics := true
-	h := NewWebhookHandler(func(context.Context, Event) error {
+	h := mustHandler(t, func(context.Context, Event) error {
 		if panics {
 			panic("boom")
 		}
@@ -235,35 +260,56 @@ func TestWebhookHandlerPanic(t *testing.T) {
 	assert.Equal(t, 200, deliver(t, h, docsEvent()).Code, "the claim was dropped: the retry runs")
 	assert.Equal(t, 1, store.Len())
 
-	abort := NewWebhookHandler(func(context.Context, Event) error { panic(http.ErrAbortHandler) }, WithDeduplication(store))
+	abort := mustHandler(t, func(context.Context, Event) error { panic(http.ErrAbortHandler) }, WithDeduplication(store))
 	assert.PanicsWithValue(t, http.ErrAbortHandler, func() {
 		deliver(t, abort, Event{Type: EventUserAccountClosed, ResourceID: "u9", Date: time.Unix(docsDate, 0)})
 	}, "http.ErrAbortHandler still aborts")
-	st, err := store.Begin(context.Background(), Event{Type: EventUserAccountClosed, ResourceID: "u9", Date: time.Unix(docsDate, 0)}.DeliveryKey())
+	st, err := store.Begin(context.Background(), keyOf(Event{Type: EventUserAccountClosed, ResourceID: "u9", Date: time.Unix(docsDate, 0)}))
 	require.NoError(t, err)
 	assert.Equal(t, DeliveryNew, st, "the aborted delivery's claim was dropped")
 }
 
-func TestWebhookHandlerMisconfigured(t *testing.T) {
+func TestNewWebhookHandlerRefusesMistakes(t *testing.T) {
 	t.Parallel()
-	for name, h := range map[string]http.Handler{
-		"nil fn":               NewWebhookHandler(nil),
-		"nil confirmation":     NewWebhookHandler(func(context.Context, Event) error { return nil }, WithConfirmation(nil)),
-		"nil option tolerated": NewWebhookHandler(nil, nil),
-		"both":                 NewWebhookHandler(nil, WithConfirmation(nil)),
+	fn := func(context.Context, Event) error { return nil }
+	var nilClient *Client
+	var nilStore *MemoryDeliveryStore
+	for _, tc := range []struct {
+		name string
+		fn   func(context.Context, Event) error
+		opts []WebhookOption
+		want []FieldProblem
+	}{
+		{"nil fn", nil, nil, []FieldProblem{{"fn", "is nil: give the function that handles each event"}}},
+		{"nil option", fn, []WebhookOption{nil}, []FieldProblem{{"opts[0]", "is a nil WebhookOption"}}},
+		{"nil confirmation", fn, []WebhookOption{WithConfirmation(nil)}, []FieldProblem{{"WithConfirmation", "got a nil ResourceFetcher (give the *Client)"}}},
+		{"nil *Client", fn, []WebhookOption{WithConfirmation(nilClient)}, []FieldProblem{{"WithConfirmation", "got a nil ResourceFetcher (give the *Client)"}}},
+		{"nil store", fn, []WebhookOption{WithDeduplication(nil)}, []FieldProblem{{"WithDeduplication", "got a nil DeliveryStore (use NewMemoryDeliveryStore(0) for the in-memory one)"}}},
+		{"nil *MemoryDeliveryStore", fn, []WebhookOption{WithDeduplication(nilStore)}, []FieldProblem{{"WithDeduplication", "got a nil DeliveryStore (use NewMemoryDeliveryStore(0) for the in-memory one)"}}},
+		{"zero timeout", fn, []WebhookOption{WithWebhookTimeout(0)}, []FieldProblem{{"WithWebhookTimeout", "must be positive, got 0s"}}},
+		{"negative timeout", fn, []WebhookOption{WithWebhookTimeout(-time.Second)}, []FieldProblem{{"WithWebhookTimeout", "must be positive, got -1s"}}},
+		{"all at once", nil, []WebhookOption{WithConfirmation(nil), nil, WithWebhookTimeout(-1)}, []FieldProblem{
+			{"fn", "is nil: give the function that handles each event"},
+			{"WithConfirmation", "got a nil ResourceFetcher (give the *Client)"},
+			{"opts[1]", "is a nil WebhookOption"},
+			{"WithWebhookTimeout", "must be positive, got -1ns"},
+		}},
 	} {
-		var log hookLog
-		hh := h.(*webhookHandler)
-		hh.cfg.onError = func(_ *http.Request, status int, err error) {
-			log.entries = append(log.entries, hookEntry{status, err})
-		}
-		rec := deliver(t, h, docsEvent())
-		assert.Equal(t, 500, rec.Code, name)
-		assert.Equal(t, "webhook handler misconfigured\n", rec.Body.String(), name)
-		assert.ErrorContains(t, log.last(t).err, "mangopay: NewWebhookHandler: ", name)
-		assert.NotContains(t, log.last(t).err.Error(), "\n", name)
-		assert.Equal(t, 405, serve(t, h, http.MethodPost, "/hooks").Code, "the method is still checked first")
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h, err := NewWebhookHandler(tc.fn, tc.opts...)
+			assert.Nil(t, h, "no handler to serve with")
+			require.ErrorIs(t, err, ErrInvalidRequest)
+			var ve *ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, "NewWebhookHandler", ve.Op)
+			assert.Equal(t, tc.want, ve.Problems)
+			assert.NotContains(t, err.Error(), "\n")
+		})
 	}
+	h, err := NewWebhookHandler(fn, WithWebhookErrorHook(nil))
+	require.NoError(t, err, "a nil error hook means none")
+	assert.Equal(t, 200, deliver(t, h, docsEvent()).Code)
 }
 
 // ---- de-duplication ----
@@ -271,7 +317,7 @@ func TestWebhookHandlerMisconfigured(t *testing.T) {
 func TestWebhookDedupSequential(t *testing.T) {
 	t.Parallel()
 	rc := &recorder{}
-	h := NewWebhookHandler(rc.fn, WithDeduplication(nil))
+	h := mustHandler(t, rc.fn, WithDeduplication(NewMemoryDeliveryStore(0)))
 	ev := docsEvent()
 	first := deliver(t, h, ev)
 	assert.Equal(t, 200, first.Code)
@@ -303,7 +349,7 @@ func TestWebhookDedupFailedDeliveryIsRetried(t *testing.T) {
 	t.Parallel()
 	rc := &recorder{err: errors.New("temporary")}
 	store := NewMemoryDeliveryStore(0)
-	h := NewWebhookHandler(rc.fn, WithDeduplication(store))
+	h := mustHandler(t, rc.fn, WithDeduplication(store))
 	assert.Equal(t, 500, deliver(t, h, docsEvent()).Code)
 	assert.Zero(t, store.Len(), "a failed delivery is not recorded")
 
@@ -322,13 +368,13 @@ func TestWebhookDedupConcurrentDuplicates(t *testing.T) {
 	started := make(chan struct{})
 	release := make(chan struct{})
 	var calls atomic.Int32
-	h := NewWebhookHandler(func(context.Context, Event) error {
+	h := mustHandler(t, func(context.Context, Event) error {
 		if calls.Add(1) == 1 {
 			close(started)
 		}
 		<-release
 		return nil
-	}, WithDeduplication(nil), WithWebhookTimeout(time.Minute))
+	}, WithDeduplication(NewMemoryDeliveryStore(0)), WithWebhookTimeout(time.Minute))
 
 	first := make(chan *httptest.ResponseRecorder)
 	go func() { first <- deliver(t, h, docsEvent()) }()
@@ -349,7 +395,7 @@ func TestWebhookDedupConcurrentDuplicates(t *testing.T) {
 func TestWebhookDedupConcurrentStorm(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int32
-	h := NewWebhookHandler(func(context.Context, Event) error {
+	h := mustHandler(t, func(context.Context, Event) error {
 		calls.Add(1)
 		return nil
 	}, WithDeduplication(NewMemoryDeliveryStore(100)))
@@ -379,7 +425,7 @@ func TestMemoryDeliveryStoreEvicts(t *testing.T) {
 	t.Parallel()
 	rc := &recorder{}
 	store := NewMemoryDeliveryStore(2)
-	h := NewWebhookHandler(rc.fn, WithDeduplication(store))
+	h := mustHandler(t, rc.fn, WithDeduplication(store))
 	ev := func(id string) Event { e := docsEvent(); e.ResourceID = id; return e }
 
 	for _, id := range []string{"a", "b"} {
@@ -401,23 +447,24 @@ func TestMemoryDeliveryStoreZeroValue(t *testing.T) {
 	t.Parallel()
 	var s MemoryDeliveryStore
 	ctx := context.Background()
+	k := DeliveryKey{Type: EventUserAccountActivated, ResourceID: "u1", Date: time.Unix(docsDate, 0)}
 	assert.Zero(t, s.Len())
-	st, err := s.Begin(ctx, "k")
+	st, err := s.Begin(ctx, k)
 	require.NoError(t, err)
 	assert.Equal(t, DeliveryNew, st)
-	st, _ = s.Begin(ctx, "k")
+	st, _ = s.Begin(ctx, k)
 	assert.Equal(t, DeliveryInProgress, st)
-	require.NoError(t, s.Finish(ctx, "k", false))
-	st, _ = s.Begin(ctx, "k")
+	require.NoError(t, s.Finish(ctx, k, false))
+	st, _ = s.Begin(ctx, k)
 	assert.Equal(t, DeliveryNew, st, "a dropped claim can be taken again")
-	require.NoError(t, s.Finish(ctx, "k", true))
-	st, _ = s.Begin(ctx, "k")
+	require.NoError(t, s.Finish(ctx, k, true))
+	st, _ = s.Begin(ctx, k)
 	assert.Equal(t, DeliveryProcessed, st)
-	require.NoError(t, s.Finish(ctx, "k", true), "finishing twice is harmless")
+	require.NoError(t, s.Finish(ctx, k, true), "finishing twice is harmless")
 	assert.Equal(t, 1, s.Len())
 	assert.Equal(t, DefaultDeliveryCapacity, s.capacity)
 	for i := range DefaultDeliveryCapacity + 5 {
-		require.NoError(t, s.Finish(ctx, fmt.Sprint(i), true))
+		require.NoError(t, s.Finish(ctx, DeliveryKey{Type: EventUserAccountActivated, ResourceID: fmt.Sprint(i), Date: k.Date}, true))
 	}
 	assert.Equal(t, DefaultDeliveryCapacity, s.Len())
 	assert.Equal(t, "new", DeliveryNew.String())
@@ -436,31 +483,31 @@ type fakeStore struct {
 	finished  []string // "key=true|false"
 }
 
-func (s *fakeStore) Begin(_ context.Context, key string) (DeliveryStatus, error) {
+func (s *fakeStore) Begin(_ context.Context, key DeliveryKey) (DeliveryStatus, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.begun = append(s.begun, key)
+	s.begun = append(s.begun, key.String())
 	return s.status, s.beginErr
 }
 
-func (s *fakeStore) Finish(ctx context.Context, key string, processed bool) error {
+func (s *fakeStore) Finish(ctx context.Context, key DeliveryKey, processed bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	s.finished = append(s.finished, fmt.Sprintf("%s=%t", key, processed))
+	s.finished = append(s.finished, fmt.Sprintf("%s=%t", key.String(), processed))
 	return s.finishErr
 }
 
 func TestWebhookCustomStore(t *testing.T) {
 	t.Parallel()
-	key := docsEvent().DeliveryKey()
+	key := keyOf(docsEvent()).String()
 
 	t.Run("success recorded", func(t *testing.T) {
 		t.Parallel()
 		s := &fakeStore{}
-		h := NewWebhookHandler((&recorder{}).fn, WithDeduplication(s))
+		h := mustHandler(t, (&recorder{}).fn, WithDeduplication(s))
 		assert.Equal(t, 200, deliver(t, h, docsEvent()).Code)
 		assert.Equal(t, []string{key}, s.begun)
 		assert.Equal(t, []string{key + "=true"}, s.finished)
@@ -468,16 +515,15 @@ func TestWebhookCustomStore(t *testing.T) {
 	t.Run("failure released", func(t *testing.T) {
 		t.Parallel()
 		s := &fakeStore{}
-		h := NewWebhookHandler((&recorder{err: errors.New("no")}).fn, WithDeduplication(s))
+		h := mustHandler(t, (&recorder{err: errors.New("no")}).fn, WithDeduplication(s))
 		assert.Equal(t, 500, deliver(t, h, docsEvent()).Code)
 		assert.Equal(t, []string{key + "=false"}, s.finished)
 	})
 	t.Run("released even when the request is cancelled", func(t *testing.T) {
 		t.Parallel()
 		s := &fakeStore{}
-		h := NewWebhookHandler(func(ctx context.Context, _ Event) error { return ctx.Err() }, WithDeduplication(s))
-		r, err := NewTestEventRequest("/hooks", docsEvent())
-		require.NoError(t, err)
+		h := mustHandler(t, func(ctx context.Context, _ Event) error { return ctx.Err() }, WithDeduplication(s))
+		r := httptest.NewRequest(http.MethodGet, eventTarget("/hooks", docsEvent()), nil)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		rec := httptest.NewRecorder()
@@ -489,7 +535,7 @@ func TestWebhookCustomStore(t *testing.T) {
 		t.Parallel()
 		s := &fakeStore{status: DeliveryProcessed}
 		rc := &recorder{}
-		h := NewWebhookHandler(rc.fn, WithDeduplication(s))
+		h := mustHandler(t, rc.fn, WithDeduplication(s))
 		assert.Equal(t, 200, deliver(t, h, docsEvent()).Code)
 		assert.Zero(t, rc.calls())
 		assert.Empty(t, s.finished, "nothing was claimed, nothing to finish")
@@ -498,7 +544,7 @@ func TestWebhookCustomStore(t *testing.T) {
 		t.Parallel()
 		s := &fakeStore{status: DeliveryInProgress}
 		rc := &recorder{}
-		h := NewWebhookHandler(rc.fn, WithDeduplication(s))
+		h := mustHandler(t, rc.fn, WithDeduplication(s))
 		assert.Equal(t, 409, deliver(t, h, docsEvent()).Code)
 		assert.Zero(t, rc.calls())
 		assert.Empty(t, s.finished)
@@ -508,7 +554,7 @@ func TestWebhookCustomStore(t *testing.T) {
 		s := &fakeStore{beginErr: errors.New("redis: connection refused")}
 		rc := &recorder{}
 		var log hookLog
-		h := NewWebhookHandler(rc.fn, WithDeduplication(s), log.option())
+		h := mustHandler(t, rc.fn, WithDeduplication(s), log.option())
 		rec := deliver(t, h, docsEvent())
 		assert.Equal(t, 500, rec.Code)
 		assert.Equal(t, "delivery store failed\n", rec.Body.String())
@@ -519,14 +565,14 @@ func TestWebhookCustomStore(t *testing.T) {
 		t.Parallel()
 		s := &fakeStore{status: DeliveryStatus(42)}
 		rc := &recorder{}
-		assert.Equal(t, 500, deliver(t, NewWebhookHandler(rc.fn, WithDeduplication(s)), docsEvent()).Code)
+		assert.Equal(t, 500, deliver(t, mustHandler(t, rc.fn, WithDeduplication(s)), docsEvent()).Code)
 		assert.Zero(t, rc.calls())
 	})
 	t.Run("recording fails after success", func(t *testing.T) {
 		t.Parallel()
 		s := &fakeStore{finishErr: errors.New("write failed")}
 		var log hookLog
-		h := NewWebhookHandler((&recorder{}).fn, WithDeduplication(s), log.option())
+		h := mustHandler(t, (&recorder{}).fn, WithDeduplication(s), log.option())
 		assert.Equal(t, 200, deliver(t, h, docsEvent()).Code, "fn succeeded: Mangopay gets its 200")
 		entry := log.last(t)
 		assert.Equal(t, 200, entry.status)
@@ -536,7 +582,7 @@ func TestWebhookCustomStore(t *testing.T) {
 		t.Parallel()
 		s := &fakeStore{finishErr: errors.New("write failed")}
 		var log hookLog
-		h := NewWebhookHandler((&recorder{err: errors.New("no")}).fn, WithDeduplication(s), log.option())
+		h := mustHandler(t, (&recorder{err: errors.New("no")}).fn, WithDeduplication(s), log.option())
 		assert.Equal(t, 500, deliver(t, h, docsEvent()).Code)
 		entry := log.last(t)
 		assert.Equal(t, 0, entry.status)
@@ -553,6 +599,7 @@ func TestWebhookConfirmationLogic(t *testing.T) {
 		id   string
 	}
 	notFound := &APIError{StatusCode: 404, Type: ErrorTypeNotFound, Message: "The ressource does not exist"}
+	activeUser := &User{ID: docsUserID, UserStatus: UserStatusActive}
 	tests := []struct {
 		name      string
 		target    string
@@ -562,9 +609,21 @@ func TestWebhookConfirmationLogic(t *testing.T) {
 		fnCalled  bool
 		wantFetch *fetchCall
 	}{
-		{"user found", "/hooks?" + docsQuery, "the user", nil, 200, true, &fetchCall{ResourceKindUser, docsUserID}},
-		{"transfer found", "/hooks?EventType=TRANSFER_NORMAL_SUCCEEDED&RessourceId=xfer_m_1&Date=1743627006", "the transfer", nil, 200, true, &fetchCall{ResourceKindTransfer, "xfer_m_1"}},
-		{"recipient found", "/hooks?EventType=RECIPIENT_CANCELED&RessourceId=rec_1&Date=1743627006", "the recipient", nil, 200, true, &fetchCall{ResourceKindRecipient, "rec_1"}},
+		{"user found", "/hooks?" + docsQuery, activeUser, nil, 200, true, &fetchCall{ResourceKindUser, docsUserID}},
+		{"transfer found", "/hooks?EventType=TRANSFER_NORMAL_SUCCEEDED&RessourceId=xfer_m_1&Date=1743627006", &Transfer{ID: "xfer_m_1", Status: TransferStatusSucceeded}, nil, 200, true, &fetchCall{ResourceKindTransfer, "xfer_m_1"}},
+		{"recipient found", "/hooks?EventType=RECIPIENT_CANCELED&RessourceId=rec_1&Date=1743627006", &Recipient{ID: "rec_1", Status: RecipientStatusCanceled}, nil, 200, true, &fetchCall{ResourceKindRecipient, "rec_1"}},
+		{"category claimed", "/hooks?EventType=USER_CATEGORY_UPDATED_TO_OWNER&RessourceId=u1&Date=1743627006", &User{ID: "u1", UserCategory: UserCategoryOwner, UserStatus: UserStatusPendingUserAction}, nil, 200, true, &fetchCall{ResourceKindUser, "u1"}},
+		{"no claim: any state", "/hooks?EventType=TRANSFER_NORMAL_CREATED&RessourceId=xfer_m_1&Date=1743627006", &Transfer{ID: "xfer_m_1", Status: TransferStatusSucceeded}, nil, 200, true, &fetchCall{ResourceKindTransfer, "xfer_m_1"}},
+		{"transfer not in the claimed state", "/hooks?EventType=TRANSFER_NORMAL_SUCCEEDED&RessourceId=xfer_m_1&Date=1743627006", &Transfer{ID: "xfer_m_1", Status: TransferStatusCreated}, nil, 409, false, &fetchCall{ResourceKindTransfer, "xfer_m_1"}},
+		{"failed claimed, succeeded seen", "/hooks?EventType=TRANSFER_NORMAL_FAILED&RessourceId=xfer_m_1&Date=1743627006", &Transfer{ID: "xfer_m_1", Status: TransferStatusSucceeded}, nil, 409, false, &fetchCall{ResourceKindTransfer, "xfer_m_1"}},
+		{"user not active", "/hooks?" + docsQuery, &User{ID: docsUserID, UserStatus: UserStatusPendingUserAction}, nil, 409, false, &fetchCall{ResourceKindUser, docsUserID}},
+		{"category not claimed one", "/hooks?EventType=USER_CATEGORY_UPDATED_TO_OWNER&RessourceId=u1&Date=1743627006", &User{ID: "u1", UserCategory: UserCategoryPayer}, nil, 409, false, &fetchCall{ResourceKindUser, "u1"}},
+		{"pay-in claimed", "/hooks?EventType=PAYIN_NORMAL_SUCCEEDED&RessourceId=wt_1&Date=1743627006", &PayIn{ID: "wt_1", Status: PayInStatusSucceeded}, nil, 200, true, &fetchCall{ResourceKindPayIn, "wt_1"}},
+		{"pay-in not in the claimed state", "/hooks?EventType=PAYIN_NORMAL_SUCCEEDED&RessourceId=wt_1&Date=1743627006", &PayIn{ID: "wt_1", Status: PayInStatusCreated}, nil, 409, false, &fetchCall{ResourceKindPayIn, "wt_1"}},
+		{"payout not in the claimed state", "/hooks?EventType=PAYOUT_NORMAL_FAILED&RessourceId=po_1&Date=1743627006", &Payout{ID: "po_1", Status: PayoutStatusSucceeded}, nil, 409, false, &fetchCall{ResourceKindPayout, "po_1"}},
+		{"refund claimed", "/hooks?EventType=TRANSFER_REFUND_SUCCEEDED&RessourceId=rf_1&Date=1743627006", &Refund{ID: "rf_1", Status: RefundStatusSucceeded}, nil, 200, true, &fetchCall{ResourceKindRefund, "rf_1"}},
+		{"fetcher returns a resource of another type", "/hooks?" + docsQuery, &Transfer{Status: "ACTIVE"}, nil, 500, false, &fetchCall{ResourceKindUser, docsUserID}},
+		{"fetcher returns nothing", "/hooks?" + docsQuery, nil, nil, 500, false, &fetchCall{ResourceKindUser, docsUserID}},
 		{"404", "/hooks?" + docsQuery, nil, notFound, 400, false, &fetchCall{ResourceKindUser, docsUserID}},
 		{"404 wrapped", "/hooks?" + docsQuery, nil, fmt.Errorf("fetch: %w", ErrNotFound), 400, false, &fetchCall{ResourceKindUser, docsUserID}},
 		{"400 param_error", "/hooks?" + docsQuery, nil, &APIError{StatusCode: 400, Type: ErrorTypeParam}, 400, false, &fetchCall{ResourceKindUser, docsUserID}},
@@ -580,7 +639,7 @@ func TestWebhookConfirmationLogic(t *testing.T) {
 			var calls []fetchCall
 			rc := &recorder{}
 			var log hookLog
-			h := NewWebhookHandler(rc.fn, log.option(), withFetcher(func(_ context.Context, kind ResourceKind, id string) (any, error) {
+			h := mustHandler(t, rc.fn, log.option(), withFetcher(func(_ context.Context, kind ResourceKind, id string) (any, error) {
 				calls = append(calls, fetchCall{kind, id})
 				return tc.res, tc.err
 			}))
@@ -608,22 +667,214 @@ func TestWebhookConfirmationLogic(t *testing.T) {
 
 func TestWebhookConfirmationWithDedup(t *testing.T) {
 	t.Parallel()
-	exists := false
+	var mu sync.Mutex
+	var res any = nil
 	var fetches int
+	set := func(v any) { mu.Lock(); res = v; mu.Unlock() }
 	rc := &recorder{}
 	store := NewMemoryDeliveryStore(10)
-	h := NewWebhookHandler(rc.fn, WithDeduplication(store), withFetcher(func(context.Context, ResourceKind, string) (any, error) {
+	h := mustHandler(t, rc.fn, WithDeduplication(store), withFetcher(func(context.Context, ResourceKind, string) (any, error) {
+		mu.Lock()
+		defer mu.Unlock()
 		fetches++
-		if !exists {
+		if res == nil {
 			return nil, ErrNotFound
 		}
-		return "user", nil
+		return res, nil
 	}))
 	assert.Equal(t, 400, deliver(t, h, docsEvent()).Code)
 	assert.Zero(t, store.Len(), "a refused notification is not recorded")
-	exists = true
-	assert.Equal(t, 200, deliver(t, h, docsEvent()).Code)
-	assert.Equal(t, 200, deliver(t, h, docsEvent()).Code)
-	assert.Equal(t, 2, fetches, "a duplicate is answered before any fetch")
+	set(&User{ID: docsUserID, UserStatus: UserStatusPendingUserAction})
+	assert.Equal(t, 409, deliver(t, h, docsEvent()).Code)
+	assert.Zero(t, store.Len(), "a notification whose claim is not confirmed is not recorded")
+	set(&User{ID: docsUserID, UserStatus: UserStatusActive})
+	assert.Equal(t, "ok\n", deliver(t, h, docsEvent()).Body.String())
+	assert.Equal(t, "ok (already processed)\n", deliver(t, h, docsEvent()).Body.String())
+	assert.Equal(t, 4, fetches, "every delivery is confirmed before the store is asked")
 	assert.Equal(t, 1, rc.calls())
+	assert.Equal(t, 1, store.Len())
+
+	// An event type that claims no state is confirmed (the resource exists)
+	// and processed, but never recorded: each delivery runs fn.
+	asked := docsEvent()
+	asked.Type = EventUserAccountValidationAsked
+	for range 2 {
+		assert.Equal(t, "ok\n", deliver(t, h, asked).Body.String())
+	}
+	assert.Equal(t, 3, rc.calls())
+	assert.Equal(t, 1, store.Len())
+
+	// A delivery dated after the local clock is processed, not recorded.
+	future := docsEvent()
+	future.Date = time.Now().Add(2 * time.Minute).Truncate(time.Second)
+	for range 2 {
+		assert.Equal(t, "ok\n", deliver(t, h, future).Body.String())
+	}
+	assert.Equal(t, 5, rc.calls())
+	assert.Equal(t, 1, store.Len())
 }
+
+// Issue 15, probe 4: with WithDeduplication and WithConfirmation, forged
+// TRANSFER_NORMAL_SUCCEEDED notifications for a transfer still CREATED
+// (waiting for SCA), with Dates the attacker picks, were each "confirmed"
+// (the transfer exists) and stored; the genuine notification after SCA was
+// then answered "already processed" and never reached fn.
+func TestWebhookForgedDeliveriesCannotPoisonDedup(t *testing.T) {
+	t.Parallel()
+	env := newTestClient(t)
+	const id = "xfer_m_01JRSHQFG2337DBQ4NS8XPYCK7"
+	created := string(fixture(t, "webhooks/transfer-created-sca-pending.json"))
+	require.Contains(t, created, `"Status": "CREATED"`)
+	var mu sync.Mutex
+	body := created
+	env.mt.RegisterResponder(http.MethodGet, testAPI+"/transfers/"+id, func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return jsonResponder(200, body)(r)
+	})
+	var succeeded atomic.Int32
+	store := NewMemoryDeliveryStore(100)
+	var log hookLog
+	h := mustHandler(t, func(_ context.Context, ev Event) error {
+		if tr, ok := ev.Resource.(*Transfer); ok && tr.Status == TransferStatusSucceeded {
+			succeeded.Add(1)
+		}
+		return nil
+	}, WithConfirmation(env.c), WithDeduplication(store), log.option())
+
+	// The attacker expects the SCA to complete within two minutes from now.
+	base := time.Now().Add(-time.Minute).Truncate(time.Second)
+	for i := range 120 {
+		rec := deliver(t, h, Event{Type: EventTransferNormalSucceeded, ResourceID: id, Date: base.Add(time.Duration(i) * time.Second)})
+		require.Equal(t, http.StatusConflict, rec.Code, "forged delivery %d: %s", i, rec.Body.String())
+		assert.Equal(t, "notification not confirmed: the resource is not in the state the event claims\n", rec.Body.String())
+	}
+	assert.Zero(t, store.Len(), "nothing forged was recorded")
+	entry := log.last(t)
+	assert.Equal(t, http.StatusConflict, entry.status)
+	var ce *ConfirmationError
+	require.ErrorAs(t, entry.err, &ce)
+	assert.Equal(t, "SUCCEEDED", ce.Claimed)
+	assert.Equal(t, "CREATED", ce.Observed)
+	assert.ErrorIs(t, entry.err, ErrEventNotConfirmed)
+
+	// The user completes SCA; Mangopay notifies with a Date the attacker used.
+	mu.Lock()
+	body = strings.Replace(created, `"Status": "CREATED"`, `"Status": "SUCCEEDED"`, 1)
+	mu.Unlock()
+	genuine := Event{Type: EventTransferNormalSucceeded, ResourceID: id, Date: base.Add(60 * time.Second)}
+	rec := deliver(t, h, genuine)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.Equal(t, "ok\n", rec.Body.String(), "the genuine notification reaches fn")
+	assert.EqualValues(t, 1, succeeded.Load())
+	assert.Equal(t, "ok (already processed)\n", deliver(t, h, genuine).Body.String(), "Mangopay's repeat is skipped")
+	assert.EqualValues(t, 1, succeeded.Load())
+	assert.Equal(t, 1, store.Len())
+}
+
+// Forged deliveries that do confirm (a user already ACTIVE) cannot fill the
+// store: a resource keeps at most DeliveriesPerResource keys, so the other
+// resources' records stay.
+func TestMemoryDeliveryStoreBoundsEachResource(t *testing.T) {
+	t.Parallel()
+	store := NewMemoryDeliveryStore(100)
+	ctx := context.Background()
+	date := time.Unix(docsDate, 0).UTC()
+	victim := DeliveryKey{Type: EventTransferNormalSucceeded, ResourceID: "xfer_victim", State: "SUCCEEDED", Date: date}
+	require.NoError(t, store.Finish(ctx, victim, true))
+	for i := range 500 {
+		k := DeliveryKey{Type: EventUserAccountActivated, ResourceID: "user_attacker", State: "ACTIVE", Date: date.Add(time.Duration(i) * time.Second)}
+		st, err := store.Begin(ctx, k)
+		require.NoError(t, err)
+		require.Equal(t, DeliveryNew, st)
+		require.NoError(t, store.Finish(ctx, k, true))
+	}
+	assert.Equal(t, 1+DeliveriesPerResource, store.Len())
+	st, err := store.Begin(ctx, victim)
+	require.NoError(t, err)
+	assert.Equal(t, DeliveryProcessed, st, "the other resource's record survived")
+	for i := 500 - DeliveriesPerResource; i < 500; i++ {
+		st, err := store.Begin(ctx, DeliveryKey{Type: EventUserAccountActivated, ResourceID: "user_attacker", State: "ACTIVE", Date: date.Add(time.Duration(i) * time.Second)})
+		require.NoError(t, err)
+		assert.Equal(t, DeliveryProcessed, st, "the resource's most recent keys are kept")
+	}
+	st, err = store.Begin(ctx, DeliveryKey{Type: EventUserAccountActivated, ResourceID: "user_attacker", State: "ACTIVE", Date: date})
+	require.NoError(t, err)
+	assert.Equal(t, DeliveryNew, st, "its oldest were forgotten")
+}
+
+func TestWebhookHandlerProcess(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var state atomic.Value
+	state.Store(TransferStatusCreated)
+	fetch := withFetcher(func(_ context.Context, kind ResourceKind, id string) (any, error) {
+		if kind != ResourceKindTransfer || id != "xfer_1" {
+			return nil, ErrNotFound
+		}
+		return &Transfer{ID: id, Status: state.Load().(TransferStatus)}, nil
+	})
+	var calls atomic.Int32
+	fnErr := atomic.Value{}
+	fnErr.Store(errNone)
+	store := NewMemoryDeliveryStore(0)
+	var deadline time.Time
+	h := mustHandler(t, func(ctx context.Context, ev Event) error {
+		calls.Add(1)
+		deadline, _ = ctx.Deadline()
+		if e := fnErr.Load().(error); e != errNone {
+			return e
+		}
+		return nil
+	}, fetch, WithDeduplication(store), WithWebhookTimeout(time.Minute))
+	ev := Event{Type: EventTransferNormalSucceeded, ResourceID: "xfer_1", Date: time.Unix(docsDate, 0)}
+
+	err := h.Process(ctx, ev)
+	var ce *ConfirmationError
+	require.ErrorAs(t, err, &ce)
+	assert.ErrorIs(t, err, ErrEventNotConfirmed)
+	assert.Equal(t, "CREATED", ce.Observed)
+	assert.EqualError(t, err, "mangopay: webhook notification not confirmed: TRANSFER_NORMAL_SUCCEEDED xfer_1: the resource is CREATED, not SUCCEEDED")
+	assert.Zero(t, calls.Load())
+
+	state.Store(TransferStatusSucceeded)
+	boom := errors.New("db down")
+	fnErr.Store(boom)
+	start := time.Now()
+	err = h.Process(ctx, ev)
+	assert.ErrorIs(t, err, boom, "fn's error is returned")
+	assert.WithinDuration(t, start.Add(time.Minute), deadline, 10*time.Second, "fn runs under the handler's deadline")
+	assert.Zero(t, store.Len())
+
+	fnErr.Store(errNone)
+	require.NoError(t, h.Process(ctx, ev))
+	require.NoError(t, h.Process(ctx, ev), "already processed is nil too")
+	assert.EqualValues(t, 2, calls.Load(), "the repeat did not run fn")
+
+	other := ev
+	other.ResourceID = "xfer_gone"
+	err = h.Process(ctx, other)
+	require.ErrorAs(t, err, &ce)
+	assert.ErrorIs(t, err, ErrNotFound)
+	assert.Empty(t, ce.Observed)
+
+	err = h.Process(ctx, Event{Type: EventTransferNormalSucceeded, ResourceID: "../x", Date: ev.Date})
+	assert.ErrorIs(t, err, ErrInvalidEvent)
+	assert.ErrorIs(t, err, ErrInvalidID)
+	err = h.Process(ctx, Event{Type: "MANDATE_CREATED", ResourceID: "p1", Date: ev.Date})
+	require.ErrorAs(t, err, &ce)
+	assert.EqualError(t, err, "mangopay: webhook notification not confirmed: MANDATE_CREATED p1: this event type names no resource kind this package can fetch")
+
+	// A delivery in progress elsewhere.
+	busy := mustHandler(t, func(context.Context, Event) error { return nil }, WithDeduplication(&fakeStore{status: DeliveryInProgress}))
+	assert.ErrorIs(t, busy.Process(ctx, ev), ErrEventInProgress)
+	// A panic is an error.
+	panicky := mustHandler(t, func(context.Context, Event) error { panic("boom") })
+	assert.ErrorContains(t, panicky.Process(ctx, ev), "handler panicked: boom")
+	// Recording failing after fn succeeded: the event was handled.
+	flaky := mustHandler(t, func(context.Context, Event) error { return nil }, WithDeduplication(&fakeStore{finishErr: errors.New("write failed")}))
+	assert.NoError(t, flaky.Process(ctx, ev))
+}
+
+// errNone stands for "no error" in an atomic.Value (which cannot hold nil).
+var errNone = errors.New("none")

@@ -542,10 +542,11 @@ func TestSDKHooksAndConfirmedWebhooks(t *testing.T) {
 	t.Parallel()
 	e := newSDK(t)
 	events := make(chan mangopay.Event, 16)
-	handler := mangopay.NewWebhookHandler(func(_ context.Context, ev mangopay.Event) error {
+	handler, err := mangopay.NewWebhookHandler(func(_ context.Context, ev mangopay.Event) error {
 		events <- ev
 		return nil
 	}, mangopay.WithConfirmation(e.c))
+	require.NoError(t, err)
 	platform := httptest.NewServer(handler)
 	defer platform.Close()
 

@@ -185,18 +185,22 @@ func clientOptions(cfg config, logger *slog.Logger) []mangopay.Option {
 // local address the emulator can reach. NewWebhookHandler parses each
 // notification, confirms it by fetching the resource with c (Mangopay does
 // not sign webhooks) and ignores repeated deliveries.
-func startReceiver(c *mangopay.Client) (hookURL string, events <-chan mangopay.Event, stop func()) {
+func startReceiver(c *mangopay.Client) (hookURL string, events <-chan mangopay.Event, stop func(), err error) {
 	ch := make(chan mangopay.Event, 64)
-	mux := http.NewServeMux()
-	mux.Handle("/mangopay/webhooks", mangopay.NewWebhookHandler(func(_ context.Context, ev mangopay.Event) error {
+	hooks, err := mangopay.NewWebhookHandler(func(_ context.Context, ev mangopay.Event) error {
 		select {
 		case ch <- ev:
 		default: // nobody is listening any more: drop it
 		}
 		return nil
-	}, mangopay.WithConfirmation(c), mangopay.WithDeduplication(nil)))
+	}, mangopay.WithConfirmation(c), mangopay.WithDeduplication(mangopay.NewMemoryDeliveryStore(0)))
+	if err != nil {
+		return "", nil, nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/mangopay/webhooks", hooks)
 	wh := httptest.NewServer(mux)
-	return wh.URL + "/mangopay/webhooks", ch, wh.Close
+	return wh.URL + "/mangopay/webhooks", ch, wh.Close, nil
 }
 
 // startEmulator starts a mangopaytest server, with proxy management on (for
@@ -207,7 +211,11 @@ func startEmulator(cfg config, logger *slog.Logger) (*backend, error) {
 		return nil, err
 	}
 	c := srv.Client(clientOptions(cfg, logger)...)
-	hookURL, events, stopReceiver := startReceiver(c)
+	hookURL, events, stopReceiver, err := startReceiver(c)
+	if err != nil {
+		srv.Close()
+		return nil, err
+	}
 	return &backend{
 		name:      fmt.Sprintf("the in-process emulator (mangopaytest) at %s, ClientId %q", srv.URL, srv.ClientID),
 		client:    c,
@@ -252,7 +260,10 @@ func dialStandalone(cfg config, logger *slog.Logger) (*backend, error) {
 		return nil, err
 	}
 	ctl := sandbox.Controls{Base: cfg.BaseURL}
-	hookURL, events, stopReceiver := startReceiver(c)
+	hookURL, events, stopReceiver, err := startReceiver(c)
+	if err != nil {
+		return nil, err
+	}
 	return &backend{
 		name:      fmt.Sprintf("mangopay-sandbox at %s, ClientId %q", cfg.BaseURL, id),
 		client:    c,

@@ -196,6 +196,14 @@ func New(cfg Config) (*App, error) {
 	if a.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
+	hooks, err := mangopay.NewWebhookHandler(a.onEvent,
+		mangopay.WithDeduplication(mangopay.NewMemoryDeliveryStore(0)),
+		mangopay.WithWebhookErrorHook(func(r *http.Request, status int, err error) {
+			a.log.Warn("webhook refused", "path", r.URL.Path, "status", status, "error", err)
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.HandleFunc("POST /signup", a.signup)
@@ -206,11 +214,7 @@ func New(cfg Config) (*App, error) {
 	mux.HandleFunc("POST /transfers", a.createTransfer)
 	mux.HandleFunc("POST /recipients", a.createRecipient)
 	mux.HandleFunc("GET "+pathReturn, a.scaReturn)
-	mux.Handle(pathWebhooks, mangopay.NewWebhookHandler(a.onEvent,
-		mangopay.WithDeduplication(nil),
-		mangopay.WithWebhookErrorHook(func(r *http.Request, status int, err error) {
-			a.log.Warn("webhook refused", "path", r.URL.Path, "status", status, "error", err)
-		})))
+	mux.Handle(pathWebhooks, hooks)
 	a.mux = mux
 	return a, nil
 }
