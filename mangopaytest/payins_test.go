@@ -431,12 +431,13 @@ func TestPayInsWebhooksConfirmed(t *testing.T) {
 	e := newSDK(t)
 	var mu sync.Mutex
 	var got []mangopay.Event
-	h := mangopay.NewWebhookHandler(func(_ context.Context, ev mangopay.Event) error {
+	h, err := mangopay.NewWebhookHandler(func(_ context.Context, ev mangopay.Event) error {
 		mu.Lock()
 		defer mu.Unlock()
 		got = append(got, ev)
 		return nil
 	}, mangopay.WithConfirmation(e.c))
+	require.NoError(t, err)
 	hookSrv := newHookServer(t, h)
 	for _, et := range []mangopay.EventType{mangopay.EventPayInNormalCreated, mangopay.EventPayInNormalSucceeded, mangopay.EventPayInNormalFailed} {
 		_, err := e.c.Hooks.Create(e.ctx, &mangopay.CreateHookRequest{EventType: et, URL: hookSrv})
