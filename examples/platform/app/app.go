@@ -9,7 +9,9 @@
 // SCA the handler redirects the browser to the hosted page with a return URL
 // on /sca/return, which reads controlStatus as a hint and confirms the outcome
 // with a GET. Mangopay's webhooks, received on /webhooks/mangopay through
-// mangopay.NewWebhookHandler, update what the dashboard shows.
+// mangopay.NewWebhookHandler and confirmed by a GET of their resource,
+// update what the dashboard shows, whichever comes first: the webhook or
+// the answer of the call that made the resource.
 //
 // The handlers reach Mangopay through the small interfaces of API, which a
 // *mangopay.Client satisfies (see FromClient): declare the few methods you
@@ -84,11 +86,14 @@ type API struct {
 	Transactions Transactions
 	Transfers    Transfers
 	Recipients   Recipients
+	// Resources confirms webhooks by fetching the resource they name
+	// (mangopay.WithConfirmation); a *mangopay.Client is one.
+	Resources mangopay.ResourceFetcher
 }
 
 // FromClient returns the API served by c.
 func FromClient(c *mangopay.Client) API {
-	return API{Users: c.Users, Wallets: c.Wallets, Transactions: c.Transactions, Transfers: c.Transfers, Recipients: c.Recipients}
+	return API{Users: c.Users, Wallets: c.Wallets, Transactions: c.Transactions, Transfers: c.Transfers, Recipients: c.Recipients, Resources: c}
 }
 
 // Config configures an App.
@@ -178,8 +183,8 @@ var templateFS embed.FS
 
 // New builds the platform.
 func New(cfg Config) (*App, error) {
-	if cfg.API.Users == nil || cfg.API.Wallets == nil || cfg.API.Transactions == nil || cfg.API.Transfers == nil || cfg.API.Recipients == nil {
-		return nil, errors.New("app: Config.API needs Users, Wallets, Transactions, Transfers and Recipients (use FromClient)")
+	if cfg.API.Users == nil || cfg.API.Wallets == nil || cfg.API.Transactions == nil || cfg.API.Transfers == nil || cfg.API.Recipients == nil || cfg.API.Resources == nil {
+		return nil, errors.New("app: Config.API needs Users, Wallets, Transactions, Transfers, Recipients and Resources (use FromClient)")
 	}
 	base, err := url.Parse(cfg.BaseURL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
@@ -196,7 +201,10 @@ func New(cfg Config) (*App, error) {
 	if a.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
+	// Mangopay's notifications are confirmed by a GET of their resource
+	// (they are unsigned): onEvent acts on the fetched state only.
 	hooks, err := mangopay.NewWebhookHandler(a.onEvent,
+		mangopay.WithConfirmation(cfg.API.Resources),
 		mangopay.WithDeduplication(mangopay.NewMemoryDeliveryStore(0)),
 		mangopay.WithWebhookErrorHook(func(r *http.Request, status int, err error) {
 			a.log.Warn("webhook refused", "path", r.URL.Path, "status", status, "error", err)

@@ -340,14 +340,17 @@ func TestForgedWebhookChangesNothing(t *testing.T) {
 	p.scaLink(p.do(http.MethodPost, "/transfers", url.Values{"to": {seller}, "amount": {"600.00"}}))
 	id := match(t, transferRE, p.dashboard())[1]
 
-	for _, rid := range []string{id, "xfer_m_01HZZZZZZZZZZZZZZZZZZZZZZZ"} {
+	// The transfer exists but still waits for SCA: the GET says CREATED, so
+	// a forged TRANSFER_NORMAL_SUCCEEDED is refused (409) and changes
+	// nothing; one for a transfer that does not exist is refused with 400.
+	for rid, want := range map[string]int{id: http.StatusConflict, "xfer_m_01HZZZZZZZZZZZZZZZZZZZZZZZ": http.StatusBadRequest} {
 		forged := p.app.WebhookURL() + "?EventType=TRANSFER_NORMAL_SUCCEEDED&RessourceId=" + rid + "&Date=" + strconv.FormatInt(time.Now().Unix(), 10)
 		status, _, _ := p.do(http.MethodGet, forged, nil)
-		assert.Equal(t, http.StatusOK, status)
+		assert.Equal(t, want, status, rid)
 	}
 	body := p.dashboard()
 	assert.Equal(t, "CREATED", match(t, transferRE, body)[2], "the GET says CREATED")
-	assert.Regexp(t, `<td>TRANSFER_NORMAL_SUCCEEDED</td><td><code>`+id+`</code></td><td>transfer CREATED</td>`, body)
+	assert.NotContains(t, body, "<td>TRANSFER_NORMAL_SUCCEEDED</td>", "nothing recorded")
 
 	status, _, _ := p.do(http.MethodPost, p.app.WebhookURL(), url.Values{})
 	assert.Equal(t, http.StatusMethodNotAllowed, status, "NewWebhookHandler answers only GET")
@@ -544,10 +547,80 @@ func TestNewChecksItsConfig(t *testing.T) {
 	t.Parallel()
 	_, err := app.New(app.Config{BaseURL: "http://x"})
 	assert.ErrorContains(t, err, "Config.API needs")
+	srv0 := mangopaytest.NewServer()
+	t.Cleanup(srv0.Close)
+	api := app.FromClient(srv0.Client())
+	api.Resources = nil
+	_, err = app.New(app.Config{API: api, BaseURL: "http://x"})
+	assert.ErrorContains(t, err, "Resources (use FromClient)")
 	srv := mangopaytest.NewServer()
 	t.Cleanup(srv.Close)
 	for _, base := range []string{"", "/relative", "ftp://x", "http://"} {
 		_, err := app.New(app.Config{API: app.FromClient(srv.Client()), BaseURL: base})
 		assert.ErrorContains(t, err, "must be an absolute http(s) URL", base)
 	}
+}
+
+// ---- order of webhooks and answers (issue 18) ----
+
+// flushingTransfers delivers Mangopay's pending webhooks before Create
+// returns: the notification of an exempt transfer reaches the platform
+// before the answer of the call that made it.
+type flushingTransfers struct {
+	app.Transfers
+	srv     *mangopaytest.Server
+	flushed int
+}
+
+func (f *flushingTransfers) Create(ctx context.Context, in *mangopay.CreateTransferRequest, opts ...mangopay.RequestOption) (*mangopay.Transfer, error) {
+	t, err := f.Transfers.Create(ctx, in, opts...)
+	if ferr := f.srv.FlushWebhooks(ctx); ferr != nil {
+		return nil, ferr
+	}
+	for _, d := range f.srv.Webhooks() {
+		if t != nil && d.ResourceID == t.ID && d.Delivered {
+			f.flushed++
+		}
+	}
+	return t, err
+}
+
+// Issue 18: the exempt EUR 25 transfer succeeds during Create, and its
+// TRANSFER_NORMAL_SUCCEEDED arrived before the platform had recorded the
+// transfer: it was answered 200 and ignored, so it never reached the
+// dashboard. Now the webhook records the transfer from the confirmed GET and
+// Create's answer completes that record.
+func TestWebhookBeforeCreateAnswerIsNotLost(t *testing.T) {
+	t.Parallel()
+	fake := &flushingTransfers{}
+	p := newPlatform(t, func(c *app.Config) {
+		fake.Transfers = c.API.Transfers
+		c.API.Transfers = fake
+	})
+	fake.srv = p.srv
+	require.NoError(t, app.RegisterHooks(context.Background(), p.c.Hooks, p.app.WebhookURL()))
+	seller := fundedMember(t, p)
+
+	status, loc, _ := p.do(http.MethodPost, "/transfers", url.Values{"to": {seller}, "amount": {"25"}})
+	require.Equal(t, http.StatusSeeOther, status)
+	require.Equal(t, "/dashboard#transfers", loc)
+	require.Equal(t, 1, fake.flushed, "the webhook was delivered while Create had not returned")
+
+	var id string
+	for _, d := range p.srv.Webhooks() {
+		if string(d.EventType) == string(mangopay.EventTransferNormalSucceeded) {
+			assert.Equal(t, http.StatusOK, d.StatusCode)
+			id = d.ResourceID
+		}
+	}
+	require.NotEmpty(t, id)
+	body := p.dashboard()
+	rows := transferRE.FindAllStringSubmatch(body, -1)
+	require.Len(t, rows, 1, "one record, not one per answer")
+	assert.Equal(t, id, rows[0][1])
+	assert.Equal(t, "SUCCEEDED", rows[0][2])
+	assert.Contains(t, rows[0][3], "(no SCA needed)", "Create's answer completed the webhook's record")
+	assert.Regexp(t, `<td>TRANSFER_NORMAL_SUCCEEDED</td><td><code>`+id+`</code></td><td>transfer SUCCEEDED</td>`, body, "the notification reached the dashboard")
+	assert.Contains(t, body, `<td>Sam Lee (demo seller)</td><td class="money">EUR 25.00</td>`)
+	assert.Equal(t, "EUR 975.00", match(t, balanceRE, body)[2])
 }

@@ -315,11 +315,11 @@ func (a *App) createTransfer(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/dashboard#transfers", http.StatusSeeOther)
 		return
 	}
+	// Record it, or complete the record its webhook made: an exempt transfer
+	// succeeds during the call, and its TRANSFER_NORMAL_SUCCEEDED may reach
+	// onEvent before this answer reaches us.
 	_, sca := mangopay.AsScaRequired(err)
-	a.mu.Lock()
-	m.Transfers = append(m.Transfers, &transferRecord{ID: t.ID, To: toName, Amount: funds, Status: t.Status,
-		ResultCode: t.ResultCode, ResultMessage: t.ResultMessage, SCA: sca})
-	a.mu.Unlock()
+	a.recordTransfer(t, &sca)
 	if a.redirectForSca(w, r, err, "transfer", t.ID) {
 		return
 	}
@@ -376,8 +376,17 @@ func (a *App) createRecipient(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/dashboard#recipients", http.StatusSeeOther)
 		return
 	}
+	// Record it (or complete the record its webhook made first).
+	if rec.UserID == "" {
+		rec.UserID = m.ID
+	}
+	a.recordRecipient(rec)
 	a.mu.Lock()
-	m.Recipients = append(m.Recipients, &recipientRecord{ID: rec.ID, DisplayName: rec.DisplayName, IBAN: iban, Status: rec.Status})
+	for _, x := range m.Recipients {
+		if x.ID == rec.ID && x.IBAN == "" {
+			x.IBAN = iban
+		}
+	}
 	a.mu.Unlock()
 	if a.redirectForSca(w, r, err, "recipient", rec.ID) {
 		return
@@ -529,57 +538,38 @@ func (a *App) updateTransfer(rec *transferRecord, t *mangopay.Transfer) {
 }
 
 // onEvent handles a webhook notification. Mangopay does not sign them, so
-// the event only says what to look at: the resource is fetched (the check
-// Mangopay recommends) and its current state is what the dashboard shows.
-// Notifications about resources of no member are ignored.
-func (a *App) onEvent(ctx context.Context, ev mangopay.Event) error {
+// the handler confirmed each one by fetching its resource
+// (mangopay.WithConfirmation): ev.Resource is Mangopay's current state, and
+// it is what the dashboard shows.
+//
+// The order of arrival does not matter: a transfer or recipient of a member
+// that the platform has not recorded yet (its webhook beat the Create
+// answer, as an exempt transfer's TRANSFER_NORMAL_SUCCEEDED does) is
+// recorded from the fetched resource, and Create's answer then completes
+// that record instead of adding a second. Resources of no member are
+// ignored: they are not this platform's.
+func (a *App) onEvent(_ context.Context, ev mangopay.Event) error {
 	var (
 		owner     *member
 		confirmed string
 	)
-	switch ev.Type.ResourceKind() {
-	case mangopay.ResourceKindUser:
+	switch r := ev.Resource.(type) {
+	case *mangopay.User:
 		a.mu.Lock()
-		owner = a.members[ev.ResourceID]
+		owner = a.members[r.ID]
+		if owner != nil {
+			owner.Status = r.UserStatus
+		}
 		a.mu.Unlock()
-		if owner == nil {
-			return nil
-		}
-		u, err := a.api.Users.Get(ctx, ev.ResourceID)
-		if err != nil && !stillWaiting(err) {
-			return ignoreNotFound(err)
-		}
-		a.mu.Lock()
-		owner.Status = u.UserStatus
-		a.mu.Unlock()
-		confirmed = "user " + string(u.UserStatus)
-	case mangopay.ResourceKindTransfer:
-		var rec *transferRecord
-		owner, rec = a.transferOwner(ev.ResourceID)
-		if rec == nil {
-			return nil
-		}
-		t, err := a.api.Transfers.Get(ctx, ev.ResourceID)
-		if err != nil && !stillWaiting(err) {
-			return ignoreNotFound(err)
-		}
-		a.updateTransfer(rec, t)
-		confirmed = "transfer " + string(t.Status)
-	case mangopay.ResourceKindRecipient:
-		var rec *recipientRecord
-		owner, rec = a.recipientOwner(ev.ResourceID)
-		if rec == nil {
-			return nil
-		}
-		got, err := a.api.Recipients.Get(ctx, ev.ResourceID)
-		if err != nil && !stillWaiting(err) {
-			return ignoreNotFound(err)
-		}
-		a.mu.Lock()
-		rec.Status = got.Status
-		a.mu.Unlock()
-		confirmed = "recipient " + string(got.Status)
-	default:
+		confirmed = "user " + string(r.UserStatus)
+	case *mangopay.Transfer:
+		owner, _ = a.recordTransfer(r, nil)
+		confirmed = "transfer " + string(r.Status)
+	case *mangopay.Recipient:
+		owner = a.recordRecipient(r)
+		confirmed = "recipient " + string(r.Status)
+	}
+	if owner == nil {
 		return nil
 	}
 	a.mu.Lock()
@@ -588,38 +578,64 @@ func (a *App) onEvent(ctx context.Context, ev mangopay.Event) error {
 	return nil
 }
 
-// ignoreNotFound turns "no such resource" into nil: a forged notification
-// gets a 200 and changes nothing. Other errors make the handler answer 500,
-// so Mangopay delivers again later.
-func ignoreNotFound(err error) error {
-	if errors.Is(err, mangopay.ErrNotFound) {
+// recordTransfer records t for its author, or updates the record of the
+// same id, and returns both (nil when t's author is not a member). sca, when
+// known (from Create's answer), says whether the transfer needed SCA. A
+// final status (SUCCEEDED, FAILED) is never replaced by an older CREATED,
+// whichever answer comes last.
+func (a *App) recordTransfer(t *mangopay.Transfer, sca *bool) (*member, *transferRecord) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	owner := a.members[t.AuthorID]
+	if owner == nil || t.ID == "" {
+		return nil, nil
+	}
+	var rec *transferRecord
+	for _, x := range owner.Transfers {
+		if x.ID == t.ID {
+			rec = x
+			break
+		}
+	}
+	if rec == nil {
+		rec = &transferRecord{ID: t.ID, Amount: t.DebitedFunds, Status: mangopay.TransferStatusCreated}
+		for _, o := range a.members {
+			if o.WalletID != "" && o.WalletID == t.CreditedWalletID {
+				rec.To = o.Name
+			}
+		}
+		owner.Transfers = append(owner.Transfers, rec)
+	}
+	if sca != nil {
+		rec.SCA = *sca
+	}
+	if t.Status != mangopay.TransferStatusCreated || rec.Status == mangopay.TransferStatusCreated {
+		rec.Status, rec.ResultCode, rec.ResultMessage = t.Status, t.ResultCode, t.ResultMessage
+	}
+	return owner, rec
+}
+
+// recordRecipient records r for its user, or updates the record of the
+// same id, and returns the member (nil when r's user is not a member).
+func (a *App) recordRecipient(r *mangopay.Recipient) *member {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	owner := a.members[r.UserID]
+	if owner == nil || r.ID == "" {
 		return nil
 	}
-	return err
-}
-
-func (a *App) transferOwner(id string) (*member, *transferRecord) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, m := range a.members {
-		for _, t := range m.Transfers {
-			if t.ID == id {
-				return m, t
+	for _, x := range owner.Recipients {
+		if x.ID == r.ID {
+			if r.Status != mangopay.RecipientStatusPending || x.Status == mangopay.RecipientStatusPending {
+				x.Status = r.Status // a final status is never replaced by an older PENDING
 			}
+			return owner
 		}
 	}
-	return nil, nil
-}
-
-func (a *App) recipientOwner(id string) (*member, *recipientRecord) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, m := range a.members {
-		for _, r := range m.Recipients {
-			if r.ID == id {
-				return m, r
-			}
-		}
+	rec := &recipientRecord{ID: r.ID, DisplayName: r.DisplayName, Status: r.Status}
+	if l := r.LocalBankTransfer; l != nil && l.EUR != nil {
+		rec.IBAN = l.EUR.IBAN
 	}
-	return nil, nil
+	owner.Recipients = append(owner.Recipients, rec)
+	return owner
 }
