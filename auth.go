@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +37,22 @@ func (t Token) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("access_token", "[redacted]"), slog.Time("expires_at", t.ExpiresAt))
 }
 
+// Format prints String under every fmt verb (%v, %+v, %#v, %s, %d, %q,
+// %x...), so a Token, a *Token, and slices, maps and structs holding them
+// (as exported fields) never print the secret. encoding/json still encodes
+// AccessToken, so that a TokenStore can persist tokens: never log a Token
+// as JSON yourself.
+func (t Token) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String()) }
+
+// formatRedacted writes s, the redacted description of a value, for any
+// verb: quoted for %q, as it is otherwise.
+func formatRedacted(f fmt.State, verb rune, s string) {
+	if verb == 'q' {
+		s = strconv.Quote(s)
+	}
+	_, _ = io.WriteString(f, s)
+}
+
 // TokenStore keeps OAuth tokens, keyed by API base URL and ClientId, so that
 // several clients or processes can share one token instead of each asking for
 // its own (Mangopay may rate-limit or block heavy use of the token endpoint).
@@ -46,15 +64,48 @@ type TokenStore interface {
 	Set(ctx context.Context, baseURL, clientID string, tok *Token) error
 }
 
-// MemoryTokenStore is the default TokenStore: a map in memory.
+// MemoryTokenStore is the default TokenStore: a map in memory. It prints
+// (fmt, slog) the number of tokens it holds, never the tokens.
 type MemoryTokenStore struct {
 	mu sync.Mutex
-	m  map[[2]string]Token
+	// Tokens are held through pointers (each Set stores a fresh copy):
+	// printed by reflection, a pointer below the top level shows only an
+	// address, so even a copy of the store printed without its methods
+	// shows no secret.
+	m map[[2]string]*Token
 }
 
 // NewMemoryTokenStore returns an empty in-memory TokenStore.
 func NewMemoryTokenStore() *MemoryTokenStore {
-	return &MemoryTokenStore{m: make(map[[2]string]Token)}
+	return &MemoryTokenStore{m: make(map[[2]string]*Token)}
+}
+
+// String describes the store without its tokens.
+func (s *MemoryTokenStore) String() string {
+	if s == nil {
+		return "mangopay.MemoryTokenStore(nil)"
+	}
+	s.mu.Lock()
+	n := len(s.m)
+	s.mu.Unlock()
+	return fmt.Sprintf("mangopay.MemoryTokenStore{tokens: %d}", n)
+}
+
+// GoString is String.
+func (s *MemoryTokenStore) GoString() string { return s.String() }
+
+// Format prints String under every fmt verb.
+func (s *MemoryTokenStore) Format(f fmt.State, verb rune) { formatRedacted(f, verb, s.String()) }
+
+// LogValue keeps the tokens out of slog records.
+func (s *MemoryTokenStore) LogValue() slog.Value {
+	if s == nil {
+		return slog.StringValue("<nil>")
+	}
+	s.mu.Lock()
+	n := len(s.m)
+	s.mu.Unlock()
+	return slog.GroupValue(slog.Int("tokens", n))
 }
 
 // Get implements TokenStore.
@@ -62,10 +113,11 @@ func (s *MemoryTokenStore) Get(_ context.Context, baseURL, clientID string) (*To
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.m[[2]string{baseURL, clientID}]
-	if !ok {
+	if !ok || t == nil {
 		return nil, nil
 	}
-	return &t, nil
+	cp := *t
+	return &cp, nil
 }
 
 // Set implements TokenStore.
@@ -75,7 +127,11 @@ func (s *MemoryTokenStore) Set(_ context.Context, baseURL, clientID string, tok 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.m[[2]string{baseURL, clientID}] = *tok
+	cp := *tok
+	if s.m == nil {
+		s.m = make(map[[2]string]*Token)
+	}
+	s.m[[2]string{baseURL, clientID}] = &cp
 	return nil
 }
 
@@ -277,6 +333,9 @@ func (a *authenticator) fetchOnce(ctx context.Context, u *url.URL) (Token, http.
 	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "mangopay token request", slog.String("path", u.Path), slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start)))
 	body, _, rerr := readCapped(resp.Body, maxErrorBody)
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return Token{}, resp.Header, redirectAPIError(resp) // never followed: see noRedirects
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return Token{}, resp.Header, newAPIError(resp, body)
 	}

@@ -394,7 +394,8 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 // buildHTTPClient returns the *http.Client to use, never modifying the
 // caller's. defaultRT is http.DefaultTransport (a parameter for tests): it may
 // have been replaced by something other than an *http.Transport (httpmock's
-// Activate does that), which is then used as it is.
+// Activate does that), which is then used as it is. Whatever the client, the
+// result never follows redirects (noRedirects).
 func buildHTTPClient(cfg clientConfig, defaultRT http.RoundTripper) (*http.Client, error) {
 	if cfg.httpClient == nil {
 		timeout := cfg.timeout
@@ -406,23 +407,17 @@ func buildHTTPClient(cfg clientConfig, defaultRT http.RoundTripper) (*http.Clien
 			if cfg.cert != nil {
 				return nil, fmt.Errorf("mangopay: WithClientCertificate needs an *http.Transport, but http.DefaultTransport is a %T: pass an HTTP client with WithHTTPClient", defaultRT)
 			}
-			return &http.Client{Transport: defaultRT, Timeout: timeout}, nil
+			return &http.Client{Transport: defaultRT, Timeout: timeout, CheckRedirect: noRedirects}, nil
 		}
 		t := dt.Clone()
+		sizePool(t)
 		if cfg.cert != nil {
-			tc := &tls.Config{MinVersion: tls.VersionTLS12}
-			if t.TLSClientConfig != nil {
-				tc = t.TLSClientConfig.Clone()
-			}
-			tc.Certificates = append(tc.Certificates, *cfg.cert)
-			t.TLSClientConfig = tc
+			addCertificate(t, *cfg.cert)
 		}
-		return &http.Client{Transport: t, Timeout: timeout}, nil
-	}
-	if cfg.cert == nil && cfg.timeout == 0 {
-		return cfg.httpClient, nil
+		return &http.Client{Transport: t, Timeout: timeout, CheckRedirect: noRedirects}, nil
 	}
 	cp := *cfg.httpClient // shallow copy: the caller's client is left alone
+	cp.CheckRedirect = noRedirects
 	if cfg.timeout != 0 {
 		cp.Timeout = cfg.timeout
 	}
@@ -436,16 +431,46 @@ func buildHTTPClient(cfg clientConfig, defaultRT http.RoundTripper) (*http.Clien
 			return nil, fmt.Errorf("mangopay: WithClientCertificate needs an *http.Transport in the HTTP client, got %T", rt)
 		}
 		t = t.Clone()
-		tc := &tls.Config{MinVersion: tls.VersionTLS12}
-		if t.TLSClientConfig != nil {
-			tc = t.TLSClientConfig.Clone()
-		}
-		tc.Certificates = append(tc.Certificates, *cfg.cert)
-		t.TLSClientConfig = tc
+		addCertificate(t, *cfg.cert)
 		cp.Transport = t
 	}
 	return &cp, nil
 }
+
+// addCertificate adds the mTLS client certificate to t's TLS configuration.
+func addCertificate(t *http.Transport, cert tls.Certificate) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if t.TLSClientConfig != nil {
+		tc = t.TLSClientConfig.Clone()
+	}
+	tc.Certificates = append(tc.Certificates, cert)
+	t.TLSClientConfig = tc
+}
+
+// sizePool sizes the default transport's connection pool for a backend
+// serving concurrent requests (net/http keeps only 2 idle connections per
+// host, so beyond two concurrent calls each one opens, and against Mangopay
+// TLS-handshakes, a new connection). A client passed with WithHTTPClient
+// keeps its own settings.
+func sizePool(t *http.Transport) {
+	t.MaxIdleConns = defaultMaxIdleConns
+	t.MaxIdleConnsPerHost = defaultMaxIdleConnsPerHost
+	t.IdleConnTimeout = 90 * time.Second
+}
+
+// Connection pool of the default HTTP client (see sizePool).
+const (
+	defaultMaxIdleConns        = 256
+	defaultMaxIdleConnsPerHost = 64
+)
+
+// noRedirects is the CheckRedirect of every client the SDK sends through:
+// Mangopay's API never redirects, and following a redirect would send the
+// Authorization header (Basic credentials on the token call, the bearer
+// token otherwise) and the body to wherever the Location points, and turn a
+// POST into a GET whose foreign answer would decode as the created resource.
+// The 3xx itself is returned and becomes an *APIError.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // ClientID returns the Mangopay ClientId the client was built with.
 func (c *Client) ClientID() string { return c.clientID }
@@ -455,14 +480,24 @@ func (c *Client) BaseURL() string { return c.baseURL.String() }
 
 // String describes the client without its credentials.
 func (c *Client) String() string {
+	if c == nil || c.baseURL == nil {
+		return "mangopay.Client(nil)"
+	}
 	return fmt.Sprintf("mangopay.Client{ClientID: %q, BaseURL: %q}", c.clientID, c.baseURL.String())
 }
 
 // GoString is String: %#v never shows the API key or a token.
 func (c *Client) GoString() string { return c.String() }
 
+// Format prints String under every fmt verb (%v, %+v, %#v, %s, %d, %q,
+// %x...), for a *Client and a Client value alike.
+func (c Client) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String()) }
+
 // LogValue keeps credentials out of slog records.
 func (c *Client) LogValue() slog.Value {
+	if c == nil || c.baseURL == nil {
+		return slog.StringValue("<nil>")
+	}
 	return slog.GroupValue(slog.String("client_id", c.clientID), slog.String("base_url", c.baseURL.String()))
 }
 
@@ -960,6 +995,10 @@ func (c *Client) judge(ctx context.Context, st *callState, resp *http.Response, 
 	case code >= 200 && code < 300:
 		return c.judgeSuccess(ctx, st, resp)
 	case code >= 300 && code < 400:
+		// Something between the SDK and Mangopay answered: whether the
+		// request went further is unknown, so a POST or PUT is in doubt
+		// (sending it again under the same key is always safe).
+		st.doubt()
 		return step{err: redirectError(ctx, st, resp)}
 	case code == http.StatusUnauthorized:
 		return c.judgeUnauthorized(ctx, st, resp, auth)
@@ -1452,8 +1491,14 @@ func redirectError(ctx context.Context, st *callState, resp *http.Response) erro
 	if _, err := readErrorBody(ctx, resp); err != nil {
 		return err
 	}
-	apiErr := newAPIError(resp, nil)
+	apiErr := redirectAPIError(resp)
 	apiErr.Method, apiErr.URL = st.req.method, st.where()
+	return apiErr
+}
+
+// redirectAPIError is the *APIError of a 3xx answer whose body was read.
+func redirectAPIError(resp *http.Response) *APIError {
+	apiErr := newAPIError(resp, nil)
 	apiErr.Message = "redirect to " + locationHost(resp) + " not followed: Mangopay's API does not redirect"
 	return apiErr
 }
@@ -1493,14 +1538,25 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// redactURL removes user info from a URL string.
+// redactURL is the one URL redactor, for error messages and logs: the query
+// and fragment (which may hold an SCA session token) are replaced by "?…"
+// and user info (which may hold a password) by "…@". It works on the text,
+// so a URL that does not parse is redacted too.
 func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		s = s[:i] + "?…"
 	}
-	u.User = nil
-	return u.String()
+	if i := strings.Index(s, "//"); i >= 0 {
+		rest := s[i+2:]
+		end := strings.IndexByte(rest, '/')
+		if end < 0 {
+			end = len(rest)
+		}
+		if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+			s = s[:i+2] + "…@" + rest[at+1:]
+		}
+	}
+	return s
 }
 
 // redactErr renders a transport error for logs.

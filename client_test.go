@@ -192,12 +192,15 @@ func TestBuildHTTPClientWithReplacedDefaultTransport(t *testing.T) {
 	assert.Len(t, hc.Transport.(*http.Transport).TLSClientConfig.Certificates, 1)
 
 	// Without a certificate, the default client clones the default transport.
-	dt := &http.Transport{MaxIdleConns: 7}
+	dt := &http.Transport{MaxIdleConns: 7, ResponseHeaderTimeout: 7 * time.Second}
 	hc, err = buildHTTPClient(clientConfig{cert: &cert}, dt)
 	require.NoError(t, err)
 	got := hc.Transport.(*http.Transport)
 	assert.NotSame(t, dt, got)
-	assert.Equal(t, 7, got.MaxIdleConns)
+	assert.Equal(t, 7*time.Second, got.ResponseHeaderTimeout, "the default transport's settings are kept")
+	assert.Equal(t, defaultMaxIdleConns, got.MaxIdleConns, "except the pool, sized for concurrent calls")
+	assert.Equal(t, defaultMaxIdleConnsPerHost, got.MaxIdleConnsPerHost)
+	assert.Equal(t, 7, dt.MaxIdleConns, "the default transport itself is left alone")
 	if dt.TLSClientConfig != nil { // Clone itself sets up HTTP/2 defaults on the source
 		assert.Empty(t, dt.TLSClientConfig.Certificates, "the default transport gets no certificate")
 	}
@@ -218,7 +221,11 @@ func TestCallersHTTPClientNeverMutated(t *testing.T) {
 		t.Parallel()
 		c, err := New(testClientID, testAPIKey, WithHTTPClient(hc))
 		require.NoError(t, err)
-		assert.Same(t, hc, c.httpClient, "used as is when nothing needs changing")
+		assert.NotSame(t, hc, c.httpClient, "a shallow copy, to refuse redirects")
+		assert.Same(t, tr, c.httpClient.Transport, "sharing the caller's transport and its pool")
+		assert.Equal(t, 5*time.Second, c.httpClient.Timeout)
+		assert.NotNil(t, c.httpClient.CheckRedirect)
+		assert.Nil(t, hc.CheckRedirect, "the caller's client is not touched")
 	})
 	t.Run("WithTimeout", func(t *testing.T) {
 		t.Parallel()

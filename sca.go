@@ -526,7 +526,7 @@ type redirectPolicy struct {
 // https (plain http is accepted only for loopback hosts, such as the
 // mangopaytest emulator).
 func (p redirectPolicy) check(link string) error {
-	u, err := parseAbsoluteHTTPAs(link, redactLink(link))
+	u, err := parseAbsoluteHTTPAs(link, redactURL(link))
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUntrustedRedirect, err)
 	}
@@ -555,21 +555,3 @@ func (p redirectPolicy) check(link string) error {
 	return fmt.Errorf("%w: host %q is not mangopay.com or an allowed host (see WithRedirectHosts)", ErrUntrustedRedirect, truncate(host, 80))
 }
 
-// redactLink shortens a link for an error message: the query and fragment
-// (which hold the session token) and any user info are replaced by "…".
-func redactLink(s string) string {
-	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		s = s[:i] + "?…"
-	}
-	if i := strings.Index(s, "//"); i >= 0 {
-		rest := s[i+2:]
-		end := strings.IndexByte(rest, '/')
-		if end < 0 {
-			end = len(rest)
-		}
-		if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
-			s = s[:i+2] + "…@" + rest[at+1:]
-		}
-	}
-	return s
-}

@@ -650,7 +650,7 @@ func TestUntrustedBodyLinkThroughPipeline(t *testing.T) {
 	assert.Equal(t, "user_m_01JF7AP1M46TR0JH7WBGPWK7D7", u.ID)
 }
 
-func TestRedactLink(t *testing.T) {
+func TestRedactURL(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
 		docLink:                               "https://sca.mangopay.com?…",
@@ -661,7 +661,7 @@ func TestRedactLink(t *testing.T) {
 		"javascript:alert(document.cookie)":   "javascript:alert(document.cookie)",
 		"":                                    "",
 	} {
-		assert.Equal(t, want, redactLink(in), in)
+		assert.Equal(t, want, redactURL(in), in)
 	}
 }
 
