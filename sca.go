@@ -554,4 +554,3 @@ func (p redirectPolicy) check(link string) error {
 	}
 	return fmt.Errorf("%w: host %q is not mangopay.com or an allowed host (see WithRedirectHosts)", ErrUntrustedRedirect, truncate(host, 80))
 }
-
