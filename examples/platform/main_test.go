@@ -5,8 +5,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -70,8 +72,17 @@ func checkEmulatorSetup(t *testing.T, o options, sandboxBase, backend string) {
 	web.Start()
 	t.Cleanup(web.Close)
 
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noFollow.PostForm(web.URL+"/signup", url.Values{"first_name": {"Alex"}, "last_name": {"Martin"}, "email": {"a@example.com"}})
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	noFollow := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// The sign-up page carries the form token (CSRF) the form must send back.
+	home, err := noFollow.Get(web.URL + "/")
+	require.NoError(t, err)
+	homeBody, _ := io.ReadAll(home.Body)
+	home.Body.Close()
+	tok := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindStringSubmatch(string(homeBody))
+	require.NotNil(t, tok, "the sign-up form carries a token")
+	resp, err := noFollow.PostForm(web.URL+"/signup", url.Values{"first_name": {"Alex"}, "last_name": {"Martin"}, "email": {"a@example.com"}, "csrf": {tok[1]}})
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)

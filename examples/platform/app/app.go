@@ -24,6 +24,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"embed"
 	"encoding/hex"
 	"errors"
@@ -125,9 +126,16 @@ type App struct {
 	mux     *http.ServeMux
 
 	mu       sync.Mutex
-	members  map[string]*member // by Mangopay user id
-	order    []string           // member ids in sign-up order
-	sessions map[string]string  // session cookie value -> member id
+	members  map[string]*member  // by Mangopay user id
+	order    []string            // member ids in sign-up order
+	sessions map[string]*session // by session cookie value
+}
+
+// session is a signed-in browser: its member and the CSRF token every form
+// of its pages carries.
+type session struct {
+	memberID string
+	csrf     string
 }
 
 // member is a user of the platform (a Mangopay natural OWNER) with what the
@@ -176,6 +184,10 @@ const (
 	pathReturn   = "/sca/return"
 	pathWebhooks = "/webhooks/mangopay"
 	sessionName  = "platform_session"
+	// csrfCookie holds the form token of a browser that is not signed in
+	// (the sign-up form), compared with the form's csrf field.
+	csrfCookie = "platform_csrf"
+	csrfField  = "csrf"
 )
 
 //go:embed templates/*.html
@@ -193,7 +205,7 @@ func New(cfg Config) (*App, error) {
 	base.Path = strings.TrimSuffix(base.Path, "/")
 	a := &App{
 		api: cfg.API, base: base, fund: cfg.Fund, log: cfg.Logger, backend: cfg.Backend,
-		members: map[string]*member{}, sessions: map[string]string{},
+		members: map[string]*member{}, sessions: map[string]*session{},
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -214,13 +226,14 @@ func New(cfg Config) (*App, error) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.home)
-	mux.HandleFunc("POST /signup", a.signup)
-	mux.HandleFunc("POST /signout", a.signout)
+	// Every state-changing form goes through guard (CSRF defences).
+	mux.HandleFunc("POST /signup", a.guard(a.signup))
+	mux.HandleFunc("POST /signout", a.guard(a.signout))
 	mux.HandleFunc("GET /dashboard", a.dashboard)
-	mux.HandleFunc("POST /wallets/open", a.openWallets)
-	mux.HandleFunc("POST /wallets/fund", a.fundWallet)
-	mux.HandleFunc("POST /transfers", a.createTransfer)
-	mux.HandleFunc("POST /recipients", a.createRecipient)
+	mux.HandleFunc("POST /wallets/open", a.guard(a.openWallets))
+	mux.HandleFunc("POST /wallets/fund", a.guard(a.fundWallet))
+	mux.HandleFunc("POST /transfers", a.guard(a.createTransfer))
+	mux.HandleFunc("POST /recipients", a.guard(a.createRecipient))
 	mux.HandleFunc("GET "+pathReturn, a.scaReturn)
 	mux.Handle(pathWebhooks, hooks)
 	a.mux = mux
@@ -292,24 +305,53 @@ func RegisterHooks(ctx context.Context, hooks Hooks, url string) error {
 
 // ---- sessions ----
 
-func (a *App) currentMember(r *http.Request) *member {
+// currentSession is the signed-in session of r, or nil.
+func (a *App) currentSession(r *http.Request) *session {
 	c, err := r.Cookie(sessionName)
 	if err != nil {
 		return nil
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.members[a.sessions[c.Value]]
+	s := a.sessions[c.Value]
+	if s == nil || a.members[s.memberID] == nil {
+		return nil
+	}
+	return s
 }
 
-func (a *App) startSession(w http.ResponseWriter, memberID string) error {
+func (a *App) currentMember(r *http.Request) *member {
+	s := a.currentSession(r)
+	if s == nil {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.members[s.memberID]
+}
+
+// randomToken is 128 random bits in hex.
+func randomToken() (string, error) {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// startSession signs memberID in with a new session (a new cookie value and
+// a new CSRF token: nothing set before sign-in carries over).
+func (a *App) startSession(w http.ResponseWriter, memberID string) error {
+	v, err := randomToken()
+	if err != nil {
 		return err
 	}
-	v := hex.EncodeToString(b[:])
+	tok, err := randomToken()
+	if err != nil {
+		return err
+	}
 	a.mu.Lock()
-	a.sessions[v] = memberID
+	a.sessions[v] = &session{memberID: memberID, csrf: tok}
 	a.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionName, Value: v, Path: "/", HttpOnly: true,
@@ -318,6 +360,94 @@ func (a *App) startSession(w http.ResponseWriter, memberID string) error {
 		SameSite: http.SameSiteLaxMode, Secure: a.base.Scheme == "https",
 	})
 	return nil
+}
+
+// ---- CSRF ----
+//
+// A page of another site must not be able to make a signed-in member's
+// browser send money (a form auto-submitted to POST /transfers) or sign
+// them out. Every state-changing route is a POST wrapped in guard, which
+// refuses (403, before the handler runs):
+//   - a request a browser marks as coming from another origin:
+//     Sec-Fetch-Site other than same-origin or none, or, from browsers that
+//     do not send it, an Origin whose host is not this site's;
+//   - a request whose csrf form field is not the token of its session (the
+//     sign-up form, before there is a session, uses a token in the
+//     platform_csrf cookie instead). Another origin can neither read the
+//     token from our pages nor guess it (128 random bits).
+// The session cookie is also SameSite=Lax, so browsers do not send it with
+// other sites' POSTs in the first place. Each defence stands on its own.
+
+// guard wraps a state-changing handler with the CSRF checks above.
+func (a *App) guard(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if why := crossOrigin(r); why != "" {
+			a.forbid(w, r, why)
+			return
+		}
+		want := ""
+		if s := a.currentSession(r); s != nil {
+			want = s.csrf
+		} else if c, err := r.Cookie(csrfCookie); err == nil {
+			want = c.Value
+		}
+		got := r.PostFormValue(csrfField)
+		if want == "" || got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			a.forbid(w, r, "missing or wrong form token")
+			return
+		}
+		h(w, r)
+	}
+}
+
+// crossOrigin says why r comes from another origin, or "".
+func crossOrigin(r *http.Request) string {
+	switch site := r.Header.Get("Sec-Fetch-Site"); site {
+	case "same-origin", "none": // our own page, or the user's own action (typed URL, bookmark)
+		return ""
+	case "":
+	default:
+		return "Sec-Fetch-Site " + site
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return "" // not a browser, or an old one: the token still decides
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host != r.Host {
+		return "Origin is another site"
+	}
+	return ""
+}
+
+// forbid answers 403 to a refused form; nothing was changed.
+func (a *App) forbid(w http.ResponseWriter, r *http.Request, why string) {
+	a.log.Warn("form refused (CSRF defences)", "path", r.URL.Path, "why", why)
+	a.render(w, http.StatusForbidden, "error", pageData{Title: "Form refused",
+		Error: "This form did not come from this site's own page, or it is out of date: go back, reload the page and try again."})
+}
+
+// signedOutToken returns the form token of a browser that is not signed in,
+// setting the cookie that holds it when there is none yet.
+func (a *App) signedOutToken(w http.ResponseWriter, r *http.Request) (string, error) {
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) == 32 {
+		return c.Value, nil
+	}
+	tok, err := randomToken()
+	if err != nil {
+		return "", err
+	}
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: tok, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: a.base.Scheme == "https"})
+	return tok, nil
+}
+
+// sessionToken is the form token of r's session ("" without one).
+func (a *App) sessionToken(r *http.Request) string {
+	if s := a.currentSession(r); s != nil {
+		return s.csrf
+	}
+	return ""
 }
 
 func (a *App) setFlash(m *member, kind, format string, args ...any) {
@@ -379,6 +509,7 @@ func parsePages() (map[string]*template.Template, error) {
 // pageData is what every page template gets.
 type pageData struct {
 	Title   string
+	CSRF    string // the form token every POST form carries
 	Backend string
 	Member  *memberView
 	Flash   *flash

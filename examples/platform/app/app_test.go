@@ -57,8 +57,35 @@ func newPlatform(t *testing.T, mutate ...func(*app.Config)) *platform {
 	return &platform{t: t, srv: srv, c: c, app: a, web: web, browser: browser}
 }
 
-// do sends a request and returns the status, the Location and the body.
+// csrfRE finds the form token in a page.
+var csrfRE = regexp.MustCompile(`<input type="hidden" name="csrf" value="([0-9a-f]{32})">`)
+
+// token reads the form token from the page the browser would post from:
+// the dashboard when signed in, the sign-up page otherwise.
+func (p *platform) token() string {
+	p.t.Helper()
+	status, _, body := p.send(http.MethodGet, "/dashboard", nil, nil)
+	if status != http.StatusOK {
+		_, _, body = p.send(http.MethodGet, "/", nil, nil)
+	}
+	return match(p.t, csrfRE, body)[1]
+}
+
+// do sends a request as the browser would from the platform's own pages
+// (a POST carries the page's form token and the site's Origin) and returns
+// the status, the Location and the body.
 func (p *platform) do(method, path string, form url.Values) (int, string, string) {
+	p.t.Helper()
+	var hdr http.Header
+	if method == http.MethodPost && form != nil && !form.Has("csrf") {
+		form.Set("csrf", p.token())
+		hdr = http.Header{"Origin": {p.web.URL}, "Sec-Fetch-Site": {"same-origin"}}
+	}
+	return p.send(method, path, form, hdr)
+}
+
+// send sends a request with exactly form and the headers in hdr.
+func (p *platform) send(method, path string, form url.Values, hdr http.Header) (int, string, string) {
 	p.t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -70,6 +97,9 @@ func (p *platform) do(method, path string, form url.Values) (int, string, string
 	}
 	req, err := http.NewRequest(method, target, body)
 	require.NoError(p.t, err)
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
@@ -466,7 +496,9 @@ func TestSignUpFormErrors(t *testing.T) {
 	status, _, body = p.do(http.MethodPost, "/signup", url.Values{"first_name": {"Alex"}, "last_name": {"M"}, "email": {"a@example.com"}})
 	assert.Equal(t, http.StatusBadGateway, status)
 	assert.Contains(t, body, "Mangopay refused the registration: Mangopay answered 400")
-	assert.Nil(t, p.browser.Jar.Cookies(mustURL(t, p.web.URL)), "no session for a refused sign-up")
+	for _, c := range p.browser.Jar.Cookies(mustURL(t, p.web.URL)) {
+		assert.NotEqual(t, "platform_session", c.Name, "no session for a refused sign-up")
+	}
 }
 
 func mustURL(t *testing.T, s string) *url.URL {
@@ -559,6 +591,123 @@ func TestNewChecksItsConfig(t *testing.T) {
 		_, err := app.New(app.Config{API: app.FromClient(srv.Client()), BaseURL: base})
 		assert.ErrorContains(t, err, "must be an absolute http(s) URL", base)
 	}
+}
+
+// ---- CSRF (issue 15) ----
+
+// transfersSent counts the POST /transfers Mangopay received.
+func transfersSent(p *platform) int {
+	n := 0
+	for _, r := range p.srv.Requests() {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/transfers") {
+			n++
+		}
+	}
+	return n
+}
+
+// A page on another site auto-submits a transfer form to the platform with
+// the member's cookies: whatever it tries, no money moves.
+func TestCrossOriginFormsMoveNoMoney(t *testing.T) {
+	t.Parallel()
+	p := newPlatform(t)
+	seller := fundedMember(t, p)
+	tok := p.token()
+	evil := http.Header{"Origin": {"https://evil.example"}, "Sec-Fetch-Site": {"cross-site"}, "Sec-Fetch-Mode": {"navigate"}}
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		hdr  http.Header
+	}{
+		// What a browser sends for an auto-submitted form of another site.
+		{"cross-site, no token", url.Values{"to": {seller}, "amount": {"12.34"}}, evil},
+		// Even a token that leaked does not help another origin.
+		{"cross-site with the right token", url.Values{"to": {seller}, "amount": {"12.34"}, "csrf": {tok}}, evil},
+		{"sibling subdomain", url.Values{"to": {seller}, "amount": {"12.34"}, "csrf": {tok}}, http.Header{"Sec-Fetch-Site": {"same-site"}}},
+		// A browser without Sec-Fetch-Site: the Origin decides.
+		{"foreign Origin only", url.Values{"to": {seller}, "amount": {"12.34"}, "csrf": {tok}}, http.Header{"Origin": {"https://evil.example"}}},
+		{"unparsable Origin", url.Values{"to": {seller}, "amount": {"12.34"}, "csrf": {tok}}, http.Header{"Origin": {"%zz"}}},
+		// No origin information at all (an old browser, a script): the token decides.
+		{"no token", url.Values{"to": {seller}, "amount": {"12.34"}}, nil},
+		{"empty token", url.Values{"to": {seller}, "amount": {"12.34"}, "csrf": {""}}, nil},
+		{"wrong token", url.Values{"to": {seller}, "amount": {"12.34"}, "csrf": {strings.Repeat("0", 32)}}, nil},
+		{"same-origin, no token", url.Values{"to": {seller}, "amount": {"12.34"}}, http.Header{"Sec-Fetch-Site": {"same-origin"}}},
+	} {
+		status, _, body := p.send(http.MethodPost, "/transfers", tc.form, tc.hdr)
+		assert.Equal(t, http.StatusForbidden, status, tc.name)
+		assert.Contains(t, body, "Form refused", tc.name)
+	}
+	for _, path := range []string{"/wallets/open", "/wallets/fund", "/recipients"} {
+		status, _, _ := p.send(http.MethodPost, path, url.Values{"display_name": {"Evil"}, "iban": {"DE75512108001245126199"}}, evil)
+		assert.Equal(t, http.StatusForbidden, status, path)
+	}
+	assert.Zero(t, transfersSent(p), "no transfer reached Mangopay")
+	body := p.dashboard()
+	assert.NotRegexp(t, transferRE, body, "no transfer recorded")
+	assert.Equal(t, "EUR 1000.00", match(t, balanceRE, body)[2], "no money moved")
+	for _, r := range p.srv.Requests() {
+		assert.False(t, r.Method == http.MethodPost && strings.Contains(r.Path, "/recipients"), "no recipient created")
+	}
+
+	// The member's own form, from the platform's page, still works.
+	status, loc, _ := p.send(http.MethodPost, "/transfers", url.Values{"to": {seller}, "amount": {"12.34"}, "csrf": {tok}},
+		http.Header{"Origin": {p.web.URL}, "Sec-Fetch-Site": {"same-origin"}})
+	assert.Equal(t, http.StatusSeeOther, status)
+	assert.Equal(t, "/dashboard#transfers", loc)
+	assert.Equal(t, 1, transfersSent(p))
+	assert.Equal(t, "EUR 987.66", match(t, balanceRE, p.dashboard())[2])
+	// So does a browser that sends no Sec-Fetch-Site but our Origin, and one
+	// that sends neither (the token is enough).
+	for _, hdr := range []http.Header{{"Origin": {p.web.URL}}, nil} {
+		status, _, _ = p.send(http.MethodPost, "/transfers", url.Values{"to": {seller}, "amount": {"1"}, "csrf": {tok}}, hdr)
+		assert.Equal(t, http.StatusSeeOther, status)
+	}
+	assert.Equal(t, 3, transfersSent(p))
+}
+
+func TestCrossOriginSignOutIsRefused(t *testing.T) {
+	t.Parallel()
+	p := newPlatform(t)
+	p.signUp()
+	status, _, _ := p.send(http.MethodPost, "/signout", url.Values{}, http.Header{"Origin": {"https://evil.example"}, "Sec-Fetch-Site": {"cross-site"}})
+	assert.Equal(t, http.StatusForbidden, status)
+	status, _, _ = p.send(http.MethodPost, "/signout", url.Values{}, nil)
+	assert.Equal(t, http.StatusForbidden, status, "no token")
+	assert.Equal(t, "ACTIVE", match(t, userStatusRE, p.dashboard())[1], "still signed in")
+
+	status, loc, _ := p.do(http.MethodPost, "/signout", url.Values{})
+	assert.Equal(t, http.StatusSeeOther, status, "the page's own sign-out button works")
+	assert.Equal(t, "/", loc)
+}
+
+// Each session has its own token; a new sign-in gets a new one, and the
+// sign-up form (before any session) has a token of its own.
+func TestFormTokensArePerSession(t *testing.T) {
+	t.Parallel()
+	p := newPlatform(t)
+	signedOut := p.token()
+	assert.Equal(t, signedOut, p.token(), "stable while signed out")
+	status, _, _ := p.send(http.MethodPost, "/signup", url.Values{"first_name": {"Alex"}, "last_name": {"Martin"}, "email": {"alex@example.com"}},
+		http.Header{"Origin": {"https://evil.example"}})
+	assert.Equal(t, http.StatusForbidden, status, "the sign-up form is protected too (login CSRF)")
+	p.signUp()
+	first := p.token()
+	assert.NotEqual(t, signedOut, first, "signing in rotates the token")
+	body := p.dashboard()
+	forms := regexp.MustCompile(`<form [^>]*method="post"[^>]*>`).FindAllStringIndex(body, -1)
+	assert.GreaterOrEqual(t, len(forms), 3, "open, recipient, sign out")
+	for _, f := range forms {
+		assert.Regexp(t, `^<form [^>]*>\s*`+csrfRE.String(), body[f[0]:], "every POST form carries the token first")
+	}
+	assert.Len(t, csrfRE.FindAllString(body, -1), len(forms))
+
+	q := newPlatform(t)
+	q.signUp()
+	other := q.token()
+	assert.NotEqual(t, first, other)
+	// Alex's token is worth nothing in another member's session.
+	status, _, _ = q.send(http.MethodPost, "/wallets/open", url.Values{"csrf": {first}}, nil)
+	assert.Equal(t, http.StatusForbidden, status)
 }
 
 // ---- order of webhooks and answers (issue 18) ----

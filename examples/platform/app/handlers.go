@@ -23,7 +23,12 @@ func (a *App) home(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 		return
 	}
-	a.render(w, http.StatusOK, "signup", pageData{Title: "Join the marketplace"})
+	tok, err := a.signedOutToken(w, r)
+	if err != nil {
+		a.fail(w, r, http.StatusInternalServerError, "Could not prepare the form", err)
+		return
+	}
+	a.render(w, http.StatusOK, "signup", pageData{Title: "Join the marketplace", CSRF: tok})
 }
 
 // signup registers a natural OWNER with Mangopay (POST /sca/users/natural)
@@ -34,8 +39,10 @@ func (a *App) signup(w http.ResponseWriter, r *http.Request) {
 		"last_name":  strings.TrimSpace(r.PostFormValue("last_name")),
 		"email":      strings.TrimSpace(r.PostFormValue("email")),
 	}
+	// guard checked the form's token: the page shown again keeps it.
+	tok := r.PostFormValue(csrfField)
 	if form["first_name"] == "" || form["last_name"] == "" || !strings.Contains(form["email"], "@") {
-		a.render(w, http.StatusBadRequest, "signup", pageData{Title: "Join the marketplace", Form: form,
+		a.render(w, http.StatusBadRequest, "signup", pageData{Title: "Join the marketplace", Form: form, CSRF: tok,
 			Error: "Please give your first name, last name and email address."})
 		return
 	}
@@ -55,7 +62,7 @@ func (a *App) signup(w http.ResponseWriter, r *http.Request) {
 	})
 	if u == nil { // no user at all: a refusal (nothing to redirect to)
 		a.log.Error("creating a user", "error", err)
-		a.render(w, http.StatusBadGateway, "signup", pageData{Title: "Join the marketplace", Form: form,
+		a.render(w, http.StatusBadGateway, "signup", pageData{Title: "Join the marketplace", Form: form, CSRF: tok,
 			Error: "Mangopay refused the registration: " + describe(err)})
 		return
 	}
@@ -185,7 +192,7 @@ func (a *App) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v, f := a.view(m)
-	a.render(w, http.StatusOK, "dashboard", pageData{Title: "Dashboard", Member: v, Flash: f, Data: d})
+	a.render(w, http.StatusOK, "dashboard", pageData{Title: "Dashboard", Member: v, Flash: f, Data: d, CSRF: a.sessionToken(r)})
 }
 
 // readWallets reads a member's wallets and latest transactions with
