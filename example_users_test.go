@@ -274,6 +274,9 @@ func TestReadmeSnippetsMirrorExamples(t *testing.T) {
 		{"Users", 0, "example_users_test.go", "ExampleUsersService_Get"},
 		{"Recipients", 0, "example_recipients_test.go", "ExampleRecipientSchema_Check"},
 		{"Recipients", 1, "example_recipients_test.go", "ExampleRecipientsService_Create"},
+		{"Payouts", 0, "example_payouts_test.go", "ExamplePayoutsService_Create"},
+		{"Refunds", 0, "example_payouts_test.go", "ExampleRefundsService_CreateForTransfer"},
+		{"Events and catching up", 0, "example_payouts_test.go", "ExampleEventsService_Replay"},
 	}
 	counts := map[string]int{}
 cases:
@@ -301,7 +304,7 @@ cases:
 		}
 		assert.Greater(t, n, 3, "README %q snippet %d compared", tc.section, tc.block)
 	}
-	for _, sec := range []string{"SCA handling", "Users", "Recipients"} {
+	for _, sec := range []string{"SCA handling", "Users", "Recipients", "Payouts", "Refunds", "Events and catching up"} {
 		assert.Len(t, readmeSnippets(t, readme, sec), counts[sec], "every snippet of README %q has its Example", sec)
 	}
 }
