@@ -758,3 +758,57 @@ func (s *PayInsService) create(ctx context.Context, path string, in any, opts []
 
 // errMissingLink is the cause when a pay-in awaits the user but has no link.
 var errMissingLink = errors.New("the pay-in waits for the user but carries no redirect link")
+
+// hasID makes PayIn an identified resource: a 2xx pay-in answer without an
+// Id leaves the call's outcome unknown.
+func (p *PayIn) hasID() bool { return p.ID != "" }
+
+// mismatch checks that a pay-in recovered through /responses/{key} is this
+// request's: author, credited wallet, amount and fee (currency included) and card.
+func (r *CreateCardWebPayInRequest) mismatch(out any) string {
+	p, ok := out.(*PayIn)
+	if !ok {
+		return wrongType("*PayIn", out)
+	}
+	return firstProblem(
+		differ("AuthorId", r.AuthorID, p.AuthorID),
+		differ("CreditedWalletId", r.CreditedWalletID, p.CreditedWalletID),
+		differ("DebitedFunds", r.DebitedFunds, p.DebitedFunds),
+		differ("Fees", r.Fees, p.Fees),
+		differ("ExecutionType", ExecutionTypeWeb, p.ExecutionType),
+	)
+}
+
+func (r *CreateCardDirectPayInRequest) mismatch(out any) string {
+	p, ok := out.(*PayIn)
+	if !ok {
+		return wrongType("*PayIn", out)
+	}
+	return firstProblem(
+		differ("AuthorId", r.AuthorID, p.AuthorID),
+		differ("CreditedWalletId", r.CreditedWalletID, p.CreditedWalletID),
+		differ("DebitedFunds", r.DebitedFunds, p.DebitedFunds),
+		differ("Fees", r.Fees, p.Fees),
+		differ("CardId", r.CardID, p.CardID),
+	)
+}
+
+func (r *CreateBankWirePayInRequest) mismatch(out any) string {
+	p, ok := out.(*PayIn)
+	if !ok {
+		return wrongType("*PayIn", out)
+	}
+	var declared, fees Money
+	if p.DeclaredDebitedFunds != nil {
+		declared = *p.DeclaredDebitedFunds
+	}
+	if p.DeclaredFees != nil {
+		fees = *p.DeclaredFees
+	}
+	return firstProblem(
+		differ("AuthorId", r.AuthorID, p.AuthorID),
+		differ("CreditedWalletId", r.CreditedWalletID, p.CreditedWalletID),
+		differ("DeclaredDebitedFunds", r.DeclaredDebitedFunds, declared),
+		differ("DeclaredFees", r.DeclaredFees, fees),
+	)
+}

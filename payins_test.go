@@ -585,3 +585,21 @@ func TestPayInEventConfirmedByFetch(t *testing.T) {
 	assert.NotEqual(t, 200, rec.Code, "a forged event is not processed")
 	assert.Len(t, got, 1)
 }
+
+// A recovered answer that is another request's pay-in is never returned as this one's.
+func TestPayInsRecoveryCheck(t *testing.T) {
+	t.Parallel()
+	env := newTestClient(t)
+	env.mt.RegisterResponder(http.MethodPost, testAPI+"/payins/card/web", sequence(
+		httpmock.NewErrorResponder(errors.New("connection reset by peer")),
+		wlRespond(409, apiErrorBody(ErrorTypeIdempotencyConflict, "A resource has already been created with this Idempotency Key")),
+	))
+	other := strings.Replace(string(fixture(t, "payins/create-web-response-created.json")), `"Amount": 2000`, `"Amount": 9999`, 1)
+	recorded, _ := json.Marshal(map[string]any{"StatusCode": "200", "ContentType": "application/json", "RequestURL": testAPI + "/payins/card/web", "Resource": json.RawMessage(other)})
+	env.mt.RegisterRegexpResponder(http.MethodGet, regexp.MustCompile(`^`+regexp.QuoteMeta(testAPI+"/responses/")+`.+$`), wlRespond(200, string(recorded)))
+	p, err := env.c.PayIns.CreateCardWeb(context.Background(), documentedWebPayIn(), WithIdempotencyKey("order-9999-5678-abcd"))
+	assert.Nil(t, p)
+	assert.ErrorIs(t, err, ErrIdempotencyKeyReused)
+	_, ok := AsRedirect(err)
+	assert.False(t, ok)
+}
