@@ -878,3 +878,37 @@ func TestWebhookHandlerProcess(t *testing.T) {
 
 // errNone stands for "no error" in an atomic.Value (which cannot hold nil).
 var errNone = errors.New("none")
+
+// *WebhookHandler is what Events.Replay feeds: a replayed event goes through
+// the same confirmation and de-duplication as a delivery, so an event both
+// delivered and listed runs fn once.
+var _ EventProcessor = (*WebhookHandler)(nil)
+
+func TestWebhookHandlerUnderEventsReplay(t *testing.T) {
+	t.Parallel()
+	env := newEventsClient(t)
+	since := eventsNow.Add(-time.Hour)
+	fake := &eventsFake{events: []eventRecord{
+		{"po_1", EventPayoutNormalSucceeded, TimeOf(since.Add(time.Minute))},
+		{"po_2", EventPayoutNormalSucceeded, TimeOf(since.Add(2 * time.Minute))},
+	}}
+	env.mt.RegisterResponder(http.MethodGet, testAPI+"/events", fake.respond)
+	var ran []string
+	h := mustHandler(t, func(_ context.Context, ev Event) error {
+		ran = append(ran, ev.ResourceID+" "+string(ev.Resource.(*Payout).Status))
+		return nil
+	}, WithDeduplication(NewMemoryDeliveryStore(0)), withFetcher(func(_ context.Context, kind ResourceKind, id string) (any, error) {
+		require.Equal(t, ResourceKindPayout, kind)
+		return &Payout{ID: id, Status: PayoutStatusSucceeded}, nil
+	}))
+	// po_1's webhook was delivered before the replay.
+	delivered := Event{Type: EventPayoutNormalSucceeded, ResourceID: "po_1", Date: since.Add(time.Minute)}
+	require.Equal(t, "ok\n", deliver(t, h, delivered).Body.String())
+
+	_, err := env.c.Events.Replay(context.Background(), h, since, EventPayoutNormalSucceeded)
+	require.NoError(t, err, "already processed is not an error")
+	assert.Equal(t, []string{"po_1 SUCCEEDED", "po_2 SUCCEEDED"}, ran, "po_1 ran once, po_2 caught up")
+	_, err = env.c.Events.Replay(context.Background(), h, since, EventPayoutNormalSucceeded)
+	require.NoError(t, err)
+	assert.Len(t, ran, 2, "a second replay runs nothing again")
+}
