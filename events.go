@@ -222,6 +222,7 @@ var eventClaims = map[EventType]stateClaim{
 	EventPayInNormalFailed:             {"Status", string(PayInStatusFailed)},
 	EventPayoutNormalSucceeded:         {"Status", string(PayoutStatusSucceeded)},
 	EventPayoutNormalFailed:            {"Status", string(PayoutStatusFailed)},
+	EventInstantPayoutSucceeded:        {"Status", string(PayoutStatusSucceeded)},
 	EventPayoutRefundSucceeded:         {"Status", string(RefundStatusSucceeded)},
 	EventPayoutRefundFailed:            {"Status", string(RefundStatusFailed)},
 	EventTransferRefundSucceeded:       {"Status", string(RefundStatusSucceeded)},

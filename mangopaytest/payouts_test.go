@@ -343,3 +343,52 @@ func (r *sdkRecorder) Process(_ context.Context, ev mangopay.Event) error {
 	r.events = append(r.events, ev)
 	return nil
 }
+
+// TestReplayThroughWebhookHandler: an event delivered live and then replayed
+// runs the platform's function once (same de-duplication), and the replayed
+// events are confirmed by GET like deliveries (Event.Resource is the payout).
+func TestReplayThroughWebhookHandler(t *testing.T) {
+	t.Parallel()
+	srv := mangopaytest.NewServer()
+	t.Cleanup(srv.Close)
+	c := srv.Client()
+	ctx := context.Background()
+	a := &api{t: t, srv: srv, hc: noRedirects(srv.HTTPClient())}
+	a.token = a.fetchToken()
+	owner := a.acceptOwner("Olga")
+	w := a.wallet(owner, "EUR", 5000)
+	rec := a.activeRecipient(owner)
+	start := srv.Now()
+	// Instant: it settles 10 s later on the emulator's clock, which stays
+	// within the minute the handler allows ahead of the local clock.
+	po := a.payout(owner, w, rec, 1000, 0, map[string]any{"PayoutModeRequested": "INSTANT_PAYMENT"})
+	srv.Advance(mangopaytest.InstantPayoutDelay)
+
+	calls := map[mangopay.EventType]int{}
+	var resources []any
+	h, err := mangopay.NewWebhookHandler(func(_ context.Context, ev mangopay.Event) error {
+		calls[ev.Type]++
+		resources = append(resources, ev.Resource)
+		return nil
+	}, mangopay.WithConfirmation(c), mangopay.WithDeduplication(mangopay.NewMemoryDeliveryStore(0)))
+	require.NoError(t, err)
+	// The live delivery of PAYOUT_NORMAL_SUCCEEDED, as the hook would send it.
+	var live mangopay.Event
+	for _, ev := range srv.Events() {
+		if ev.EventType == mangopay.EventPayoutNormalSucceeded {
+			live = mangopay.Event{Type: ev.EventType, ResourceID: ev.ResourceID, Date: ev.Date.UTC().Truncate(time.Second)}
+		}
+	}
+	require.Equal(t, po["Id"], live.ResourceID)
+	require.NoError(t, h.Process(ctx, live))
+
+	_, err = c.Events.Replay(ctx, h, start, mangopay.EventPayoutNormalCreated, mangopay.EventPayoutNormalSucceeded, mangopay.EventInstantPayoutSucceeded)
+	require.NoError(t, err)
+	assert.Equal(t, 1, calls[mangopay.EventPayoutNormalSucceeded], "delivered and replayed: processed once")
+	assert.Equal(t, 1, calls[mangopay.EventPayoutNormalCreated])
+	assert.Equal(t, 1, calls[mangopay.EventInstantPayoutSucceeded])
+	require.NotEmpty(t, resources)
+	p, ok := resources[0].(*mangopay.Payout)
+	require.True(t, ok, "%T", resources[0])
+	assert.Equal(t, mangopay.PayoutStatusSucceeded, p.Status)
+}
