@@ -799,3 +799,70 @@ test('8. error shapes: 404 ressource_not_found, 400 param_error, 401 invalid_cre
   await api.authorize();
   assert.equal((await api.Users.getSca(s.alice.Id)).Id, s.alice.Id);
 });
+
+// ---- 9. payouts and refunds (issue 14) ----
+
+test('9. payouts to an ACTIVE recipient (POST /payouts/bankwire) and a transfer refund', async () => {
+  needs('alice');
+  const email = `dora.${crypto.randomBytes(4).toString('hex')}+accept@example.com`; // the sandbox's accept bypass: ACTIVE at once
+  const dora = await api.Users.create(naturalOwner('Dora', email));
+  assert.equal(dora.UserStatus, 'ACTIVE');
+  const wallet = await api.Wallets.create({ Owners: [dora.Id], Description: 'Dora EUR', Currency: 'EUR' });
+  const savings = await api.Wallets.create({ Owners: [dora.Id], Description: 'Dora savings', Currency: 'EUR' });
+  await credit(wallet.Id, 10000);
+  const rec = await api.Recipients.create({
+    DisplayName: 'Dora FR account', PayoutMethodType: 'LocalBankTransfer', RecipientType: 'Individual',
+    Currency: 'EUR', Country: 'FR',
+    IndividualRecipient: { FirstName: 'Dora', LastName: 'Interop', Address: { ...address } },
+    LocalBankTransfer: { EUR: { IBAN: 'FR7630004000031234567890143', BIC: 'BNPAFRPP' } },
+    ScaContext: 'USER_PRESENT',
+  }, dora.Id);
+  if (rec.PendingUserAction && rec.PendingUserAction.RedirectUrl) await completeSca(rec.PendingUserAction.RedirectUrl);
+  assert.equal((await api.Recipients.get(rec.Id)).Status, 'ACTIVE');
+
+  const payout = await api.PayOuts.create({
+    AuthorId: dora.Id, DebitedWalletId: wallet.Id, RecipientId: rec.Id, PaymentType: 'BANK_WIRE',
+    DebitedFunds: eur(4000), Fees: eur(40), BankWireRef: 'interop', PayoutModeRequested: 'INSTANT_PAYMENT',
+  });
+  assert.equal(lastWire().method, 'POST');
+  assert.match(lastWire().url, new RegExp(`^/v2.01/${CLIENT_ID}/payouts/bankwire/?$`)); // the SDK adds a trailing slash
+  assert.match(payout.Id, /^po_/);
+  assert.equal(payout.Status, 'CREATED');
+  assert.equal(payout.RecipientId, rec.Id);
+  assert.equal(payout.ModeApplied, 'INSTANT_PAYMENT');
+  assert.deepEqual(payout.CreditedFunds, eur(3960));
+
+  await advanceClock(10);
+  const done = await api.PayOuts.get(payout.Id);
+  assert.equal(lastWire().url, `/v2.01/${CLIENT_ID}/payouts/${payout.Id}`);
+  assert.equal(done.Status, 'SUCCEEDED');
+  assert.equal(done.ResultCode, '000000');
+
+  // A payout to a legacy bank account (no Recipient) fails with 121018.
+  const legacy = await api.PayOuts.create({
+    AuthorId: dora.Id, DebitedWalletId: wallet.Id, BankAccountId: 'bankacc_m_legacy', PaymentType: 'BANK_WIRE',
+    DebitedFunds: eur(100), Fees: eur(0),
+  });
+  assert.equal(legacy.Status, 'FAILED');
+  assert.equal(legacy.ResultCode, '121018');
+
+  const tr = await api.Transfers.create({
+    AuthorId: dora.Id, DebitedWalletId: wallet.Id, CreditedWalletId: savings.Id, DebitedFunds: eur(1000), Fees: eur(0),
+  });
+  assert.equal(tr.Status, 'SUCCEEDED');
+  const refund = await api.Transfers.createRefund(tr.Id, { AuthorId: dora.Id });
+  assert.equal(lastWire().url, `/v2.01/${CLIENT_ID}/transfers/${tr.Id}/refunds`);
+  assert.equal(refund.Status, 'SUCCEEDED');
+  assert.equal(refund.Nature, 'REFUND');
+  assert.equal(refund.InitialTransactionId, tr.Id);
+  assert.deepEqual(refund.CreditedFunds, eur(1000));
+  const viewed = await api.Refunds.get(refund.Id);
+  assert.equal(lastWire().url, `/v2.01/${CLIENT_ID}/refunds/${refund.Id}`);
+  assert.equal(viewed.Id, refund.Id);
+  const again = await api.Transfers.createRefund(tr.Id, { AuthorId: dora.Id });
+  assert.equal(again.Status, 'FAILED');
+  assert.equal(again.ResultCode, '001401');
+
+  const w = await api.Wallets.get(wallet.Id, { parameters: { ScaContext: 'USER_PRESENT' } });
+  assert.deepEqual(w.Balance, eur(6000), 'paid out 4000 once; the refused payout took nothing; the transfer came back');
+});
