@@ -242,7 +242,12 @@
 // honor", and the others of failingAmounts) fail the payment after the page
 // or challenge. A web card pay-in's RedirectURL is the hosted payment page
 // (/payment/pay?token=..., Pay or Cancel: 001031); unused, it expires after
-// WebPayInLifetime (15 minutes) with 101109. Both pages redirect (303) to the
+// WebPayInLifetime (15 minutes) with 101109. A card entered there is
+// challenged by the same rule as a direct pay-in's (every card but
+// TestCardFrictionless, and any card with SecureMode FORCE): Pay leads to
+// the 3DS2 challenge page, whose Decline fails the pay-in with 101301 (the
+// hosted page runs 3D Secure, per Mangopay's testing-payments guide). Both
+// pages redirect (303) to the
 // return URL with transactionId appended. A bank wire pay-in stays CREATED
 // until ReceiveBankWire (or POST /_sandbox/payins/{id}/bankwire) credits it,
 // and fails with 101109 after BankWireLifetime. A SUCCEEDED pay-in credits

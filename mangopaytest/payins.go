@@ -138,6 +138,7 @@ type payin struct {
 	secureMode string
 	statement  *string
 	needed     bool
+	challenged bool // a web pay-in whose hosted page sent the user to its 3DS2 challenge
 	browser    map[string]any
 	ip         string
 	category   string
@@ -756,7 +757,7 @@ func (s *Server) renderPayIn(p *payin) map[string]any {
 	}
 	link := ""
 	if p.token != "" && t.status == transactionStatusCreated {
-		if p.kind == kindWeb {
+		if p.kind == kindWeb && !p.challenged {
 			link = s.cfg.publicURL + "/payment/pay?token=" + p.token
 		} else {
 			link = s.cfg.publicURL + "/payment/3ds?token=" + p.token
@@ -799,7 +800,7 @@ func (s *Server) sweepPayInsLocked(now time.Time) {
 			continue
 		}
 		code := resultPeriodExpired
-		if p.kind == kindDirect {
+		if p.kind == kindDirect || p.challenged {
 			code = result3DSExpired
 		}
 		s.finishPayInLocked(p, code, now)
@@ -852,7 +853,7 @@ func (s *Server) CompletePayIn(link string, outcome Outcome) (string, error) {
 // answerPageLocked applies what the user did on a payment page.
 func (s *Server) answerPageLocked(p *payin, outcome Outcome, number string, now time.Time) {
 	switch {
-	case outcome == Failed && p.kind == kindWeb:
+	case outcome == Failed && p.kind == kindWeb && !p.challenged:
 		s.finishPayInLocked(p, resultUserCanceled, now)
 	case outcome == Failed:
 		s.finishPayInLocked(p, result3DSFailed, now)
@@ -958,7 +959,7 @@ func (s *Server) servePaymentPage(w http.ResponseWriter, r *http.Request, body [
 	defer s.mu.Unlock()
 	s.sweepLocked(now)
 	p, err := s.payInFromLink(tok)
-	if err != nil || (p.kind == kindWeb) != web {
+	if err != nil || (p.kind == kindWeb && !p.challenged) != web {
 		status := http.StatusNotFound
 		if errors.Is(err, ErrPayInNotWaiting) {
 			status = http.StatusGone
@@ -988,6 +989,14 @@ func (s *Server) servePaymentPage(w http.ResponseWriter, r *http.Request, body [
 		}
 		if web && outcome == Validated && validExpiry(form.Get("cardExpirationDate")) && expired(form.Get("cardExpirationDate"), now) {
 			s.finishPayInLocked(p, resultCardExpired, now)
+		} else if web && outcome == Validated && luhn(number) && (number != TestCardFrictionless || p.secureMode == "FORCE") {
+			// The issuer challenges the card, as for a direct pay-in: the
+			// hosted page hands over to the 3DS2 challenge page.
+			delete(s.pay().pages, p.token)
+			p.challenged, p.token, p.expires = true, "3ds_"+randomHex(16), now.Add(ChallengeLifetime)
+			s.pay().pages[p.token] = p
+			http.Redirect(w, r, s.cfg.publicURL+"/payment/3ds?token="+p.token, http.StatusSeeOther)
+			return
 		} else {
 			s.answerPageLocked(p, outcome, number, now)
 		}

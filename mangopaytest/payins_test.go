@@ -503,3 +503,72 @@ func newHookServer(t *testing.T, h http.Handler) string {
 	t.Cleanup(srv.Close)
 	return srv.URL + "/hooks"
 }
+
+// The hosted payment page runs 3D Secure: a challenge card entered there
+// leads to the 3DS2 challenge page; Approve pays, Decline fails with 101301.
+func TestPayInsWebHostedPageChallenge(t *testing.T) {
+	t.Parallel()
+	e := newSDK(t)
+	user := e.payer("Cleo")
+	wallet := e.wallet(user, 0)
+	hc := e.srv.HTTPClient()
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	pay := func(pr *mangopay.PaymentRedirectError, number string) string {
+		t.Helper()
+		resp, err := hc.PostForm(e.srv.URL+"/payment/pay", url.Values{"token": {strings.TrimPrefix(pr.RedirectURL, e.srv.URL+"/payment/pay?token=")},
+			"outcome": {"VALIDATED"}, "cardNumber": {number}, "cardExpirationDate": {"1230"}, "cardCvx": {"123"}})
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		return resp.Header.Get("Location")
+	}
+
+	for _, tc := range []struct {
+		outcome string
+		status  mangopay.PayInStatus
+		code    string
+		balance int64
+	}{
+		{"VALIDATED", mangopay.PayInStatusSucceeded, mangopay.ResultCodeSuccess, 2500},
+		{"FAILED", mangopay.PayInStatusFailed, mangopay.ResultCode3DSFailed, 2500},
+	} {
+		p, pr := e.web(user, wallet, 2500, 0)
+		challenge := pay(pr, mangopaytest.TestCardChallenge)
+		require.True(t, strings.HasPrefix(challenge, e.srv.URL+"/payment/3ds?token="), challenge)
+		got, err := e.c.PayIns.Get(e.ctx, p.ID)
+		require.NoError(t, err)
+		assert.Equal(t, mangopay.PayInStatusCreated, got.Status, "waiting for the challenge")
+		assert.Equal(t, challenge, got.RedirectURL)
+		resp, err := hc.Get(pr.RedirectURL)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode, "the card form is used up")
+
+		resp, err = hc.Get(challenge)
+		require.NoError(t, err)
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Contains(t, string(page), "3-D Secure: approve this payment?")
+		resp, err = hc.PostForm(e.srv.URL+"/payment/3ds", url.Values{"token": {strings.TrimPrefix(challenge, e.srv.URL+"/payment/3ds?token=")}, "outcome": {tc.outcome}})
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, p.ReturnURL, resp.Header.Get("Location"))
+		got, err = e.c.PayIns.Get(e.ctx, p.ID)
+		require.NoError(t, err)
+		assert.Equal(t, tc.status, got.Status, tc.outcome)
+		assert.Equal(t, tc.code, got.ResultCode, tc.outcome)
+		assert.Equal(t, tc.balance, e.balance(wallet), tc.outcome)
+	}
+
+	// The frictionless card pays without a challenge; an unanswered
+	// challenge expires with 101304.
+	p, pr := e.web(user, wallet, 1000, 0)
+	assert.Equal(t, p.ReturnURL, pay(pr, mangopaytest.TestCardFrictionless))
+	p, pr = e.web(user, wallet, 1000, 0)
+	pay(pr, mangopaytest.TestCardChallenge)
+	e.srv.Advance(mangopaytest.ChallengeLifetime)
+	got, err := e.c.PayIns.Get(e.ctx, p.ID)
+	require.NoError(t, err)
+	assert.Equal(t, mangopay.ResultCode3DSExpired, got.ResultCode)
+	assert.Equal(t, int64(3500), e.balance(wallet))
+}
