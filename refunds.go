@@ -200,3 +200,23 @@ func (s *RefundsService) Get(ctx context.Context, refundID string, opts ...Reque
 	}
 	return &out, nil
 }
+
+// hasID makes Refund an identified resource: a recovered 2xx without an Id
+// leaves the call's outcome unknown.
+func (r *Refund) hasID() bool { return r.ID != "" }
+
+// mismatch tells the pipeline whether a refund recovered through
+// /responses/{key} answers this request (the path, with the refunded
+// transaction's id, is checked by the pipeline): the same author and, for a
+// partial refund, the same DebitedFunds.
+func (r *CreateRefundRequest) mismatch(out any) string {
+	got, ok := out.(*Refund)
+	if !ok {
+		return wrongType("*Refund", out)
+	}
+	p := differ("AuthorId", r.AuthorID, got.AuthorID)
+	if p == "" && r.DebitedFunds != nil {
+		p = differ("DebitedFunds", *r.DebitedFunds, got.DebitedFunds)
+	}
+	return p
+}

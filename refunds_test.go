@@ -2,6 +2,7 @@ package mangopay
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -127,4 +128,41 @@ func TestRefundsValidation(t *testing.T) {
 		assert.ErrorIs(t, err, ErrInvalidID, "%q", id)
 	}
 	assert.Equal(t, 0, env.mt.GetTotalCallCount())
+}
+
+// TestRefundsRecoveredAnswerMustMatch: a refund's answer lost, then the
+// recorded answer under the same key names another author: the SDK does not
+// take it for this refund's result (ErrIdempotencyKeyReused, naming the
+// field), and the matching one is returned.
+func TestRefundsRecoveredAnswerMustMatch(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, author string
+		wantErr      bool
+	}{{"same author", "146476890", false}, {"another author", "999", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := newTestClient(t)
+			first := true
+			env.mt.RegisterResponder(http.MethodPost, testAPI+"/transfers/155585643/refunds", func(r *http.Request) (*http.Response, error) {
+				if first {
+					first = false
+					return nil, errors.New("read tcp 10.0.0.1:443: connection reset by peer")
+				}
+				return wlRespond(409, `{"Message":"A resource has already been created with this Idempotency Key","Type":"idempotent_creation_conflict","Id":"c#1","Date":1,"errors":null}`)(r)
+			})
+			stored := strings.Replace(string(fixture(t, "refunds/transfer-refund-response.json")), `"AuthorId":"146476890"`, `"AuthorId":"`+tc.author+`"`, 1)
+			env.mt.RegisterResponder(http.MethodGet, `=~^`+strings.ReplaceAll(testAPI, ".", `\.`)+`/responses/`,
+				wlRespond(200, strings.Replace(storedResponseBody(`"200"`, stored), "/transfers", "/transfers/155585643/refunds", 1)))
+			rf, err := env.c.Refunds.CreateForTransfer(context.Background(), "155585643", &CreateRefundRequest{AuthorID: "146476890"})
+			if tc.wantErr {
+				assert.ErrorIs(t, err, ErrIdempotencyKeyReused)
+				assert.Contains(t, err.Error(), "AuthorId")
+				assert.Nil(t, rf)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, "155586343", rf.ID)
+		})
+	}
 }
