@@ -2,6 +2,7 @@ package mangopay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"sort"
@@ -144,6 +145,12 @@ type EventProcessor interface {
 //	next, err := c.Events.Replay(ctx, handler, checkpoint, mangopay.PayoutRefundEventTypes()...)
 //	saveCheckpoint(next) // also on error: it is where to resume
 //
+// An event whose confirmation shows that its resource has since moved to
+// another state (a *ConfirmationError with Observed set: a RECIPIENT_ACTIVE
+// for a recipient deactivated since) is skipped rather than stopping the
+// replay on it forever: Mangopay listed it, so it is genuine, and the event
+// that moved the resource on is replayed too when its type is asked for.
+//
 // Events at since itself are included. On success the checkpoint is the
 // start of the call minus ReplayOverlap (never before since), so events
 // listed late are not missed. When p fails, Replay stops and returns the
@@ -208,6 +215,9 @@ func (s *EventsService) Replay(ctx context.Context, p EventProcessor, since time
 			return ev.Date, err
 		}
 		if err := p.Process(ctx, ev); err != nil {
+			if movedOn(err) {
+				continue
+			}
 			return ev.Date, fmt.Errorf("mangopay: Events.Replay: %s %s at %s: %w", ev.Type, truncate(ev.ResourceID, 40),
 				ev.Date.UTC().Format(time.RFC3339), err)
 		}
@@ -217,4 +227,11 @@ func (s *EventsService) Replay(ctx context.Context, p EventProcessor, since time
 		next = since
 	}
 	return next, nil
+}
+
+// movedOn reports whether err is a confirmation that found the event's
+// resource in another state than the one the event claims.
+func movedOn(err error) bool {
+	var ce *ConfirmationError
+	return errors.As(err, &ce) && ce.Observed != ""
 }

@@ -128,13 +128,17 @@ func (f *eventsFake) respond(r *http.Request) (*http.Response, error) {
 
 // recordingProcessor records what Replay feeds it and fails on demand.
 type recordingProcessor struct {
-	got    []Event
-	failOn string
+	got     []Event
+	failOn  string
+	movedOn string // a resource whose confirmation shows another state
 }
 
 func (p *recordingProcessor) Process(_ context.Context, ev Event) error {
 	if ev.ResourceID == p.failOn {
 		return errors.New("database is down")
+	}
+	if ev.ResourceID == p.movedOn {
+		return &ConfirmationError{Type: ev.Type, ResourceID: ev.ResourceID, Claimed: "SUCCEEDED", Observed: "FAILED"}
 	}
 	p.got = append(p.got, ev)
 	return nil
@@ -178,6 +182,19 @@ func TestEventsReplay(t *testing.T) {
 	assert.Contains(t, err.Error(), "po_2")
 	assert.Equal(t, since.Add(2*time.Minute), next)
 	assert.Len(t, p.got, 2)
+
+	// A listed event whose resource has moved on to another state is skipped,
+	// not a wall the replay stops at on every run; a confirmation that could
+	// not fetch the resource still stops it.
+	p = &recordingProcessor{movedOn: "po_1"}
+	next, err = env.c.Events.Replay(context.Background(), p, since, EventPayoutNormalSucceeded, EventTransferRefundSucceeded)
+	require.NoError(t, err)
+	assert.Equal(t, eventsNow.Add(-ReplayOverlap), next)
+	assert.Equal(t, []string{"rf_1", "po_2"}, []string{p.got[0].ResourceID, p.got[1].ResourceID})
+	assert.Len(t, p.got, 2)
+	notFound := &ConfirmationError{Type: EventPayoutNormalSucceeded, ResourceID: "po_1", Err: ErrNotFound}
+	assert.False(t, movedOn(notFound))
+	assert.False(t, movedOn(errors.New("database is down")))
 
 	// A checkpoint newer than now minus the overlap is kept.
 	recent := eventsNow.Add(-time.Minute)
