@@ -207,7 +207,10 @@
 // GET /payouts/{id} view a payout. POST /transfers/{id}/refunds and POST
 // /payins/{id}/refunds refund in full or in part and fail with 001401,
 // 005403, 005404 or 001001 as documented (a transaction not SUCCEEDED is
-// refused with 400); GET /refunds/{id} views one. The payout and refund
+// refused with 400); GET /refunds/{id} views one, and GET
+// /transfers/{id}/refunds and GET /payins/{id}/refunds list a
+// transaction's refunds (Status, ResultCode, BeforeDate, AfterDate, paging,
+// oldest first unless Sort=CreationDate:DESC). The payout and refund
 // webhooks are sent and recorded like the others; GET /events refuses
 // AfterDate or BeforeDate older than EventRetention (45 days) with 400, as
 // Mangopay does (Mangopay also requires EventType; the emulator lists every

@@ -3,6 +3,9 @@ package mangopaytest
 import (
 	"fmt"
 	"net/http"
+	"slices"
+	"sort"
+	"strconv"
 	"time"
 )
 
@@ -24,6 +27,7 @@ import (
 // transaction must be SUCCEEDED; no result code is documented for it).
 
 type refund struct {
+	seq             int64 // creation order, for the lists
 	id              string
 	tag             string
 	created         time.Time
@@ -89,6 +93,8 @@ func init() {
 	addRoute("POST", "/transfers/{id}/refunds", (*call).refundTransfer)
 	addRoute("POST", "/payins/{id}/refunds", (*call).refundPayIn)
 	addRoute("GET", "/refunds/{id}", (*call).getRefund)
+	addRoute("GET", "/transfers/{id}/refunds", (*call).listTransferRefunds)
+	addRoute("GET", "/payins/{id}/refunds", (*call).listPayInRefunds)
 }
 
 func (c *call) refundTransfer() {
@@ -171,7 +177,7 @@ func (c *call) createRefund(t *transaction, events string) {
 			fees = -fees
 		}
 	}
-	r := &refund{id: "refund_m_" + ulid(c.now), tag: str(in.Tag), created: c.now, authorID: t.authorID,
+	r := &refund{seq: st.nextSeq(), id: "refund_m_" + ulid(c.now), tag: str(in.Tag), created: c.now, authorID: t.authorID,
 		debited: money{t.debited.Currency, amount}, feesBack: fees, status: transactionStatusCreated, initial: t,
 		debitedWalletID: t.creditedWalletID}
 	if t.typ == "TRANSFER" {
@@ -219,4 +225,63 @@ func (c *call) getRefund() {
 		return
 	}
 	c.json(http.StatusOK, r.render())
+}
+
+// listTransferRefunds answers GET /transfers/{id}/refunds and
+// listPayInRefunds GET /payins/{id}/refunds (api-reference/refunds/
+// list-refunds-transfer, list-refunds-payin): the refunds of that
+// transaction, oldest first, filtered by Status, ResultCode (comma-separated
+// values), BeforeDate and AfterDate, and paginated. An unknown transaction
+// is 404.
+func (c *call) listTransferRefunds() {
+	if t := c.s.st.transfers[c.params["id"]]; t != nil {
+		c.listRefunds(t)
+		return
+	}
+	c.notFound("Transfer", c.params["id"])
+}
+
+func (c *call) listPayInRefunds() {
+	for _, t := range c.s.st.txs {
+		if t.id == c.params["id"] && t.typ == "PAYIN" {
+			c.listRefunds(t)
+			return
+		}
+	}
+	c.notFound("PayIn", c.params["id"])
+}
+
+func (c *call) listRefunds(t *transaction) {
+	statuses, codes := c.qList("Status"), c.qList("ResultCode")
+	var before, after int64
+	e := fieldErrors{}
+	for name, dst := range map[string]*int64{"BeforeDate": &before, "AfterDate": &after} {
+		if v := c.q(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				e[name] = fmt.Sprintf("The %s parameter must be a Unix timestamp", name)
+			}
+			*dst = n
+		}
+	}
+	if len(e) > 0 {
+		c.paramError(e)
+		return
+	}
+	var rs []*refund
+	if c.s.st.money != nil {
+		for _, r := range c.s.st.money.refunds {
+			if r.initial == t && (len(statuses) == 0 || slices.Contains(statuses, r.status)) &&
+				(len(codes) == 0 || slices.Contains(codes, r.resultCode)) &&
+				(before == 0 || r.created.Unix() < before) && (after == 0 || r.created.Unix() > after) {
+				rs = append(rs, r)
+			}
+		}
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].seq < rs[j].seq })
+	out := make([]refundOut, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.render())
+	}
+	paginate(c, out)
 }

@@ -1142,13 +1142,25 @@ test('10. card registration, tokenization at CardRegistrationURL, direct (fricti
   }
   for (const id of want) assert.ok(hit(id), `PAYIN_NORMAL_SUCCEEDED webhook for ${id}`);
 
+  // Deactivating a card (irreversible): a pay-in with it then fails with 101106.
+  const off = await api.Cards.update({ Id: updated.CardId, Active: false });
+  w = lastWire();
+  assert.equal(w.method, 'PUT');
+  assert.equal(w.url, `/v2.01/${CLIENT_ID}/cards/${updated.CardId}`);
+  assert.equal(sentJSON().Active, false);
+  assert.equal(off.Active, false);
+  const inactive = await api.PayIns.create(direct(updated.CardId, 1000, 0));
+  assert.equal(inactive.Status, 'FAILED');
+  assert.equal(inactive.ResultCode, '101106');
+  assert.equal(await aliceBalance(), balance);
+
   s.webPayIn = web;
   s.aliceBalance = balance;
 });
 
 // ---- 11. payouts from a card-funded wallet, refunds ----
 
-test('11. payout to an ACTIVE recipient (RecipientId) until SUCCEEDED; legacy bank account 121018; transfer and pay-in refunds', async () => {
+test('11. payout to an ACTIVE recipient (RecipientId) until SUCCEEDED; legacy bank account 121018; transfer and pay-in refunds, listed', async () => {
   needs('alice', 'bob', 'aliceWallet', 'bobWallet', 'recipientBody', 'webPayIn');
   let balance = await aliceBalance();
   assert.equal(balance, s.aliceBalance);
@@ -1317,4 +1329,19 @@ test('11. payout to an ACTIVE recipient (RecipientId) until SUCCEEDED; legacy ba
   assert.equal(pr.DebitedWalletId, s.aliceWallet.Id);
   balance -= 2000;
   assert.equal(await aliceBalance(), balance);
+
+  // The refunds of each transaction, as the SDK lists them.
+  const xferRefunds = await api.Transfers.getRefunds(xfer.Id, () => {}, { per_page: 100 });
+  w = lastWire();
+  assert.equal(w.method, 'GET');
+  assert.equal(w.url, `/v2.01/${CLIENT_ID}/transfers/${xfer.Id}/refunds`);
+  assert.equal(w.headers['x-number-of-items'], '4');
+  assert.deepEqual(xferRefunds.map((r) => [r.Id, r.Status]),
+    [[part.Id, 'SUCCEEDED'], [over.Id, 'FAILED'], [rest.Id, 'SUCCEEDED'], [twice.Id, 'FAILED']]);
+  const failedOnly = await api.Transfers.getRefunds(xfer.Id, () => {}, { Status: 'FAILED' });
+  assert.deepEqual(lastWire().params, { Status: 'FAILED' });
+  assert.deepEqual(failedOnly.map((r) => r.ResultCode), ['005403', '001401']);
+  const payinRefunds = await api.PayIns.getRefunds(s.webPayIn.Id);
+  assert.equal(lastWire().url, `/v2.01/${CLIENT_ID}/payins/${s.webPayIn.Id}/refunds`);
+  assert.deepEqual(payinRefunds.map((r) => r.Id), [pr.Id]);
 });
