@@ -37,6 +37,11 @@ type config struct {
 	// clientOpts are added to the client's options (tests point a
 	// kindMangopay client at an emulator).
 	clientOpts []mangopay.Option
+	// inspect, when set, is called with the backend after the tour ended
+	// well, before it is closed (tests recompute the summary's figures).
+	inspect func(*backend)
+	// payoutAmount, when set, replaces the story's payout amount (tests).
+	payoutAmount int64
 }
 
 // backendKind is what the quickstart talks to.
@@ -81,8 +86,11 @@ type backend struct {
 	// returnURL is the platform page the SCA links send the user back to.
 	returnURL string
 	// ctl drives an emulator's test controls; nil against Mangopay, where
-	// a person answers each SCA session and makes the pay-in.
+	// a person answers each SCA session and the pay-in's 3DS2 challenge.
 	ctl *controls
+	// srv is the in-process emulator (nil for the other backends), for the
+	// tests' config.inspect.
+	srv *mangopaytest.Server
 	// poll is how long and how often to wait for an outcome.
 	poll poller
 	// hookURL is where Mangopay can deliver webhooks ("" when it cannot),
@@ -94,13 +102,14 @@ type backend struct {
 
 // controls are an emulator's test controls, in-process (mangopaytest.Server)
 // or over HTTP (mangopay-sandbox's /_sandbox/), with what to call them in
-// the story.
+// the story. They play the user's browser (on the SCA page, on a 3DS2
+// challenge) and the passing of time; none of them moves money.
 type controls struct {
 	complete func(ctx context.Context, link string, o mangopaytest.Outcome) error
-	credit   func(ctx context.Context, walletID string, amount int64) error
+	payIn    func(ctx context.Context, link string, o mangopaytest.Outcome) error
 	advance  func(ctx context.Context, d time.Duration) error
-	// completeVia, creditVia and advanceVia name the control for the reader.
-	completeVia, creditVia, advanceVia string
+	// completeVia, payInVia and advanceVia name the control for the reader.
+	completeVia, payInVia, advanceVia string
 }
 
 // approve gets the user through the SCA session behind link (returnUrl
@@ -124,17 +133,20 @@ func (b *backend) approve(ctx context.Context, p *printer, link string) error {
 	return nil
 }
 
-// fund puts amount (minor units) in a wallet, or says how to; it returns a
-// description of what it did.
-func (b *backend) fund(ctx context.Context, walletID string, amount int64) (string, error) {
+// passChallenge gets the payer through the 3DS2 challenge behind link: an
+// emulator's control answers it, against Mangopay a person does.
+func (b *backend) passChallenge(ctx context.Context, p *printer, link string) error {
 	if b.ctl == nil {
-		return fmt.Sprintf("this SDK does not make pay-ins: pay at least %s into %s (e.g. a sandbox test card pay-in); the transfers wait for it",
-			mangopay.Money{Currency: "EUR", Amount: amount}, walletID), nil
+		p.say("open the link above in a browser and pass the sandbox's test challenge (a success " +
+			"answer: \"No\", \"Rejected\" or \"Unavailable\" fail the pay-in with 101301)")
+		p.say("the quickstart asks Mangopay for the pay-in every %s for up to %s (Ctrl-C to stop)", b.poll.every, b.poll.deadline)
+		return nil
 	}
-	if err := b.ctl.credit(ctx, walletID, amount); err != nil {
-		return "", err
+	if err := b.ctl.payIn(ctx, link, mangopaytest.Validated); err != nil {
+		return err
 	}
-	return fmt.Sprintf("credited by the emulator (%s: a succeeded PAYIN)", b.ctl.creditVia), nil
+	p.ok("the payer passed the card issuer's challenge (emulator: %s)", b.ctl.payInVia)
+	return nil
 }
 
 // logPrefix starts each -v log record, logCont its continuation lines.
@@ -222,15 +234,19 @@ func startEmulator(cfg config, logger *slog.Logger) (*backend, error) {
 		returnURL: "https://platform.example/sca/return",
 		ctl: &controls{
 			complete: func(_ context.Context, link string, o mangopaytest.Outcome) error { return srv.CompleteSca(link, o) },
-			credit:   func(_ context.Context, id string, amount int64) error { return srv.Credit(id, amount) },
+			payIn: func(_ context.Context, link string, o mangopaytest.Outcome) error {
+				_, err := srv.CompletePayIn(link, o)
+				return err
+			},
 			advance: func(_ context.Context, d time.Duration) error {
 				srv.Advance(d)
 				return nil
 			},
 			completeVia: "srv.CompleteSca",
-			creditVia:   "srv.Credit",
+			payInVia:    "srv.CompletePayIn",
 			advanceVia:  "srv.Advance",
 		},
+		srv:     srv,
 		poll:    poller{every: 10 * time.Millisecond, deadline: 5 * time.Second},
 		hookURL: hookURL,
 		events:  events,
@@ -270,10 +286,10 @@ func dialStandalone(cfg config, logger *slog.Logger) (*backend, error) {
 		returnURL: "https://platform.example/sca/return",
 		ctl: &controls{
 			complete:    ctl.Complete,
-			credit:      ctl.Credit,
+			payIn:       ctl.CompletePayIn,
 			advance:     ctl.Advance,
 			completeVia: "POST /_sandbox/sca/complete",
-			creditVia:   "POST /_sandbox/wallets/{id}/credit",
+			payInVia:    "POST /_sandbox/payins/complete",
 			advanceVia:  "POST /_sandbox/clock/advance",
 		},
 		poll:    poller{every: 10 * time.Millisecond, deadline: 10 * time.Second},

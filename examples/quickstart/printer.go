@@ -128,6 +128,33 @@ func (p *printer) redirect(link string) {
 	p.printf("%s", wrap("       ", "         ", "returnUrl (percent-encoded in the link): "+ret))
 }
 
+// challenge shows where the payer's browser would be sent for a card
+// payment's 3DS2 challenge: the whole link when a person must open it, else
+// with its token elided. Its return URL was fixed when the pay-in was made
+// (SecureModeReturnURL).
+func (p *printer) challenge(link string) {
+	p.printf("   ↪ redirect the payer's browser to the card issuer's 3DS2 challenge page:\n")
+	if p.fullLinks {
+		p.printf("       %s\n", link)
+		return
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		p.printf("       (unparsable link)\n")
+		return
+	}
+	q := u.Query()
+	if token := q.Get("token"); len(token) > 8 {
+		q.Set("token", token[:8]+"…")
+	}
+	u.RawQuery = ""
+	enc := q.Encode()
+	if dec, err := url.QueryUnescape(enc); err == nil {
+		enc = dec
+	}
+	p.printf("%s", wrap("       ", "         ", u.String()+"?"+enc))
+}
+
 // ok reports something that worked.
 func (p *printer) ok(format string, args ...any) { p.line("✓", fmt.Sprintf(format, args...)) }
 

@@ -32,18 +32,37 @@ func TestRunEmulator(t *testing.T) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	require.NoError(t, run(ctx, &out, config{}))
+	inspected := false
+	require.NoError(t, run(ctx, &out, config{inspect: func(b *backend) {
+		inspected = true
+		text := out.String()
+		paidIn, wallets, fees, paidOut := assertReconciled(t, text, b.client, mangopay.PayoutStatusSucceeded)
+		// The emulator's own ledger agrees with what the SDK read.
+		var inWallets int64
+		for _, id := range walletIDs(t, text) {
+			bal, _, err := b.srv.Balance(id)
+			require.NoError(t, err)
+			inWallets += bal
+		}
+		assert.Equal(t, wallets, inWallets, "wallets")
+		assert.Equal(t, fees, b.srv.FeesBalance("EUR"), "fees wallet")
+		paid, toPayers := b.srv.Outflows("EUR")
+		assert.Equal(t, paidOut, paid, "paid out")
+		assert.Zero(t, toPayers)
+		assert.Equal(t, paidIn, inWallets+b.srv.FeesBalance("EUR")+paid)
+	}}))
+	require.True(t, inspected)
 	text := out.String()
 	assert.Contains(t, text, "Talking to the in-process emulator (mangopaytest)")
-	assertStory(t, text, "srv.CompleteSca", "srv.Advance")
+	assertStory(t, text, "srv.CompleteSca", "srv.CompletePayIn", "srv.Advance")
 	assertWidth(t, text)
 	assert.NotContains(t, text, "┆ http", "no request logs without -v")
 }
 
 // assertStory checks what every emulator run tells: the concepts, each step
-// and its outcome, then the summary. completeVia and advanceVia name the
-// emulator's controls.
-func assertStory(t *testing.T, text, completeVia, advanceVia string) {
+// and its outcome, then the summary. completeVia, payInVia and advanceVia
+// name the emulator's controls.
+func assertStory(t *testing.T, text, completeVia, payInVia, advanceVia string) {
 	t.Helper()
 	for _, want := range []string{
 		// the concepts, before the first call
@@ -52,6 +71,7 @@ func assertStory(t *testing.T, text, completeVia, advanceVia string) {
 		"A natural user is a person; a legal user is a", "SOLETRADER",
 		"USER_PRESENT: SCA may be", "USER_NOT_PRESENT: only with their prior consent",
 		"PENDING_USER_ACTION", "007101 SCA declined, 007102 SCA link expired",
+		"Money: it enters Mangopay by a pay-in", "leaves by a payout to a bank account",
 		"Hooks registered (c.Hooks.Create)",
 		// the owner: created PENDING_USER_ACTION with a link in the body, ACTIVE after SCA
 		"1. Register Alex Martin as a natural OWNER\n   Shows: SCA enrollment.",
@@ -67,6 +87,19 @@ func assertStory(t *testing.T, text, completeVia, advanceVia string) {
 		"Shows: wallet-access SCA.",
 		"the link came in the WWW-Authenticate header of a 401",
 		"← balance EUR 1000.00",
+		// the card pay-in: registered, tokenized, CREATED with a 3DS2 challenge, SUCCEEDED
+		"4. Fund Alex's wallet: a card pay-in of EUR 1010.00 with a 3DS2 challenge\n   Shows: money entering Mangopay.",
+		"→ c.CardRegistrations.Create POST /cardregistrations",
+		"· sandbox test card 4970105181818183 (always challenged)",
+		"→ c.CardRegistrations.Update PUT /cardregistrations/{Id}  (RegistrationData)",
+		"← Status VALIDATED, card card_m_",
+		"· DebitedFunds EUR 1010.00 charged to the card, Fees EUR 10.00 kept by the platform",
+		"Status CREATED, SecureModeNeeded true",
+		"← *mangopay.PaymentRedirectError, caught by mangopay.AsRedirect as SCA demands are",
+		"↪ redirect the payer's browser to the card issuer's 3DS2 challenge page:",
+		"✓ the payer passed the card issuer's challenge (emulator: " + payInVia + ")",
+		"← Status SUCCEEDED, ResultCode 000000: EUR 1000.00 to Alex's wallet (DebitedFunds - Fees)",
+		"webhook PAYIN_NORMAL_SUCCEEDED for payin_m_",
 		"no SCA: a wallet-access SCA succeeded less than 180 days ago",
 		// the large transfer: CREATED + SCA, SUCCEEDED with its webhook
 		"Transfer EUR 600.00 from Alex to Sam",
@@ -75,10 +108,25 @@ func assertStory(t *testing.T, text, completeVia, advanceVia string) {
 		"webhook TRANSFER_NORMAL_SUCCEEDED for xfer_",
 		// the small one: exempt
 		"Transfer EUR 25.00 from Alex to Sam",
-		"no SCA: under EUR 30.00 the low-value exemption applies (at most 5 in a row, or EUR 100.00 in\n     total, since the user's last SCA)",
+		"· no SCA: up to EUR 500.00 between two OWNERs the sandbox always applies its risk-analysis (TRA)\n" +
+			"     exemption; it asks for SCA from EUR 500.01",
 		// the payout recipient: PENDING + SCA, then ACTIVE
 		"Status PENDING",
 		"webhook RECIPIENT_ACTIVE for rec_",
+		// the payout: CREATED, then SUCCEEDED on the emulator's clock
+		"10. Pay EUR 100.00 out of Alex's wallet to the recipient\n   Shows: money leaving Mangopay, with no SCA",
+		"→ c.Payouts.Create           POST /payouts/bankwire  (RecipientId, mode STANDARD)",
+		"✓ 1h0m0s later the bank wire has left (emulator: " + advanceVia + ")",
+		"← Status SUCCEEDED, ResultCode 000000, ModeApplied STANDARD",
+		"webhook PAYOUT_NORMAL_SUCCEEDED for po_m_",
+		// the refund of the exempt transfer
+		"11. Refund the EUR 25.00 transfer from Alex to Sam\n   Shows: a refund:",
+		"→ c.Refunds.CreateForTransfer POST /transfers/{TransferId}/refunds  (in full)",
+		"← Status SUCCEEDED, ResultCode 000000: EUR 25.00 back from Sam's wallet to Alex's",
+		"webhook TRANSFER_REFUND_SUCCEEDED for refund_m_",
+		// Sam's own wallet access
+		"12. Read Sam's wallet with ScaContext USER_PRESENT\n   Shows: that wallet-access SCA is per user",
+		"← balance EUR 600.00",
 		// the other outcomes
 		"Other outcomes",
 		"Sam declines a transfer of EUR 600.00 to Alex",
@@ -104,19 +152,23 @@ func assertStory(t *testing.T, text, completeVia, advanceVia string) {
 
 	// Each step says what it shows.
 	steps := regexp.MustCompile(`(?m)^\d+\. .*\n   Shows: `).FindAllString(text, -1)
-	assert.Len(t, steps, 13)
+	assert.Len(t, steps, 16)
 
 	// The summary table, one row per step.
 	summary := text[strings.LastIndex(text, "Summary"):]
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`Register Alex \(OWNER\) +enrollment: approved +ACTIVE`),
 		regexp.MustCompile(`Register Sam \(OWNER\) +enrollment: approved +ACTIVE`),
+		regexp.MustCompile(`Card pay-in EUR 1010.00 +3DS2 challenge: passed +SUCCEEDED, webhook received`),
 		regexp.MustCompile(`Read Alex's wallet +wallet access: approved +EUR 1000.00`),
 		regexp.MustCompile(`Read Alex's wallets again +exempt \(180 days\) +1 wallet\(s\), 1 transaction\(s\)`),
 		regexp.MustCompile(`Transfer EUR 600.00 +required: approved +SUCCEEDED, webhook received`),
 		regexp.MustCompile(`Transfer EUR 25.00 +exempt +SUCCEEDED`),
 		regexp.MustCompile(`Payout recipient \(DE IBAN\) +required: approved +ACTIVE, webhook received`),
-		regexp.MustCompile(`List Alex's transactions +exempt \(180 days\) +3 transaction\(s\)`),
+		regexp.MustCompile(`Payout EUR 100.00 +none \(trusted beneficiary\) +SUCCEEDED, webhook received`),
+		regexp.MustCompile(`Refund the EUR 25.00 transfer +none +SUCCEEDED, webhook received`),
+		regexp.MustCompile(`Read Sam's wallet +wallet access: approved +EUR 600.00`),
+		regexp.MustCompile(`List Alex's transactions +exempt \(180 days\) +4 transaction\(s\)`),
 		regexp.MustCompile(`Transfer declined +declined +FAILED 007101, webhook received`),
 		regexp.MustCompile(`Transfer left to expire +expired +FAILED 007102, webhook received`),
 		regexp.MustCompile(`Retry with a fresh link +required: approved +SUCCEEDED, webhook received`),
@@ -126,6 +178,59 @@ func assertStory(t *testing.T, text, completeVia, advanceVia string) {
 		assert.Regexp(t, want, summary)
 	}
 	assert.NotContains(t, text, "within 5s", "every webhook arrived")
+	assert.Contains(t, text, "\nMoney, reconciled\n")
+}
+
+// walletIDs returns Alex's and Sam's wallet ids, as the story printed them.
+func walletIDs(t *testing.T, text string) []string {
+	t.Helper()
+	var ids []string
+	for _, who := range []string{"Alex", "Sam"} {
+		m := regexp.MustCompile(`← wallet (wlt_\S+) for ` + who + `,`).FindStringSubmatch(text)
+		require.NotNil(t, m, "no wallet for %s", who)
+		ids = append(ids, m[1])
+	}
+	return ids
+}
+
+// assertReconciled recomputes the final reconciliation from what c reads
+// (the wallets, the pay-in and the payout whose ids the story printed) and
+// checks the figures the quickstart printed against it; the payout must have
+// ended wantPayout. It returns the figures in cents.
+func assertReconciled(t *testing.T, text string, c *mangopay.Client, wantPayout mangopay.PayoutStatus) (paidIn, wallets, fees, paidOut int64) {
+	t.Helper()
+	ctx := context.Background()
+	money := text[strings.LastIndex(text, "Money, reconciled"):]
+	for i, id := range walletIDs(t, text) {
+		w, err := c.Wallets.Get(ctx, id, mangopay.ScaUserPresent)
+		require.NoError(t, err, "the owners passed wallet access: no SCA now")
+		wallets += w.Balance.Amount
+		who := []string{"Alex", "Sam"}[i]
+		assert.Regexp(t, `(?m)^   wallet    `+who+`'s, `+id+` +`+regexp.QuoteMeta(w.Balance.String())+`$`, money)
+	}
+	m := regexp.MustCompile(`← pay-in (\S+), Status CREATED`).FindStringSubmatch(text)
+	require.NotNil(t, m, "no pay-in")
+	p, err := c.PayIns.Get(ctx, m[1])
+	require.NoError(t, err)
+	require.Equal(t, mangopay.PayInStatusSucceeded, p.Status)
+	paidIn, fees = p.DebitedFunds.Amount, p.Fees.Amount
+	m = regexp.MustCompile(`← payout (\S+), Status [A-Z]+`).FindStringSubmatch(text)
+	require.NotNil(t, m, "no payout")
+	po, err := c.Payouts.Get(ctx, m[1])
+	require.NoError(t, err)
+	require.Equal(t, wantPayout, po.Status)
+	if po.Status == mangopay.PayoutStatusSucceeded {
+		paidOut = po.DebitedFunds.Amount
+		assert.Positive(t, paidOut)
+	}
+	assert.Equal(t, eur(payInAmount), p.DebitedFunds)
+	assert.Positive(t, fees)
+	assert.Equal(t, paidIn, wallets+fees+paidOut, "no money appeared or vanished")
+	assert.Contains(t, money, fmt.Sprintf("✓ wallets %s + fees %s + paid out %s = %s = paid in",
+		eur(wallets), eur(fees), eur(paidOut), eur(paidIn)))
+	assert.Regexp(t, `(?m)^   paid in   card pay-in `+p.ID+`, SUCCEEDED +`+regexp.QuoteMeta(eur(paidIn).String())+`$`, money)
+	assert.Regexp(t, `(?m)^   paid out  payout `+po.ID+`, `+string(po.Status)+` +`+regexp.QuoteMeta(eur(paidOut).String())+`$`, money)
+	return paidIn, wallets, fees, paidOut
 }
 
 // assertWidth checks that no line is over width characters, except a link
@@ -195,8 +300,10 @@ func TestRunStandalone(t *testing.T) {
 		require.NoError(t, err, "run %d:\n%s", i+1, out.String())
 		text := out.String()
 		assert.Contains(t, text, fmt.Sprintf("Talking to mangopay-sandbox at %s, ClientId \"mangopaytest\"", base))
-		assertStory(t, text, "POST /_sandbox/sca/complete", "POST /_sandbox/clock/advance")
-		assert.Contains(t, text, "credited by the emulator (POST /_sandbox/wallets/{id}/credit: a succeeded PAYIN)")
+		assertStory(t, text, "POST /_sandbox/sca/complete", "POST /_sandbox/payins/complete", "POST /_sandbox/clock/advance")
+		c, err := mangopay.New(mangopaytest.DefaultClientID, mangopaytest.DefaultAPIKey, mangopay.WithBaseURL(base))
+		require.NoError(t, err)
+		assertReconciled(t, text, c, mangopay.PayoutStatusSucceeded)
 		assertWidth(t, text)
 	}
 }
@@ -258,9 +365,11 @@ func TestMangopayKeepsTheDefaultRedirectPolicy(t *testing.T) {
 	assert.ErrorContains(t, err, `host "127.0.0.1" is not mangopay.com or an allowed host`)
 }
 
-// person plays the human of sandbox mode: it reads what the quickstart
-// prints, "opens" each link by completing its session on the emulator a
-// little later, and makes the pay-in it is asked for.
+// person plays the human of sandbox mode, and the emulator plays Mangopay:
+// it reads what the quickstart prints and "opens" each link a little later,
+// completing the SCA session or the 3DS2 challenge on the emulator in-process
+// (no /_sandbox/ call); when the quickstart waits for a payout it moves the
+// emulator's clock, as Mangopay's processing would take its time.
 type person struct {
 	t   *testing.T
 	srv *mangopaytest.Server
@@ -271,8 +380,8 @@ type person struct {
 }
 
 var (
-	linkLine = regexp.MustCompile(`^ {7}(http\S+)\n$`)
-	payLine  = regexp.MustCompile(`pay at least EUR \S+ into (wlt_\S+)\s`)
+	linkLine   = regexp.MustCompile(`^ {7}(http\S+)\n$`)
+	payoutLine = regexp.MustCompile(`Mangopay sends the wire`)
 )
 
 func (p *person) Write(b []byte) (int, error) {
@@ -281,10 +390,20 @@ func (p *person) Write(b []byte) (int, error) {
 	p.buf.Write(b)
 	s := string(b)
 	if m := linkLine.FindStringSubmatch(s); m != nil {
-		p.later(func() error { return p.srv.CompleteSca(m[1], mangopaytest.Validated) })
+		if strings.Contains(m[1], "/payment/3ds?") {
+			p.later(func() error {
+				_, err := p.srv.CompletePayIn(m[1], mangopaytest.Validated)
+				return err
+			})
+		} else {
+			p.later(func() error { return p.srv.CompleteSca(m[1], mangopaytest.Validated) })
+		}
 	}
-	if m := payLine.FindStringSubmatch(s); m != nil {
-		p.later(func() error { return p.srv.Credit(m[1], creditAmount) })
+	if payoutLine.MatchString(s) {
+		p.later(func() error {
+			p.srv.Advance(mangopaytest.StandardPayoutDelay)
+			return nil
+		})
 	}
 	return len(b), nil
 }
@@ -305,28 +424,50 @@ func (p *person) String() string {
 	return p.buf.String()
 }
 
-// TestRunSandboxMode runs the sandbox path (credentials set, a person opens
-// the links) against an emulator standing in for Mangopay's sandbox.
+// sandboxMode is the configuration of the sandbox path (credentials set, a
+// person opens the links) against srv standing in for Mangopay's sandbox.
+func sandboxMode(srv *mangopaytest.Server) config {
+	return config{
+		ClientID: srv.ClientID, APIKey: srv.APIKey, BaseURL: srv.URL, kind: kindMangopay,
+		Deadline: 10 * time.Second, PollEvery: 5 * time.Millisecond,
+		clientOpts: []mangopay.Option{mangopay.WithRedirectHosts(strings.TrimPrefix(srv.URL, "http://"))},
+	}
+}
+
+// TestRunSandboxMode runs the sandbox path against an emulator standing in
+// for Mangopay's sandbox.
 func TestRunSandboxMode(t *testing.T) {
 	t.Parallel()
 	srv := mangopaytest.NewServer()
 	t.Cleanup(srv.Close)
 	who := &person{t: t, srv: srv}
-	cfg := config{
-		ClientID: srv.ClientID, APIKey: srv.APIKey, BaseURL: srv.URL, kind: kindMangopay,
-		Deadline: 10 * time.Second, PollEvery: 5 * time.Millisecond,
-		clientOpts: []mangopay.Option{mangopay.WithRedirectHosts(strings.TrimPrefix(srv.URL, "http://"))},
-	}
-	err := run(context.Background(), who, cfg)
+	err := run(context.Background(), who, sandboxMode(srv))
 	who.wg.Wait()
 	require.NoError(t, err, who.String())
 	text := who.String()
 	assert.Contains(t, text, "Talking to Mangopay at "+srv.URL)
 	assert.Contains(t, text, "webhooks: skipped")
 	assert.Contains(t, text, "open the link above in a browser: phone +33611111111 (FR), one-time code 702100")
-	assert.Contains(t, text, "pay at least EUR 1000.00 into wlt_")
+	assert.Contains(t, text, "open the link above in a browser and pass the sandbox's test challenge")
+	assert.Regexp(t, `Card pay-in EUR 1010.00 +3DS2 challenge: passed +SUCCEEDED\n`, text)
 	assert.Regexp(t, `Transfer EUR 600.00 +required: approved +SUCCEEDED\n`, text)
 	assert.Regexp(t, `Payout recipient \(DE IBAN\) +required: approved +ACTIVE\n`, text)
+	assert.Contains(t, text, "· Mangopay sends the wire; the quickstart asks every 5ms for up to 10s")
+	assert.Regexp(t, `Payout EUR 100.00 +none \(trusted beneficiary\) +SUCCEEDED\n`, text)
+	assert.Regexp(t, `Refund the EUR 25.00 transfer +none +SUCCEEDED\n`, text)
+	assert.Regexp(t, `Read Sam's wallet +wallet access: approved +EUR 600.00\n`, text)
+	assertReconciled(t, text, srv.Client(), mangopay.PayoutStatusSucceeded)
+	assert.NotContains(t, text, "emulator:", "no emulator control against Mangopay")
+
+	// Only public API: the quickstart never called a test control, and every
+	// request went to the API, the tokenizer or the hosted pages.
+	reqs := srv.Requests()
+	require.NotEmpty(t, reqs)
+	for _, r := range reqs {
+		assert.False(t, strings.HasPrefix(r.Path, "/_sandbox"), "%s %s", r.Method, r.Path)
+		assert.True(t, strings.HasPrefix(r.Path, "/v2.01/") || strings.HasPrefix(r.Path, "/payment/tokenize/"),
+			"%s %s", r.Method, r.Path)
+	}
 	assert.Contains(t, text, "skipped against Mangopay: declining needs an emulator's controls")
 	assert.Contains(t, text, "skipped against Mangopay: waiting out a link needs an emulator's controls")
 	assert.Contains(t, text, "✗ 403 sca_proxy_missing")
@@ -336,7 +477,10 @@ func TestRunSandboxMode(t *testing.T) {
 	// Every link is printed whole, for the person to open, and carries the
 	// platform's return URL, percent-encoded.
 	links := regexp.MustCompile(`(?m)^       (http://\S+)$`).FindAllStringSubmatch(text, -1)
-	require.Len(t, links, 5, "enrollment ×2, wallet access, large transfer, recipient")
+	require.Len(t, links, 7, "enrollment ×2, 3DS2 challenge, wallet access ×2, large transfer, recipient")
+	challenge := links[2][1]
+	assert.Regexp(t, `^http://127\.0\.0\.1:\d+/payment/3ds\?token=3ds_[0-9a-f]{32}$`, challenge, "printed whole")
+	links = append(links[:2], links[3:]...)
 	for _, l := range links {
 		u, err := url.Parse(l[1])
 		require.NoError(t, err)
@@ -345,6 +489,31 @@ func TestRunSandboxMode(t *testing.T) {
 		assert.True(t, strings.HasPrefix(u.Query().Get("returnUrl"), "https://example.com/?"), l[1])
 		assert.Contains(t, u.RawQuery, "returnUrl=https%3A%2F%2Fexample.com%2F%3F")
 	}
+}
+
+// TestRunSandboxModePayoutRefused: Mangopay refuses the payout of an owner
+// who is not KYC-verified (002999; here the emulator's LIGHT allowance is
+// exceeded); the quickstart says why, goes on, and the balances reconcile
+// with nothing paid out.
+func TestRunSandboxModePayoutRefused(t *testing.T) {
+	t.Parallel()
+	srv := mangopaytest.NewServer()
+	t.Cleanup(srv.Close)
+	who := &person{t: t, srv: srv}
+	cfg := sandboxMode(srv)
+	cfg.payoutAmount = mangopaytest.LightPayoutAllowance + 100
+	err := run(context.Background(), who, cfg)
+	who.wg.Wait()
+	require.NoError(t, err, who.String())
+	text := who.String()
+	assert.Contains(t, text, "✗ FAILED 002999 (Blocked due to a Debited User's KYC limitations")
+	assert.Contains(t, text, "Alex is not KYC-verified (KYCLevel LIGHT)")
+	assert.Regexp(t, `Payout EUR 151.00 +none \(trusted beneficiary\) +FAILED 002999\n`, text)
+	assert.NotContains(t, text, "Mangopay sends the wire", "a FAILED payout is not awaited")
+	_, _, _, paidOut := assertReconciled(t, text, srv.Client(), mangopay.PayoutStatusFailed)
+	assert.Zero(t, paidOut)
+	assert.Contains(t, text, "+ paid out EUR 0.00 = EUR 1010.00 = paid in")
+	assertWidth(t, text)
 }
 
 // The poller is what sandbox mode relies on while a person is on the hosted

@@ -58,8 +58,8 @@ func isLoopback(host string) bool {
 }
 
 // Controls drives a mangopay-sandbox's test controls under <base>/_sandbox/
-// (see cmd/mangopay-sandbox): what mangopaytest.Server's CompleteSca, Credit
-// and Advance do in-process. They need no credentials, which is why the
+// (see cmd/mangopay-sandbox): what mangopaytest.Server's CompleteSca,
+// CompletePayIn, Credit and Advance do in-process. They need no credentials, which is why the
 // emulator must never be exposed beyond the machines testing against it.
 type Controls struct {
 	// Base is the emulator's base URL, e.g. http://127.0.0.1:8089.
@@ -73,6 +73,15 @@ type Controls struct {
 // page: POST /_sandbox/sca/complete.
 func (c Controls) Complete(ctx context.Context, link string, outcome mangopaytest.Outcome) error {
 	return c.post(ctx, "/_sandbox/sca/complete", map[string]string{"RedirectUrl": link, "Outcome": string(outcome)})
+}
+
+// CompletePayIn answers the payment page behind link (a direct card pay-in's
+// 3DS2 challenge, SecureModeRedirectURL, or a web pay-in's hosted page,
+// RedirectURL) as the user's browser would: mangopaytest.Validated approves
+// the challenge (or pays), mangopaytest.Failed declines it (101301) or
+// cancels the page (001031): POST /_sandbox/payins/complete.
+func (c Controls) CompletePayIn(ctx context.Context, link string, outcome mangopaytest.Outcome) error {
+	return c.post(ctx, "/_sandbox/payins/complete", map[string]string{"RedirectUrl": link, "Outcome": string(outcome)})
 }
 
 // Credit adds amount (minor units) to a wallet, as a succeeded pay-in:

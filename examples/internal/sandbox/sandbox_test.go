@@ -106,3 +106,52 @@ func TestControls(t *testing.T) {
 	require.NoError(t, ctl.Advance(ctx, 90*time.Second))
 	assert.Equal(t, 90*time.Second, srv.Now().Sub(before).Round(time.Second))
 }
+
+// TestControlsCompletePayIn answers a direct card pay-in's 3DS2 challenge
+// over HTTP, as the user's browser would: the pay-in SUCCEEDS and credits the
+// wallet; a second answer is refused (409), an unknown link is 404.
+func TestControlsCompletePayIn(t *testing.T) {
+	t.Parallel()
+	srv, err := mangopaytest.Listen("127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	ctl := Controls{Base: srv.URL}
+	c := srv.Client()
+
+	u, err := c.Users.CreateNatural(ctx, &mangopay.CreateNaturalUserRequest{
+		UserCategory: mangopay.UserCategoryPayer, TermsAndConditionsAccepted: mangopay.Ptr(true),
+		FirstName: "Pat", LastName: "Doe", Email: "pat@example.com",
+	})
+	require.NoError(t, err)
+	w, err := c.Wallets.Create(ctx, &mangopay.CreateWalletRequest{Owners: []string{u.ID}, Description: "w", Currency: "EUR"})
+	require.NoError(t, err)
+	reg, err := c.CardRegistrations.Create(ctx, &mangopay.CreateCardRegistrationRequest{UserID: u.ID, Currency: "EUR"})
+	require.NoError(t, err)
+	data, err := mangopaytest.Tokenize(ctx, nil, reg, mangopaytest.Card{Number: mangopaytest.TestCardChallenge, Expiry: "1299", CVC: "123"})
+	require.NoError(t, err)
+	reg, err = c.CardRegistrations.Update(ctx, reg.ID, &mangopay.CompleteCardRegistrationRequest{RegistrationData: data})
+	require.NoError(t, err)
+	p, err := c.PayIns.CreateCardDirect(ctx, &mangopay.CreateCardDirectPayInRequest{
+		AuthorID: u.ID, CreditedWalletID: w.ID, CardID: reg.CardID,
+		DebitedFunds: mangopay.Money{Currency: "EUR", Amount: 5000}, Fees: mangopay.Money{Currency: "EUR", Amount: 100},
+		SecureModeReturnURL: "https://platform.example/back", IPAddress: "192.0.2.1", SecureMode: mangopay.SecureModeForce,
+		BrowserInfo: &mangopay.BrowserInfo{AcceptHeader: "text/html", Language: "en", ColorDepth: 24, ScreenHeight: 800,
+			ScreenWidth: 1280, UserAgent: "Mozilla/5.0", JavascriptEnabled: true},
+	})
+	rd, ok := mangopay.AsRedirect(err)
+	require.True(t, ok, "a challenge card needs the browser: %v", err)
+	link, err := rd.RedirectURLWithReturn("")
+	require.NoError(t, err)
+	require.Equal(t, mangopay.PayInStatusCreated, p.Status)
+
+	require.NoError(t, ctl.CompletePayIn(ctx, link, mangopaytest.Validated))
+	got, err := c.PayIns.Get(ctx, p.ID)
+	require.NoError(t, err)
+	assert.Equal(t, mangopay.PayInStatusSucceeded, got.Status)
+	bal, _, err := srv.Balance(w.ID)
+	require.NoError(t, err)
+	assert.Equal(t, int64(4900), bal, "DebitedFunds - Fees")
+	assert.ErrorContains(t, ctl.CompletePayIn(ctx, link, mangopaytest.Validated), "409")
+	assert.ErrorContains(t, ctl.CompletePayIn(ctx, srv.URL+"/payment/3ds?token=nope", mangopaytest.Validated), "404")
+}
