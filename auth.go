@@ -159,6 +159,11 @@ type authenticator struct {
 	bearer   []string   // {"Bearer " + cached.AccessToken}, shared by requests
 	refused  string     // the last token Mangopay refused with a 401
 	inflight *tokenCall // the refresh in progress, if any
+
+	// testHookJoined, when set (by tests only), is called each time a
+	// goroutine joins a refresh already in progress, before it waits for it:
+	// a test can then release the refresh once every goroutine waits on it.
+	testHookJoined func()
 }
 
 // tokenCall is one refresh that several goroutines may wait for.
@@ -203,7 +208,11 @@ func (a *authenticator) header(ctx context.Context) ([]string, error) {
 			a.mu.Unlock()
 			a.refresh(ctx, call)
 		} else {
+			hook := a.testHookJoined
 			a.mu.Unlock()
+			if hook != nil {
+				hook()
+			}
 		}
 		select {
 		case <-call.done:

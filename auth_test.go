@@ -189,29 +189,32 @@ func TestConcurrentTokenFailureIsShared(t *testing.T) {
 	// Bad credentials: goroutines waiting for the one refresh get its error
 	// instead of each asking again (Mangopay locks accounts that do).
 	env := newTestClient(t)
+	const n = 200
 	release := make(chan struct{})
+	// The refresh is answered only once the n-1 other goroutines wait for
+	// it: whatever the scheduling, they all share the one token request.
+	var joined atomic.Int64
+	env.c.auth.testHookJoined = func() {
+		if joined.Add(1) == n-1 {
+			close(release)
+		}
+	}
 	var calls atomic.Int64
 	env.mt.RegisterResponder(http.MethodPost, testBase+"/v2.01/oauth/token", func(*http.Request) (*http.Response, error) {
 		calls.Add(1)
 		<-release
 		return httpmock.NewStringResponse(400, `{"error":"unauthorized_client","error_description":"This account has been temporarily locked for security reasons. Please try again later."}`), nil
 	})
-	const n = 200
-	var wg, started sync.WaitGroup
+	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for range n {
 		wg.Add(1)
-		started.Add(1)
 		go func() {
 			defer wg.Done()
-			started.Done()
 			_, err := getThing(context.Background(), env.c, "x")
 			errs <- err
 		}()
 	}
-	started.Wait()
-	time.Sleep(50 * time.Millisecond) // let the goroutines queue behind the refresh (not a timing assertion)
-	close(release)
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -219,7 +222,8 @@ func TestConcurrentTokenFailureIsShared(t *testing.T) {
 		require.ErrorAs(t, err, &apiErr)
 		assert.Equal(t, "unauthorized_client", apiErr.Type)
 	}
-	assert.Less(t, calls.Load(), int64(5), "one refresh shared by the waiting goroutines")
+	assert.EqualValues(t, n-1, joined.Load(), "every other goroutine waited for the refresh in progress")
+	assert.EqualValues(t, 1, calls.Load(), "one refresh shared by the waiting goroutines")
 	assert.Zero(t, env.mt.GetCallCountInfo()["GET "+testAPI+"/things/x"])
 }
 
@@ -245,12 +249,14 @@ func TestTokenWaiterRetriesWhenTheFetcherGivesUp(t *testing.T) {
 		first <- err
 	}()
 	<-arrived
+	waiting := make(chan struct{})
+	env.c.auth.testHookJoined = func() { close(waiting) } // set before the second caller starts: no race
 	second := make(chan error, 1)
 	go func() {
 		_, err := getThing(context.Background(), env.c, "x")
 		second <- err
 	}()
-	time.Sleep(20 * time.Millisecond) // let the second caller wait on the refresh (either way it must succeed)
+	<-waiting // the second caller waits on the first one's refresh
 	cancel()
 	assert.Same(t, context.Canceled, <-first)
 	assert.NoError(t, <-second, "the waiter fetched a token itself")
