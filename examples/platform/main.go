@@ -1,6 +1,8 @@
 // Command platform is a small marketplace backend built on the SDK:
-// html/template pages, net/http handlers and Mangopay's SCA flows (sign-up,
-// wallet access, transfers, payout recipients, webhooks). The application
+// html/template pages, net/http handlers and the whole money cycle with
+// Mangopay's SCA flows: sign-up, wallet access, a card pay-in on the hosted
+// payment page (with 3-D Secure), transfers and their refunds, payout
+// recipients, withdrawals (payouts), and webhooks confirmed by GET. The application
 // itself is the importable package examples/platform/app; this command
 // wires it to a Mangopay and serves it.
 //
@@ -8,21 +10,23 @@
 //	go run ./examples/platform -addr :9000 -v  # another address, request logs on stderr
 //
 // By default Mangopay is the in-process emulator (mangopaytest): its hosted
-// SCA page runs on this machine too (the one-time code is 702100), a demo
-// seller is registered for you to pay, the dashboard has a button adding
-// test money, and the emulator's webhooks reach the platform directly.
+// SCA page and payment page run on this machine too (the one-time code is
+// 702100; card 4970107111111119 pays at once, 4970105181818183 asks for
+// 3-D Secure), a demo seller is registered for you to pay, withdrawals are
+// instant payouts that settle about 10 seconds later, and the emulator's
+// webhooks reach the platform directly.
 //
 // With MANGOPAY_BASE_URL on this machine (a loopback address such as
 // http://127.0.0.1:8089) it uses a mangopay-sandbox started by hand
 // (go run ./cmd/mangopay-sandbox): the same as the in-process emulator, its
-// test controls reached over HTTP. SCA links on exactly that address are
+// test controls (used only to enroll the demo seller) reached over HTTP. SCA links on exactly that address are
 // trusted (mangopay.WithRedirectHosts); the credentials default to the
 // emulator's (MANGOPAY_CLIENT_ID and MANGOPAY_API_KEY override them).
 //
 // With MANGOPAY_CLIENT_ID and MANGOPAY_API_KEY set it uses Mangopay's
 // sandbox (MANGOPAY_BASE_URL, when not on this machine, overrides the
-// address) and its hosted pages; SCA links must be https on mangopay.com,
-// the SDK's default. Webhooks are registered only with -public-url, an https
+// address) and its hosted pages; SCA and payment links must be on
+// Mangopay's hosts, the SDK's default. There is no demo seller there. Webhooks are registered only with -public-url, an https
 // address at which Mangopay can reach this server.
 package main
 
@@ -44,6 +48,13 @@ import (
 	"github.com/scaforge/mangopay/examples/platform/app"
 	"github.com/scaforge/mangopay/mangopaytest"
 )
+
+// testCards are Mangopay's documented sandbox cards (testing/payment-methods),
+// which the emulator knows too, shown next to the card form.
+var testCards = []app.TestCard{
+	{Number: mangopaytest.TestCardFrictionless, What: "pays at once"},
+	{Number: mangopaytest.TestCardChallenge, What: "asks for 3-D Secure"},
+}
 
 type options struct {
 	addr, emulatorAddr, publicURL string
@@ -157,7 +168,11 @@ func setup(ctx context.Context, o options, public string, logger *slog.Logger) (
 		if base == "" {
 			base = mangopay.SandboxURL
 		}
-		a, err := app.New(app.Config{API: app.FromClient(c), BaseURL: public, Logger: logger, Backend: "Mangopay at " + base})
+		cfg := app.Config{API: app.FromClient(c), BaseURL: public, Logger: logger, Backend: "Mangopay at " + base}
+		if base == mangopay.SandboxURL {
+			cfg.TestCards = testCards
+		}
+		a, err := app.New(cfg)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -179,8 +194,8 @@ func setup(ctx context.Context, o options, public string, logger *slog.Logger) (
 	c := srv.Client(clientOpts...)
 	a, err := app.New(app.Config{
 		API: app.FromClient(c), BaseURL: public, Logger: logger,
-		Backend: "in-process emulator (mangopaytest) at " + srv.URL + ", hosted SCA page at " + srv.URL + "/sca/, code " + mangopaytest.OTP,
-		Fund:    func(_ context.Context, walletID string, amount int64) error { return srv.Credit(walletID, amount) },
+		Backend:   "in-process emulator (mangopaytest) at " + srv.URL + ", hosted SCA page at " + srv.URL + "/sca/, code " + mangopaytest.OTP,
+		TestCards: testCards,
 	})
 	if err == nil {
 		err = a.AddDemoPayee(ctx, func(link string) error { return srv.CompleteSca(link, mangopaytest.Validated) })
@@ -197,9 +212,9 @@ func setup(ctx context.Context, o options, public string, logger *slog.Logger) (
 }
 
 // setupStandalone connects the platform to a mangopay-sandbox on this
-// machine: its SCA links (on the address of o.baseURL) are trusted, its
-// /_sandbox/ controls fund wallets and enroll the demo seller, and its
-// webhooks reach the platform directly.
+// machine: its SCA and payment links (on the address of o.baseURL) are
+// trusted, its /_sandbox/ controls enroll the demo seller, and its webhooks
+// reach the platform directly.
 func setupStandalone(ctx context.Context, o options, public string, logger *slog.Logger, clientOpts []mangopay.Option) (*app.App, func(), error) {
 	id, key := o.clientID, o.apiKey
 	if id == "" {
@@ -216,8 +231,8 @@ func setupStandalone(ctx context.Context, o options, public string, logger *slog
 	base := strings.TrimRight(o.baseURL, "/")
 	a, err := app.New(app.Config{
 		API: app.FromClient(c), BaseURL: public, Logger: logger,
-		Backend: "mangopay-sandbox at " + base + ", hosted SCA page at " + base + "/sca/, code " + mangopaytest.OTP,
-		Fund:    ctl.Credit,
+		Backend:   "mangopay-sandbox at " + base + ", hosted SCA page at " + base + "/sca/, code " + mangopaytest.OTP,
+		TestCards: testCards,
 	})
 	if err == nil {
 		err = a.AddDemoPayee(ctx, func(link string) error { return ctl.Complete(ctx, link, mangopaytest.Validated) })

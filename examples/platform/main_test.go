@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scaforge/mangopay/examples/internal/sandbox"
+	"github.com/scaforge/mangopay/mangopaytest"
 )
 
 // TestSetupEmulatorMode checks what `go run ./examples/platform` wires up
@@ -60,7 +61,7 @@ func TestBackendChoice(t *testing.T) {
 
 // checkEmulatorSetup starts the platform with o and checks the sign-up
 // lands on the emulator's hosted page (at sandboxBase when not empty), the
-// demo seller and the test-money button, and the footer naming backend.
+// demo seller, the card form with its test cards, and the footer naming backend.
 func checkEmulatorSetup(t *testing.T, o options, sandboxBase, backend string) {
 	t.Helper()
 	web := httptest.NewUnstartedServer(nil)
@@ -113,8 +114,22 @@ func checkEmulatorSetup(t *testing.T, o options, sandboxBase, backend string) {
 	body, _ = io.ReadAll(dash.Body)
 	dash.Body.Close()
 	assert.Contains(t, string(body), ">Sam Lee (demo seller)</option>")
-	assert.Contains(t, string(body), `id="fund"`)
+	assert.Contains(t, string(body), `id="payin-form"`)
+	assert.Contains(t, string(body), "<code>"+mangopaytest.TestCardChallenge+"</code> asks for 3-D Secure")
 	assert.Contains(t, string(body), backend)
+
+	// The card form leads to the emulator's hosted payment page, a link the
+	// client trusts in this mode.
+	csrf := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindStringSubmatch(string(body))
+	require.NotNil(t, csrf)
+	pay, err := noFollow.PostForm(web.URL+"/payins", url.Values{"amount": {"10"}, "csrf": {csrf[1]}})
+	require.NoError(t, err)
+	pay.Body.Close()
+	require.Equal(t, http.StatusSeeOther, pay.StatusCode)
+	to, err := url.Parse(pay.Header.Get("Location"))
+	require.NoError(t, err)
+	assert.Equal(t, link.Host, to.Host, "the payment page is the same emulator's")
+	assert.Equal(t, "/payment/pay", to.Path)
 }
 
 func TestSetupSandboxModeNeedsNoNetworkToStart(t *testing.T) {

@@ -4,11 +4,16 @@
 //
 // Members sign up as natural OWNER users, confirm their account on
 // Mangopay's hosted SCA page, open their wallets (an SCA-gated read with
-// ScaContext USER_PRESENT), send transfers (SCA above Mangopay's threshold)
-// and register payout recipients (always SCA). Whenever Mangopay demands
+// ScaContext USER_PRESENT), add money with a card on Mangopay's hosted
+// payment page (which runs 3-D Secure when the card's issuer asks), send
+// transfers (SCA above Mangopay's threshold) and refund them, register
+// payout recipients (always SCA) and withdraw to an ACTIVE one (a payout,
+// which needs no SCA: the recipient is a trusted beneficiary). Whenever Mangopay demands
 // SCA the handler redirects the browser to the hosted page with a return URL
 // on /sca/return, which reads controlStatus as a hint and confirms the outcome
-// with a GET. Mangopay's webhooks, received on /webhooks/mangopay through
+// with a GET; the payment page returns to /payin/return, which confirms the
+// pay-in with a GET too. Mangopay's webhooks (users, transfers, recipients,
+// pay-ins, payouts, refunds), received on /webhooks/mangopay through
 // mangopay.NewWebhookHandler and confirmed by a GET of their resource,
 // update what the dashboard shows, whichever comes first: the webhook or
 // the answer of the call that made the resource.
@@ -72,6 +77,24 @@ type Recipients interface {
 	Get(ctx context.Context, id string, opts ...mangopay.RequestOption) (*mangopay.Recipient, error)
 }
 
+// PayIns is what the platform needs of c.PayIns.
+type PayIns interface {
+	CreateCardWeb(ctx context.Context, in *mangopay.CreateCardWebPayInRequest, opts ...mangopay.RequestOption) (*mangopay.PayIn, error)
+	Get(ctx context.Context, id string, opts ...mangopay.RequestOption) (*mangopay.PayIn, error)
+}
+
+// Payouts is what the platform needs of c.Payouts.
+type Payouts interface {
+	Create(ctx context.Context, in *mangopay.CreatePayoutRequest, opts ...mangopay.RequestOption) (*mangopay.Payout, error)
+	Get(ctx context.Context, id string, opts ...mangopay.RequestOption) (*mangopay.Payout, error)
+}
+
+// Refunds is what the platform needs of c.Refunds.
+type Refunds interface {
+	CreateForTransfer(ctx context.Context, transferID string, in *mangopay.CreateRefundRequest, opts ...mangopay.RequestOption) (*mangopay.Refund, error)
+	Get(ctx context.Context, id string, opts ...mangopay.RequestOption) (*mangopay.Refund, error)
+}
+
 // Hooks is what RegisterHooks needs of c.Hooks.
 type Hooks interface {
 	Create(ctx context.Context, in *mangopay.CreateHookRequest, opts ...mangopay.RequestOption) (*mangopay.Hook, error)
@@ -87,6 +110,9 @@ type API struct {
 	Transactions Transactions
 	Transfers    Transfers
 	Recipients   Recipients
+	PayIns       PayIns
+	Payouts      Payouts
+	Refunds      Refunds
 	// Resources confirms webhooks by fetching the resource they name
 	// (mangopay.WithConfirmation); a *mangopay.Client is one.
 	Resources mangopay.ResourceFetcher
@@ -94,7 +120,8 @@ type API struct {
 
 // FromClient returns the API served by c.
 func FromClient(c *mangopay.Client) API {
-	return API{Users: c.Users, Wallets: c.Wallets, Transactions: c.Transactions, Transfers: c.Transfers, Recipients: c.Recipients, Resources: c}
+	return API{Users: c.Users, Wallets: c.Wallets, Transactions: c.Transactions, Transfers: c.Transfers, Recipients: c.Recipients,
+		PayIns: c.PayIns, Payouts: c.Payouts, Refunds: c.Refunds, Resources: c}
 }
 
 // Config configures an App.
@@ -104,24 +131,26 @@ type Config struct {
 	// BaseURL is the app's own address as browsers reach it, such as
 	// "http://127.0.0.1:8080" (required): the SCA return URLs are built on it.
 	BaseURL string
-	// Fund, when set, adds a "test money" button to the dashboard that
-	// credits the member's wallet by the given amount (minor units). Only an
-	// emulator can do this (mangopaytest.Server.Credit); leave it nil against
-	// Mangopay.
-	Fund func(ctx context.Context, walletID string, amount int64) error
+	// TestCards, when set, are shown next to the card form: the test cards
+	// of the emulator or of Mangopay's sandbox (never in production).
+	TestCards []TestCard
 	// Logger receives the errors the pages only summarise (default: discard).
 	Logger *slog.Logger
 	// Backend describes where the app's Mangopay is, for the page footer.
 	Backend string
 }
 
+// TestCard is a card number the dashboard suggests for Mangopay's hosted
+// payment page, with what it does there.
+type TestCard struct{ Number, What string }
+
 // App is the platform: an http.Handler with in-memory state. Build it with New.
 type App struct {
 	api     API
 	base    *url.URL
-	fund    func(ctx context.Context, walletID string, amount int64) error
 	log     *slog.Logger
 	backend string
+	cards   []TestCard
 	pages   map[string]*template.Template
 	mux     *http.ServeMux
 
@@ -149,6 +178,9 @@ type member struct {
 	WalletsOpen bool
 	Transfers   []*transferRecord
 	Recipients  []*recipientRecord
+	PayIns      []*payInRecord
+	Payouts     []*payoutRecord
+	Refunds     []*refundRecord
 	Events      []eventRecord
 	Flash       *flash
 }
@@ -160,6 +192,9 @@ type transferRecord struct {
 	ResultCode    string
 	ResultMessage string
 	SCA           bool
+	// Refundable is set on the dashboard's copies only: SUCCEEDED and
+	// not refunded yet.
+	Refundable bool
 }
 
 type recipientRecord struct {
@@ -181,9 +216,12 @@ type flash struct {
 
 // Paths the app serves.
 const (
-	pathReturn   = "/sca/return"
-	pathWebhooks = "/webhooks/mangopay"
-	sessionName  = "platform_session"
+	pathReturn = "/sca/return"
+	// pathPayInReturn is the ReturnURL of card pay-ins: Mangopay appends
+	// transactionId.
+	pathPayInReturn = "/payin/return"
+	pathWebhooks    = "/webhooks/mangopay"
+	sessionName     = "platform_session"
 	// csrfCookie holds the form token of a browser that is not signed in
 	// (the sign-up form), compared with the form's csrf field.
 	csrfCookie = "platform_csrf"
@@ -195,8 +233,9 @@ var templateFS embed.FS
 
 // New builds the platform.
 func New(cfg Config) (*App, error) {
-	if cfg.API.Users == nil || cfg.API.Wallets == nil || cfg.API.Transactions == nil || cfg.API.Transfers == nil || cfg.API.Recipients == nil || cfg.API.Resources == nil {
-		return nil, errors.New("app: Config.API needs Users, Wallets, Transactions, Transfers, Recipients and Resources (use FromClient)")
+	if api := cfg.API; api.Users == nil || api.Wallets == nil || api.Transactions == nil || api.Transfers == nil || api.Recipients == nil ||
+		api.PayIns == nil || api.Payouts == nil || api.Refunds == nil || api.Resources == nil {
+		return nil, errors.New("app: Config.API needs Users, Wallets, Transactions, Transfers, Recipients, PayIns, Payouts, Refunds and Resources (use FromClient)")
 	}
 	base, err := url.Parse(cfg.BaseURL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
@@ -204,7 +243,7 @@ func New(cfg Config) (*App, error) {
 	}
 	base.Path = strings.TrimSuffix(base.Path, "/")
 	a := &App{
-		api: cfg.API, base: base, fund: cfg.Fund, log: cfg.Logger, backend: cfg.Backend,
+		api: cfg.API, base: base, log: cfg.Logger, backend: cfg.Backend, cards: cfg.TestCards,
 		members: map[string]*member{}, sessions: map[string]*session{},
 	}
 	if a.log == nil {
@@ -231,10 +270,15 @@ func New(cfg Config) (*App, error) {
 	mux.HandleFunc("POST /signout", a.guard(a.signout))
 	mux.HandleFunc("GET /dashboard", a.dashboard)
 	mux.HandleFunc("POST /wallets/open", a.guard(a.openWallets))
-	mux.HandleFunc("POST /wallets/fund", a.guard(a.fundWallet))
+	mux.HandleFunc("POST /payins", a.guard(a.createPayIn))
 	mux.HandleFunc("POST /transfers", a.guard(a.createTransfer))
+	mux.HandleFunc("POST /transfers/{id}/refund", a.guard(a.refundTransfer))
 	mux.HandleFunc("POST /recipients", a.guard(a.createRecipient))
+	mux.HandleFunc("POST /payouts", a.guard(a.createPayout))
 	mux.HandleFunc("GET "+pathReturn, a.scaReturn)
+	// Top-level GET navigations back from Mangopay's pages: they only read
+	// Mangopay's state, which no forged request can change.
+	mux.HandleFunc("GET "+pathPayInReturn, a.payInReturn)
 	mux.Handle(pathWebhooks, hooks)
 	a.mux = mux
 	return a, nil
@@ -269,6 +313,12 @@ var EventTypes = []mangopay.EventType{
 	mangopay.EventTransferNormalFailed,
 	mangopay.EventRecipientActive,
 	mangopay.EventRecipientCanceled,
+	mangopay.EventPayInNormalSucceeded,
+	mangopay.EventPayInNormalFailed,
+	mangopay.EventPayoutNormalSucceeded,
+	mangopay.EventPayoutNormalFailed,
+	mangopay.EventTransferRefundSucceeded,
+	mangopay.EventTransferRefundFailed,
 }
 
 // RegisterHooks points Mangopay's hooks for EventTypes at url: it creates
@@ -487,6 +537,9 @@ func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"lower": func(v any) string { return strings.ToLower(fmt.Sprint(v)) },
 		"when":  func(t time.Time) string { return t.Local().Format("15:04:05") },
+		// requestKey is a fresh Idempotency-Key for a money form: the same
+		// form sent twice (a double click, a resubmission) is one payment.
+		"requestKey": func() (string, error) { return randomToken() },
 	}
 	pages := map[string]*template.Template{}
 	names, err := fs.Glob(templateFS, "templates/*.html")

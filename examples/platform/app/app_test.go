@@ -455,6 +455,10 @@ func TestPagesNeedASession(t *testing.T) {
 		{http.MethodPost, "/wallets/open"},
 		{http.MethodPost, "/transfers"},
 		{http.MethodPost, "/recipients"},
+		{http.MethodPost, "/payins"},
+		{http.MethodPost, "/payouts"},
+		{http.MethodPost, "/transfers/xfer_m_x/refund"},
+		{http.MethodGet, "/payin/return?transactionId=payin_m_x"},
 		{http.MethodGet, "/sca/return?what=user&id=user_m_x&controlStatus=VALIDATED"},
 	} {
 		status, loc, _ := p.do(tc.method, tc.path, url.Values{})
@@ -518,27 +522,6 @@ func TestSignOut(t *testing.T) {
 	status, loc, _ = p.do(http.MethodGet, "/dashboard", nil)
 	assert.Equal(t, http.StatusSeeOther, status)
 	assert.Equal(t, "/", loc)
-}
-
-func TestFundButtonIsForTheEmulatorOnly(t *testing.T) {
-	t.Parallel()
-	p := newPlatform(t)
-	p.signUp()
-	assert.NotContains(t, p.dashboard(), `id="fund"`)
-	status, _, _ := p.do(http.MethodPost, "/wallets/fund", url.Values{})
-	assert.Equal(t, http.StatusNotFound, status)
-
-	var q *platform
-	q = newPlatform(t, func(c *app.Config) {
-		c.Fund = func(_ context.Context, walletID string, amount int64) error { return q.srv.Credit(walletID, amount) }
-	})
-	q.signUp()
-	assert.Contains(t, q.dashboard(), `id="fund"`)
-	status, _, _ = q.do(http.MethodPost, "/wallets/fund", url.Values{})
-	assert.Equal(t, http.StatusSeeOther, status)
-	link := q.scaLink(q.do(http.MethodPost, "/wallets/open", url.Values{}))
-	q.answer(link, mangopaytest.Validated)
-	assert.Equal(t, "EUR 1000.00", match(t, balanceRE, q.dashboard())[2])
 }
 
 // brokenWallets is a fake for one part of the API: the pattern of small
@@ -637,7 +620,7 @@ func TestCrossOriginFormsMoveNoMoney(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, status, tc.name)
 		assert.Contains(t, body, "Form refused", tc.name)
 	}
-	for _, path := range []string{"/wallets/open", "/wallets/fund", "/recipients"} {
+	for _, path := range []string{"/wallets/open", "/recipients"} {
 		status, _, _ := p.send(http.MethodPost, path, url.Values{"display_name": {"Evil"}, "iban": {"DE75512108001245126199"}}, evil)
 		assert.Equal(t, http.StatusForbidden, status, path)
 	}

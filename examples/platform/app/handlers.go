@@ -114,6 +114,9 @@ type memberView struct {
 	WalletsOpen     bool
 	Transfers       []transferRecord
 	Recipients      []recipientRecord
+	PayIns          []payInRecord
+	Payouts         []payoutRecord
+	Refunds         []refundRecord
 	Events          []eventRecord
 }
 
@@ -124,7 +127,10 @@ type dashboardData struct {
 	WalletError  string
 	Payees       []payee
 	Threshold    mangopay.Money
-	CanFund      bool
+	// Active are the member's ACTIVE recipients, those a withdrawal can pay.
+	Active []recipientRecord
+	// TestCards are the emulator's cards for the hosted payment page.
+	TestCards []TestCard
 }
 
 type payee struct{ ID, Name string }
@@ -136,10 +142,21 @@ func (a *App) view(m *member) (*memberView, *flash) {
 	defer a.mu.Unlock()
 	v := &memberView{ID: m.ID, Name: m.Name, Email: m.Email, Status: m.Status, WalletID: m.WalletID, WalletsOpen: m.WalletsOpen}
 	for i := len(m.Transfers) - 1; i >= 0; i-- {
-		v.Transfers = append(v.Transfers, *m.Transfers[i])
+		t := *m.Transfers[i]
+		t.Refundable = t.Status == mangopay.TransferStatusSucceeded && !refundedLocked(m, t.ID)
+		v.Transfers = append(v.Transfers, t)
 	}
 	for i := len(m.Recipients) - 1; i >= 0; i-- {
 		v.Recipients = append(v.Recipients, *m.Recipients[i])
+	}
+	for i := len(m.PayIns) - 1; i >= 0; i-- {
+		v.PayIns = append(v.PayIns, *m.PayIns[i])
+	}
+	for i := len(m.Payouts) - 1; i >= 0; i-- {
+		v.Payouts = append(v.Payouts, *m.Payouts[i])
+	}
+	for i := len(m.Refunds) - 1; i >= 0; i-- {
+		v.Refunds = append(v.Refunds, *m.Refunds[i])
 	}
 	for i := len(m.Events) - 1; i >= 0; i-- {
 		v.Events = append(v.Events, m.Events[i])
@@ -167,7 +184,7 @@ func (a *App) dashboard(w http.ResponseWriter, r *http.Request) {
 		a.log.Warn("refreshing the user", "user", m.ID, "error", err)
 	}
 
-	d := dashboardData{Threshold: mangopay.Money{Currency: "EUR", Amount: scaThreshold}, CanFund: a.fund != nil}
+	d := dashboardData{Threshold: mangopay.Money{Currency: "EUR", Amount: scaThreshold}, TestCards: a.cards}
 	a.mu.Lock()
 	open := m.WalletsOpen
 	for _, id := range a.order {
@@ -192,6 +209,11 @@ func (a *App) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v, f := a.view(m)
+	for _, rec := range v.Recipients {
+		if rec.Status == mangopay.RecipientStatusActive {
+			d.Active = append(d.Active, rec)
+		}
+	}
 	a.render(w, http.StatusOK, "dashboard", pageData{Title: "Dashboard", Member: v, Flash: f, Data: d, CSRF: a.sessionToken(r)})
 }
 
@@ -230,26 +252,6 @@ func (a *App) openWallets(w http.ResponseWriter, r *http.Request) {
 		a.mu.Lock()
 		m.WalletsOpen = true
 		a.mu.Unlock()
-	}
-	http.Redirect(w, r, "/dashboard#wallets", http.StatusSeeOther)
-}
-
-// fundWallet adds test money through Config.Fund (emulator only).
-func (a *App) fundWallet(w http.ResponseWriter, r *http.Request) {
-	m := a.currentMember(r)
-	if m == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return
-	}
-	if a.fund == nil {
-		http.NotFound(w, r)
-		return
-	}
-	const amount = 100000
-	if err := a.fund(r.Context(), m.WalletID, amount); err != nil {
-		a.setFlash(m, "error", "Could not add test money: %s", describe(err))
-	} else {
-		a.setFlash(m, "ok", "Added %s of test money to your wallet.", mangopay.Money{Currency: "EUR", Amount: amount})
 	}
 	http.Redirect(w, r, "/dashboard#wallets", http.StatusSeeOther)
 }
@@ -549,12 +551,15 @@ func (a *App) updateTransfer(rec *transferRecord, t *mangopay.Transfer) {
 // (mangopay.WithConfirmation): ev.Resource is Mangopay's current state, and
 // it is what the dashboard shows.
 //
-// The order of arrival does not matter: a transfer or recipient of a member
+// The order of arrival does not matter: a transfer, recipient, pay-in,
+// payout or refund of a member
 // that the platform has not recorded yet (its webhook beat the Create
 // answer, as an exempt transfer's TRANSFER_NORMAL_SUCCEEDED does) is
 // recorded from the fetched resource, and Create's answer then completes
 // that record instead of adding a second. Resources of no member are
-// ignored: they are not this platform's.
+// ignored: they are not this platform's. Each record keeps a final status
+// (SUCCEEDED, FAILED, ACTIVE...) over an older CREATED or PENDING, so a late
+// answer or a replayed notification never moves it back.
 func (a *App) onEvent(_ context.Context, ev mangopay.Event) error {
 	var (
 		owner     *member
@@ -575,6 +580,15 @@ func (a *App) onEvent(_ context.Context, ev mangopay.Event) error {
 	case *mangopay.Recipient:
 		owner = a.recordRecipient(r)
 		confirmed = "recipient " + string(r.Status)
+	case *mangopay.PayIn:
+		owner = a.recordPayIn(r)
+		confirmed = "pay-in " + string(r.Status)
+	case *mangopay.Payout:
+		owner = a.recordPayout(r)
+		confirmed = "payout " + string(r.Status)
+	case *mangopay.Refund:
+		owner = a.recordRefund(r)
+		confirmed = "refund " + string(r.Status)
 	}
 	if owner == nil {
 		return nil
