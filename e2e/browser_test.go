@@ -1,5 +1,6 @@
-// Package e2e drives examples/platform and the emulator's hosted SCA page
-// with a real headless Chromium. It is its own module so that the SDK's
+// Package e2e drives examples/platform and the emulator's hosted pages (SCA,
+// card payment, 3-D Secure) with a real headless Chromium: the whole money
+// cycle of sign-up, card pay-in, transfer, recipient and payout. It is its own module so that the SDK's
 // go.mod does not depend on chromedp.
 //
 //	cd e2e && go test -count=1 ./...
@@ -75,7 +76,8 @@ func startSite(t *testing.T) *site {
 	t.Cleanup(srv.Close)
 	c := srv.Client()
 	web := httptest.NewUnstartedServer(nil)
-	a, err := app.New(app.Config{API: app.FromClient(c), BaseURL: "http://" + web.Listener.Addr().String(), Backend: "emulator at " + srv.URL})
+	a, err := app.New(app.Config{API: app.FromClient(c), BaseURL: "http://" + web.Listener.Addr().String(), Backend: "emulator at " + srv.URL,
+		TestCards: []app.TestCard{{Number: mangopaytest.TestCardFrictionless, What: "pays at once"}, {Number: mangopaytest.TestCardChallenge, What: "asks for 3-D Secure"}}})
 	require.NoError(t, err)
 	ctx := context.Background()
 	require.NoError(t, a.AddDemoPayee(ctx, func(link string) error { return srv.CompleteSca(link, mangopaytest.Validated) }))
@@ -142,6 +144,19 @@ func shot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Logf("screenshot %s (%d bytes)", filepath.Join(dir, name), len(png))
 }
 
+// visible waits (at most 15 s) for an element; on failure it says where
+// the browser is and what the page shows.
+func visible(t *testing.T, ctx context.Context, css string) {
+	t.Helper()
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(wctx, chromedp.WaitVisible(chromedp.CSS(css))); err != nil {
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+		t.Fatalf("waiting for %s: %v\nat %s, the page says:\n%s", css, err, loc, body)
+	}
+}
+
 // text returns the text of the first element matching the CSS selector.
 func text(t *testing.T, ctx context.Context, css string) string {
 	t.Helper()
@@ -161,7 +176,7 @@ func location(t *testing.T, ctx context.Context) string {
 // onHostedPage waits for the emulator's SCA page and checks its address.
 func onHostedPage(t *testing.T, ctx context.Context, s *site, title string) {
 	t.Helper()
-	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`input[name=code]`))))
+	visible(t, ctx, `input[name=code]`)
 	assert.Equal(t, title, text(t, ctx, "h1"))
 	loc := location(t, ctx)
 	u, err := url.Parse(loc)
@@ -207,7 +222,7 @@ func TestBrowserSignUpWalletsAndDeclinedTransfer(t *testing.T) {
 	onHostedPage(t, ctx, s, "Secure your account")
 	assert.Equal(t, "Enrol Alex Martin in strong customer authentication", text(t, ctx, ".what"))
 	enterCode(t, ctx)
-	shot(t, ctx, dir, "1-hosted-page-enrollment.png")
+	shot(t, ctx, dir, "declined-1-hosted-page-enrollment.png")
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[value=approve]`))))
 
 	// Back on the dashboard, ACTIVE (confirmed by the platform's GET).
@@ -217,7 +232,8 @@ func TestBrowserSignUpWalletsAndDeclinedTransfer(t *testing.T) {
 	assert.Equal(t, s.web.URL+"/dashboard", location(t, ctx))
 	assert.Equal(t, "Your account is ACTIVE (Mangopay's page said VALIDATED; confirmed with Mangopay).", text(t, ctx, "#flash"))
 
-	// Money arrives on the wallet (the emulator's pay-in).
+	// Money arrives on the wallet (the emulator's control; the card pay-in
+	// is TestBrowserMoneyCycle's).
 	walletID := text(t, ctx, "#wallet-id")
 	require.True(t, strings.HasPrefix(walletID, "wlt_"), walletID)
 	require.NoError(t, s.srv.Credit(walletID, 100000))
@@ -237,7 +253,7 @@ func TestBrowserSignUpWalletsAndDeclinedTransfer(t *testing.T) {
 	))
 	onHostedPage(t, ctx, s, "Confirm this transfer")
 	assert.Equal(t, "Transfer of €600.00 to Sam Lee", text(t, ctx, ".what"))
-	shot(t, ctx, dir, "2-hosted-page-transfer.png")
+	shot(t, ctx, dir, "declined-2-hosted-page-transfer.png")
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[value=decline]`))))
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("tr.transfer .badge.failed"))))
@@ -262,7 +278,7 @@ func TestBrowserSignUpWalletsAndDeclinedTransfer(t *testing.T) {
 	assert.Contains(t, events, "transfer FAILED")
 	assert.Contains(t, events, "USER_ACCOUNT_ACTIVATED")
 	assert.Equal(t, "FAILED", text(t, ctx, "tr.transfer .status"))
-	shot(t, ctx, dir, "3-dashboard-final.png")
+	shot(t, ctx, dir, "declined-3-dashboard-final.png")
 
 	var hosted int
 	for _, r := range s.srv.Requests() {
@@ -271,4 +287,157 @@ func TestBrowserSignUpWalletsAndDeclinedTransfer(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 3, hosted, "three answers on the hosted page: enrollment, wallet access, transfer")
+}
+
+// onPaymentPage waits for one of the emulator's payment pages (path
+// /payment/pay or /payment/3ds) and checks its address and title.
+func onPaymentPage(t *testing.T, ctx context.Context, s *site, path, title string) {
+	t.Helper()
+	// The form's action tells the two pages apart: waiting for the button
+	// alone could match the page being left.
+	visible(t, ctx, `form[action="`+path+`"] button[value=VALIDATED]`)
+	assert.Equal(t, title, text(t, ctx, "h1"))
+	u, err := url.Parse(location(t, ctx))
+	require.NoError(t, err)
+	assert.Equal(t, s.srv.URL+path, u.Scheme+"://"+u.Host+u.Path, "the browser is on the emulator's page")
+	assert.NotEmpty(t, u.Query().Get("token"))
+}
+
+// waitText waits until the element's text contains want (a webhook that
+// is still on its way).
+func waitText(t *testing.T, ctx context.Context, css, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(css))))
+		got := text(t, ctx, css)
+		if strings.Contains(got, want) {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "%s still says %q, want %q", css, got, want)
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestBrowserMoneyCycle: sign up (SCA) → open the wallet (SCA) → pay EUR
+// 700 by card on the hosted payment page with the 3-D Secure challenge card
+// → approve the challenge → transfer EUR 600 (SCA) → register a recipient
+// (SCA) → withdraw EUR 100 to it → the payout SUCCEEDS; every balance and
+// webhook checked, a screenshot of each hosted page.
+func TestBrowserMoneyCycle(t *testing.T) {
+	path := chromium(t)
+	dir := artifacts(t)
+	s := startSite(t)
+	ctx := newBrowser(t, path)
+	bg := context.Background()
+
+	// Sign up and enroll.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(s.web.URL+"/"),
+		chromedp.WaitVisible(chromedp.ID("signup-form")),
+		chromedp.SendKeys(chromedp.ID("first_name"), "Chloe"),
+		chromedp.SendKeys(chromedp.ID("last_name"), "Durand"),
+		chromedp.SendKeys(chromedp.ID("email"), "chloe.durand@example.com"),
+		chromedp.Click(chromedp.ID("signup")),
+	))
+	onHostedPage(t, ctx, s, "Secure your account")
+	enterCode(t, ctx)
+	shot(t, ctx, dir, "cycle-1-sca-enrollment.png")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[value=approve]`))))
+	visible(t, ctx, "#user-status")
+	assert.Equal(t, "ACTIVE", text(t, ctx, "#user-status"))
+
+	// Open the wallet (SCA): empty.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID("open-wallets"))))
+	onHostedPage(t, ctx, s, "Confirm access to your account")
+	approve(t, ctx)
+	visible(t, ctx, "td.balance")
+	assert.Equal(t, "EUR 0.00", text(t, ctx, "td.balance"))
+
+	// Add EUR 700 by card: the hosted payment page, the challenge card,
+	// then the 3-D Secure page.
+	assert.Contains(t, text(t, ctx, "#payins"), mangopaytest.TestCardChallenge+" asks for 3-D Secure")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("payin-amount"), "700.00"),
+		chromedp.Click(chromedp.ID("pay")),
+	))
+	onPaymentPage(t, ctx, s, "/payment/pay", "Payment")
+	assert.Equal(t, "€700.00", text(t, ctx, "p"))
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Clear(chromedp.CSS(`input[name=cardNumber]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=cardNumber]`), mangopaytest.TestCardChallenge),
+	))
+	shot(t, ctx, dir, "cycle-2-payment-page.png")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[value=VALIDATED]`))))
+	onPaymentPage(t, ctx, s, "/payment/3ds", "3-D Secure")
+	assert.Contains(t, text(t, ctx, "body"), "3-D Secure: approve this payment?")
+	shot(t, ctx, dir, "cycle-3-3ds-challenge.png")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[value=VALIDATED]`))))
+
+	visible(t, ctx, "tr.payin .badge.succeeded")
+	assert.Equal(t, s.web.URL+"/dashboard#payins", location(t, ctx))
+	assert.Equal(t, "Card payment of EUR 700.00 SUCCEEDED: EUR 700.00 is on your wallet (confirmed with Mangopay).", text(t, ctx, "#flash"))
+	assert.Equal(t, "EUR 700.00", text(t, ctx, "td.balance"))
+	payIn, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("tr.payin"), "data-id"))
+	require.NoError(t, err)
+	pi, err := s.c.PayIns.Get(bg, payIn.Value)
+	require.NoError(t, err)
+	assert.Equal(t, mangopay.PayInStatusSucceeded, pi.Status, "Mangopay agrees")
+
+	// Pay the seller EUR 600: above the threshold, SCA.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("amount"), "600.00"),
+		chromedp.Click(chromedp.ID("send")),
+	))
+	onHostedPage(t, ctx, s, "Confirm this transfer")
+	assert.Equal(t, "Transfer of €600.00 to Sam Lee", text(t, ctx, ".what"))
+	enterCode(t, ctx)
+	shot(t, ctx, dir, "cycle-4-sca-transfer.png")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[value=approve]`))))
+	visible(t, ctx, "tr.transfer .badge.succeeded")
+	assert.Contains(t, text(t, ctx, "#flash"), "Transfer of EUR 600.00 SUCCEEDED")
+	assert.Equal(t, "EUR 100.00", text(t, ctx, "td.balance"))
+
+	// No ACTIVE payout account yet: nothing to withdraw to.
+	assert.Contains(t, text(t, ctx, "#no-active-recipient"), "only an ACTIVE account can receive money")
+
+	// Register a payout account: always SCA.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("display_name"), "Chloe EUR account"),
+		chromedp.SendKeys(chromedp.ID("iban"), "DE75512108001245126199"),
+		chromedp.Click(chromedp.ID("add-recipient")),
+	))
+	onHostedPage(t, ctx, s, "Confirm this new recipient")
+	enterCode(t, ctx)
+	shot(t, ctx, dir, "cycle-5-sca-recipient.png")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[value=approve]`))))
+	visible(t, ctx, "tr.recipient .badge.active")
+
+	// Withdraw EUR 100: no SCA, the wallet is debited at once, the payout
+	// settles (InstantPayoutDelay on the emulator's clock) and its webhook
+	// brings SUCCEEDED.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("payout-amount"), "100.00"),
+		chromedp.Click(chromedp.ID("withdraw")),
+	))
+	visible(t, ctx, "tr.payout")
+	assert.Contains(t, text(t, ctx, "#flash"), "Withdrawal of EUR 100.00 to Chloe EUR account is CREATED")
+	assert.Equal(t, "CREATED", text(t, ctx, "tr.payout .status"))
+	assert.Equal(t, "EUR 0.00", text(t, ctx, "td.balance"))
+	s.srv.Advance(mangopaytest.InstantPayoutDelay)
+	require.NoError(t, s.srv.FlushWebhooks(bg))
+	waitText(t, ctx, "tr.payout .status", "SUCCEEDED")
+	events := text(t, ctx, "#event-table")
+	for _, want := range []string{"PAYIN_NORMAL_SUCCEEDED", "pay-in SUCCEEDED", "TRANSFER_NORMAL_SUCCEEDED", "RECIPIENT_ACTIVE",
+		"PAYOUT_NORMAL_SUCCEEDED", "payout SUCCEEDED"} {
+		assert.Contains(t, events, want)
+	}
+	payout, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("tr.payout"), "data-id"))
+	require.NoError(t, err)
+	po, err := s.c.Payouts.Get(bg, payout.Value)
+	require.NoError(t, err)
+	assert.Equal(t, mangopay.PayoutStatusSucceeded, po.Status)
+	assert.Equal(t, mangopay.Money{Currency: "EUR", Amount: 10000}, po.CreditedFunds)
+	assert.Equal(t, "EUR 0.00", text(t, ctx, "td.balance"), "700 paid in = 600 transferred + 100 paid out")
+	shot(t, ctx, dir, "cycle-6-dashboard.png")
 }
