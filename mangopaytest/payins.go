@@ -90,6 +90,9 @@ const (
 	resultTokenInput      = "105299"
 )
 
+// resultMessages holds the message of each result code, those of
+// failingAmounts included (added by init). It is shared by every Server and
+// only read once the package is initialized.
 var resultMessages = map[string]string{
 	ResultSuccess:         "Success",
 	resultCardExpired:     "The card has expired",
@@ -182,6 +185,9 @@ func (s *Server) pay() *payinState {
 }
 
 func init() {
+	for _, f := range failingAmounts {
+		resultMessages[f[0]] = f[1]
+	}
 	addRoute("POST", "/cardregistrations", (*call).createCardRegistration)
 	addRoute("GET", "/cardregistrations/{id}", (*call).getCardRegistration)
 	addRoute("PUT", "/cardregistrations/{id}", (*call).updateCardRegistration)
@@ -669,7 +675,6 @@ func (c *call) createDirectPayIn() {
 // amount fails it, anything else succeeds.
 func (s *Server) authorizeLocked(p *payin, now time.Time) {
 	if f, ok := failingAmounts[p.tx.debited.Amount]; ok {
-		resultMessages[f[0]] = f[1]
 		s.finishPayInLocked(p, f[0], now)
 		return
 	}
