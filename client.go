@@ -82,6 +82,9 @@ type Client struct {
 	// (GET /responses/{key}), to find out what became of a call after a
 	// crash or an *OutcomeUnknownError.
 	Idempotency *IdempotencyService
+	// IdentityVerifications runs Mangopay's hosted identity verification
+	// (IDV sessions), which makes an OWNER KYCLevel REGULAR (idv.go).
+	IdentityVerifications *IdentityVerificationsService
 
 	clientID string
 	baseURL  *url.URL // without trailing slash
@@ -388,6 +391,7 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 	c.Refunds = &RefundsService{client: c}
 	c.Events = &EventsService{client: c}
 	c.Idempotency = &IdempotencyService{client: c}
+	c.IdentityVerifications = &IdentityVerificationsService{client: c}
 	return c, nil
 }
 

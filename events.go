@@ -164,6 +164,9 @@ func (t EventType) ResourceKind() ResourceKind {
 	if k, ok := moneyOutEventKinds[t]; ok {
 		return k
 	}
+	if k, ok := idvEventKinds[t]; ok { // idv.go
+		return k
+	}
 	return ResourceKindUnknown
 }
 

@@ -247,7 +247,7 @@ func TestEventTypeResourceKind(t *testing.T) {
 			assert.Less(t, all[i-1], typ, "sorted")
 		}
 	}
-	for _, typ := range []EventType{"", "MANDATE_CREATED", "USER_KYC_LIGHT", "user_account_activated"} {
+	for _, typ := range []EventType{"", "MANDATE_CREATED", "KYC_SUCCEEDED", "user_account_activated"} {
 		assert.Equal(t, ResourceKindUnknown, typ.ResourceKind(), typ)
 		assert.False(t, typ.Known(), typ)
 	}

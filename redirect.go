@@ -25,8 +25,9 @@ import (
 //	}
 
 // Redirect is implemented by the errors that ask the platform to send its
-// user's browser to a Mangopay-hosted page: *ScaRequiredError and
-// *PaymentRedirectError. Use AsRedirect to get one from an error.
+// user's browser to a Mangopay-hosted page: *ScaRequiredError,
+// *PaymentRedirectError and *IdentityVerificationRedirectError. Use
+// AsRedirect to get one from an error.
 type Redirect interface {
 	error
 	// RedirectURLWithReturn returns the link to send the browser to, with
@@ -38,8 +39,9 @@ type Redirect interface {
 	RedirectURLWithReturn(returnURL string, opts ...ReturnOption) (string, error)
 }
 
-// AsRedirect reports whether err is (or wraps) a *ScaRequiredError or a
-// *PaymentRedirectError, and returns it as a Redirect. The link it holds has
+// AsRedirect reports whether err is (or wraps) a *ScaRequiredError, a
+// *PaymentRedirectError or an *IdentityVerificationRedirectError, and
+// returns it as a Redirect. The link it holds has
 // passed the client's redirect-host check.
 func AsRedirect(err error) (Redirect, bool) {
 	if sca, ok := AsScaRequired(err); ok {
@@ -48,6 +50,10 @@ func AsRedirect(err error) (Redirect, bool) {
 	var pr *PaymentRedirectError
 	if errors.As(err, &pr) {
 		return pr, true
+	}
+	var iv *IdentityVerificationRedirectError // idv.go
+	if errors.As(err, &iv) {
+		return iv, true
 	}
 	return nil, false
 }

@@ -237,7 +237,9 @@ type ResourceFetcher interface {
 // /recipients/{id} (Recipients.Get, a *Recipient) for ResourceKindRecipient,
 // GET /payins/{id} (PayIns.Get, a *PayIn) for ResourceKindPayIn, GET
 // /payouts/bankwire/{id} (Payouts.Get, a *Payout) for ResourceKindPayout,
-// GET /refunds/{id} (Refunds.Get, a *Refund) for ResourceKindRefund. It
+// GET /refunds/{id} (Refunds.Get, a *Refund) for ResourceKindRefund, GET
+// /identity-verifications/{id} (IdentityVerifications.Get, an
+// *IdentityVerification) for ResourceKindIdentityVerification. It
 // makes *Client a ResourceFetcher for WithConfirmation.
 //
 // A resource returned together with an SCA demand (a CREATED transfer or a
@@ -258,6 +260,8 @@ func (c *Client) FetchResource(ctx context.Context, kind ResourceKind, id string
 		return found(c.Payouts.Get(ctx, id))
 	case ResourceKindRefund:
 		return found(c.Refunds.Get(ctx, id))
+	case ResourceKindIdentityVerification:
+		return found(c.IdentityVerifications.Get(ctx, id))
 	}
 	return nil, invalid("FetchResource", "kind", "%q is not a kind of resource this package can fetch", truncate(string(kind), 40))
 }
