@@ -217,6 +217,19 @@
 // type without it). Outflows and FeesBalance reconcile the money: wallets +
 // fees + paid out + refunded to payers = paid in.
 //
+// # Identity verification
+//
+// POST /users/{id}/identity-verifications creates an IDV session for an
+// OWNER (PENDING, with a HostedUrl on the emulator's page /idv/session, the
+// ReturnUrl appended as redirectURL); GET /identity-verifications/{id} and
+// GET /users/{id}/identity-verifications read them. The page's Approve
+// button (or CompleteIdentityVerification, POST
+// /_sandbox/identity-verifications/complete {"HostedUrl":"...",
+// "Outcome":"VALIDATED"}) makes the session VALIDATED and the user KYCLevel
+// REGULAR (IDENTITY_VERIFICATION_VALIDATED, USER_KYC_REGULAR); Refuse makes
+// it REFUSED (IDENTITY_VERIFICATION_FAILED). A session not submitted within
+// IdentityVerificationLifetime (7 days) is EXPIRED.
+//
 // # Test controls
 //
 // CompleteSca, Advance, Now, Credit and Balance drive the state;

@@ -87,6 +87,7 @@ func (s *Server) link(sess *session) string {
 func (s *Server) sweepLocked(now time.Time) {
 	s.sweepPayInsLocked(now)   // payins.go
 	s.settlePayoutsLocked(now) // payouts.go
+	s.sweepIDVLocked(now)      // idv.go
 	for _, sess := range s.st.pending {
 		if !now.Before(sess.expires) {
 			s.finishSessionLocked(sess, sessionExpired, nil, now)

@@ -487,6 +487,7 @@ type call struct {
 //	POST /_sandbox/reset-connections     {"Ratio":0.1}
 //	GET  /_sandbox/webhooks              the finished deliveries (waits for queued ones first)
 //	GET  /_sandbox/events                every event
+//	POST /_sandbox/identity-verifications/complete  {"HostedUrl":"...","Outcome":"VALIDATED"|"FAILED"} → {"ReturnURL": "..."}
 //
 // sca/complete answers 404 for an unknown session, 410 for an expired one
 // and 409 for one already answered, like CompleteSca's errors.
@@ -513,6 +514,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveHostedPage(rec, r, body)
 	case strings.HasPrefix(path, "/payment/"): // payins.go: tokenization, payment and 3DS2 pages
 		s.servePayment(rec, r, body)
+	case strings.HasPrefix(path, "/idv/"): // idv.go: the hosted identity verification page
+		s.serveIDVPage(rec, r, body)
 	case strings.HasPrefix(path, "/_sandbox/"):
 		s.serveSandbox(rec, r, body)
 	default:
@@ -1279,6 +1282,7 @@ type state struct {
 	fees           map[string]int64
 	payins         *payinState // payins.go, created on first use
 	money          *moneyOut   // payouts and refunds (payouts.go), created on first use
+	idv            *idvState   // identity verification sessions (idv.go), created on first use
 }
 
 func newState() *state {
