@@ -275,6 +275,7 @@ func TestReadmeSnippetsMirrorExamples(t *testing.T) {
 		{"Recipients", 0, "example_recipients_test.go", "ExampleRecipientSchema_Check"},
 		{"Recipients", 1, "example_recipients_test.go", "ExampleRecipientsService_Create"},
 		{"Payouts", 0, "example_payouts_test.go", "ExamplePayoutsService_Create"},
+		{"Payouts", 1, "example_idv_test.go", "ExampleIdentityVerificationsService_Create"},
 		{"Refunds", 0, "example_payouts_test.go", "ExampleRefundsService_CreateForTransfer"},
 		{"Events and catching up", 0, "example_payouts_test.go", "ExampleEventsService_Replay"},
 	}

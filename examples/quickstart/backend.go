@@ -107,9 +107,11 @@ type backend struct {
 type controls struct {
 	complete func(ctx context.Context, link string, o mangopaytest.Outcome) error
 	payIn    func(ctx context.Context, link string, o mangopaytest.Outcome) error
+	verify   func(ctx context.Context, link string, o mangopaytest.Outcome) error
 	advance  func(ctx context.Context, d time.Duration) error
-	// completeVia, payInVia and advanceVia name the control for the reader.
-	completeVia, payInVia, advanceVia string
+	// completeVia, payInVia, verifyVia and advanceVia name the control for
+	// the reader.
+	completeVia, payInVia, verifyVia, advanceVia string
 }
 
 // approve gets the user through the SCA session behind link (returnUrl
@@ -146,6 +148,23 @@ func (b *backend) passChallenge(ctx context.Context, p *printer, link string) er
 		return err
 	}
 	p.ok("the payer passed the card issuer's challenge (emulator: %s)", b.ctl.payInVia)
+	return nil
+}
+
+// passVerification gets the user through the hosted identity verification
+// behind link: an emulator's control approves it, against Mangopay a person
+// does, on the sandbox's simulator.
+func (b *backend) passVerification(ctx context.Context, p *printer, link string) error {
+	if b.ctl == nil {
+		p.say("open the link above in a browser: Mangopay's sandbox simulates the ID photos and the " +
+			"checks; choose the outcome where every check passes")
+		p.say("the quickstart asks Mangopay for the session every %s for up to %s (Ctrl-C to stop)", b.poll.every, b.poll.deadline)
+		return nil
+	}
+	if err := b.ctl.verify(ctx, link, mangopaytest.Validated); err != nil {
+		return err
+	}
+	p.ok("the user passed the ID checks (emulator: %s)", b.ctl.verifyVia)
 	return nil
 }
 
@@ -238,12 +257,17 @@ func startEmulator(cfg config, logger *slog.Logger) (*backend, error) {
 				_, err := srv.CompletePayIn(link, o)
 				return err
 			},
+			verify: func(_ context.Context, link string, o mangopaytest.Outcome) error {
+				_, err := srv.CompleteIdentityVerification(link, o)
+				return err
+			},
 			advance: func(_ context.Context, d time.Duration) error {
 				srv.Advance(d)
 				return nil
 			},
 			completeVia: "srv.CompleteSca",
 			payInVia:    "srv.CompletePayIn",
+			verifyVia:   "srv.CompleteIdentityVerification",
 			advanceVia:  "srv.Advance",
 		},
 		srv:     srv,
@@ -287,9 +311,11 @@ func dialStandalone(cfg config, logger *slog.Logger) (*backend, error) {
 		ctl: &controls{
 			complete:    ctl.Complete,
 			payIn:       ctl.CompletePayIn,
+			verify:      ctl.CompleteIdentityVerification,
 			advance:     ctl.Advance,
 			completeVia: "POST /_sandbox/sca/complete",
 			payInVia:    "POST /_sandbox/payins/complete",
+			verifyVia:   "POST /_sandbox/identity-verifications/complete",
 			advanceVia:  "POST /_sandbox/clock/advance",
 		},
 		poll:    poller{every: 10 * time.Millisecond, deadline: 10 * time.Second},

@@ -36,9 +36,12 @@
 //     endpoint on your machine, so that part is skipped; declining and
 //     expiring need an emulator's controls and are skipped. Mangopay's
 //     sandbox pays out only for a KYC-verified owner
-//     (docs.mangopay.com/testing/payouts): for a new, unverified one the
-//     payout is refused with 002999, which the program reports, and the
-//     balances still reconcile.
+//     (docs.mangopay.com/testing/payouts), so before the payout the program
+//     starts Mangopay's hosted identity verification and prints its link:
+//     on the sandbox's simulator choose the outcome where every check
+//     passes, and the owner becomes KYCLevel REGULAR. If the session is
+//     refused, or undecided at -deadline, the payout is refused with
+//     002999, which the program reports, and the balances still reconcile.
 package main
 
 import (

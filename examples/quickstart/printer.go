@@ -60,7 +60,7 @@ func wrap(first, cont, text string) string {
 	var b strings.Builder
 	cur, n := first, utf8.RuneCountInString(first)
 	empty := true
-	for _, word := range strings.Fields(text) {
+	for _, word := range splitLong(strings.Fields(text), width-utf8.RuneCountInString(cont)) {
 		wn := utf8.RuneCountInString(word)
 		if !empty && n+1+wn > width {
 			b.WriteString(cur + "\n")
@@ -76,6 +76,24 @@ func wrap(first, cont, text string) string {
 	}
 	b.WriteString(cur + "\n")
 	return b.String()
+}
+
+// splitLong cuts the words longer than room (a request path in a -v log
+// record) after a '/', so that each piece fits on a line. Links (http...)
+// are never cut: they are printed whole, to be copied.
+func splitLong(words []string, room int) []string {
+	var out []string
+	for _, w := range words {
+		for utf8.RuneCountInString(w) > room && !strings.HasPrefix(w, "http") {
+			i := strings.LastIndexByte(w[:min(len(w), room)], '/')
+			if i <= 0 {
+				break
+			}
+			out, w = append(out, w[:i+1]), w[i+1:]
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // step starts a numbered step: its title, then what it shows.
@@ -153,6 +171,31 @@ func (p *printer) challenge(link string) {
 		enc = dec
 	}
 	p.printf("%s", wrap("       ", "         ", u.String()+"?"+enc))
+}
+
+// verification shows where the user's browser would be sent for the hosted
+// identity verification: the whole link when a person must open it, else
+// with its session id elided. Its return URL was fixed when the session was
+// created (Mangopay appends it as redirectURL).
+func (p *printer) verification(link string) {
+	p.printf("   ↪ redirect the user's browser to Mangopay's hosted identity verification page:\n")
+	if p.fullLinks {
+		p.printf("       %s\n", link)
+		return
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		p.printf("       (unparsable link)\n")
+		return
+	}
+	q := u.Query()
+	sid := q.Get("sessionId")
+	if len(sid) > 9 {
+		sid = sid[:9] + "…"
+	}
+	u.RawQuery = ""
+	p.printf("%s", wrap("       ", "         ", fmt.Sprintf("%s?sessionId=%s&redirectURL=…", u, sid)))
+	p.printf("%s", wrap("       ", "         ", "redirectURL (percent-encoded in the link): "+q.Get("redirectURL")))
 }
 
 // ok reports something that worked.

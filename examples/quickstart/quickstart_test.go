@@ -54,7 +54,7 @@ func TestRunEmulator(t *testing.T) {
 	require.True(t, inspected)
 	text := out.String()
 	assert.Contains(t, text, "Talking to the in-process emulator (mangopaytest)")
-	assertStory(t, text, "srv.CompleteSca", "srv.CompletePayIn", "srv.Advance")
+	assertStory(t, text, "srv.CompleteSca", "srv.CompletePayIn", "srv.CompleteIdentityVerification", "srv.Advance")
 	assertWidth(t, text)
 	assert.NotContains(t, text, "┆ http", "no request logs without -v")
 }
@@ -62,7 +62,7 @@ func TestRunEmulator(t *testing.T) {
 // assertStory checks what every emulator run tells: the concepts, each step
 // and its outcome, then the summary. completeVia, payInVia and advanceVia
 // name the emulator's controls.
-func assertStory(t *testing.T, text, completeVia, payInVia, advanceVia string) {
+func assertStory(t *testing.T, text, completeVia, payInVia, verifyVia, advanceVia string) {
 	t.Helper()
 	for _, want := range []string{
 		// the concepts, before the first call
@@ -113,19 +113,30 @@ func assertStory(t *testing.T, text, completeVia, payInVia, advanceVia string) {
 		// the payout recipient: PENDING + SCA, then ACTIVE
 		"Status PENDING",
 		"webhook RECIPIENT_ACTIVE for rec_",
+		// the identity verification: LIGHT, a hosted session, VALIDATED and REGULAR
+		"10. Verify Alex's identity (KYC) before the payout\n   Shows: identity verification.",
+		"→ c.Users.Get                GET /sca/users/{UserId}\n   ← KYCLevel LIGHT",
+		"→ c.IdentityVerifications.Create POST /users/{UserId}/identity-verifications  (ReturnUrl)",
+		"← *mangopay.IdentityVerificationRedirectError, caught by mangopay.AsRedirect as SCA demands are",
+		"↪ redirect the user's browser to Mangopay's hosted identity verification page:",
+		"redirectURL (percent-encoded in the link):\n         https://platform.example/sca/return?kyc=user_m_",
+		"✓ the user passed the ID checks (emulator: " + verifyVia + ")",
+		"→ c.IdentityVerifications.Get GET /identity-verifications/{IdvSessionId}, then c.Users.Get",
+		"← Status VALIDATED, 3 check(s) passed; Alex is now KYCLevel REGULAR",
+		"webhook IDENTITY_VERIFICATION_VALIDATED for idnver_",
 		// the payout: CREATED, then SUCCEEDED on the emulator's clock
-		"10. Pay EUR 100.00 out of Alex's wallet to the recipient\n   Shows: money leaving Mangopay, with no SCA",
+		"11. Pay EUR 100.00 out of Alex's wallet to the recipient\n   Shows: money leaving Mangopay, with no SCA",
 		"→ c.Payouts.Create           POST /payouts/bankwire  (RecipientId, mode STANDARD)",
 		"✓ 1h0m0s later the bank wire has left (emulator: " + advanceVia + ")",
 		"← Status SUCCEEDED, ResultCode 000000, ModeApplied STANDARD",
 		"webhook PAYOUT_NORMAL_SUCCEEDED for po_m_",
 		// the refund of the exempt transfer
-		"11. Refund the EUR 25.00 transfer from Alex to Sam\n   Shows: a refund:",
+		"12. Refund the EUR 25.00 transfer from Alex to Sam\n   Shows: a refund:",
 		"→ c.Refunds.CreateForTransfer POST /transfers/{TransferId}/refunds  (in full)",
 		"← Status SUCCEEDED, ResultCode 000000: EUR 25.00 back from Sam's wallet to Alex's",
 		"webhook TRANSFER_REFUND_SUCCEEDED for refund_m_",
 		// Sam's own wallet access
-		"12. Read Sam's wallet with ScaContext USER_PRESENT\n   Shows: that wallet-access SCA is per user",
+		"13. Read Sam's wallet with ScaContext USER_PRESENT\n   Shows: that wallet-access SCA is per user",
 		"← balance EUR 600.00",
 		// the other outcomes
 		"Other outcomes",
@@ -152,7 +163,7 @@ func assertStory(t *testing.T, text, completeVia, payInVia, advanceVia string) {
 
 	// Each step says what it shows.
 	steps := regexp.MustCompile(`(?m)^\d+\. .*\n   Shows: `).FindAllString(text, -1)
-	assert.Len(t, steps, 16)
+	assert.Len(t, steps, 17)
 
 	// The summary table, one row per step.
 	summary := text[strings.LastIndex(text, "Summary"):]
@@ -165,6 +176,7 @@ func assertStory(t *testing.T, text, completeVia, payInVia, advanceVia string) {
 		regexp.MustCompile(`Transfer EUR 600.00 +required: approved +SUCCEEDED, webhook received`),
 		regexp.MustCompile(`Transfer EUR 25.00 +exempt +SUCCEEDED`),
 		regexp.MustCompile(`Payout recipient \(DE IBAN\) +required: approved +ACTIVE, webhook received`),
+		regexp.MustCompile(`Verify Alex's identity \(KYC\) +hosted IDV: approved +REGULAR, webhook received`),
 		regexp.MustCompile(`Payout EUR 100.00 +none \(trusted beneficiary\) +SUCCEEDED, webhook received`),
 		regexp.MustCompile(`Refund the EUR 25.00 transfer +none +SUCCEEDED, webhook received`),
 		regexp.MustCompile(`Read Sam's wallet +wallet access: approved +EUR 600.00`),
@@ -260,6 +272,11 @@ func TestWrap(t *testing.T) {
 	link := "https://sca.mangopay.com/?token=" + strings.Repeat("x", 120)
 	assert.Equal(t, "   ↪ see\n     "+link+"\n", wrap("   ↪ ", "     ", "see "+link), "a link is never broken")
 	assert.Equal(t, "   ← PAYIN    SUCCEEDED\n", wrap("   ← ", "     ", "PAYIN    SUCCEEDED"), "short lines keep their spacing")
+	path := "path=/v2.01/" + strings.Repeat("p", 60) + "/users/" + strings.Repeat("u", 33) + "/identity-verifications"
+	got = wrap(logPrefix, logCont, `msg="mangopay request" method=POST `+path)
+	assert.Equal(t, logPrefix+`msg="mangopay request" method=POST`+"\n"+
+		logCont+"path=/v2.01/"+strings.Repeat("p", 60)+"/users/\n"+
+		logCont+strings.Repeat("u", 33)+"/identity-verifications\n", got, "a long path is cut after a '/'")
 }
 
 // TestRunVerbose checks -v: one log record per request, indented and marked
@@ -300,7 +317,8 @@ func TestRunStandalone(t *testing.T) {
 		require.NoError(t, err, "run %d:\n%s", i+1, out.String())
 		text := out.String()
 		assert.Contains(t, text, fmt.Sprintf("Talking to mangopay-sandbox at %s, ClientId \"mangopaytest\"", base))
-		assertStory(t, text, "POST /_sandbox/sca/complete", "POST /_sandbox/payins/complete", "POST /_sandbox/clock/advance")
+		assertStory(t, text, "POST /_sandbox/sca/complete", "POST /_sandbox/payins/complete",
+			"POST /_sandbox/identity-verifications/complete", "POST /_sandbox/clock/advance")
 		c, err := mangopay.New(mangopaytest.DefaultClientID, mangopaytest.DefaultAPIKey, mangopay.WithBaseURL(base))
 		require.NoError(t, err)
 		assertReconciled(t, text, c, mangopay.PayoutStatusSucceeded)
@@ -373,6 +391,9 @@ func TestMangopayKeepsTheDefaultRedirectPolicy(t *testing.T) {
 type person struct {
 	t   *testing.T
 	srv *mangopaytest.Server
+	// idv is what they do on the hosted identity verification page
+	// (default mangopaytest.Validated: the checks pass).
+	idv mangopaytest.Outcome
 
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -390,12 +411,22 @@ func (p *person) Write(b []byte) (int, error) {
 	p.buf.Write(b)
 	s := string(b)
 	if m := linkLine.FindStringSubmatch(s); m != nil {
-		if strings.Contains(m[1], "/payment/3ds?") {
+		switch {
+		case strings.Contains(m[1], "/payment/3ds?"):
 			p.later(func() error {
 				_, err := p.srv.CompletePayIn(m[1], mangopaytest.Validated)
 				return err
 			})
-		} else {
+		case strings.Contains(m[1], "/idv/session?"):
+			outcome := p.idv
+			if outcome == "" {
+				outcome = mangopaytest.Validated
+			}
+			p.later(func() error {
+				_, err := p.srv.CompleteIdentityVerification(m[1], outcome)
+				return err
+			})
+		default:
 			p.later(func() error { return p.srv.CompleteSca(m[1], mangopaytest.Validated) })
 		}
 	}
@@ -449,6 +480,10 @@ func TestRunSandboxMode(t *testing.T) {
 	assert.Contains(t, text, "webhooks: skipped")
 	assert.Contains(t, text, "open the link above in a browser: phone +33611111111 (FR), one-time code 702100")
 	assert.Contains(t, text, "open the link above in a browser and pass the sandbox's test challenge")
+	assert.Contains(t, text, "open the link above in a browser: Mangopay's sandbox simulates the ID photos and the checks;\n"+
+		"     choose the outcome where every check passes")
+	assert.Contains(t, text, "← Status VALIDATED, 3 check(s) passed; Alex is now KYCLevel REGULAR")
+	assert.Regexp(t, `Verify Alex's identity \(KYC\) +hosted IDV: approved +REGULAR\n`, text)
 	assert.Regexp(t, `Card pay-in EUR 1010.00 +3DS2 challenge: passed +SUCCEEDED\n`, text)
 	assert.Regexp(t, `Transfer EUR 600.00 +required: approved +SUCCEEDED\n`, text)
 	assert.Regexp(t, `Payout recipient \(DE IBAN\) +required: approved +ACTIVE\n`, text)
@@ -477,10 +512,13 @@ func TestRunSandboxMode(t *testing.T) {
 	// Every link is printed whole, for the person to open, and carries the
 	// platform's return URL, percent-encoded.
 	links := regexp.MustCompile(`(?m)^       (http://\S+)$`).FindAllStringSubmatch(text, -1)
-	require.Len(t, links, 7, "enrollment ×2, 3DS2 challenge, wallet access ×2, large transfer, recipient")
+	require.Len(t, links, 8, "enrollment ×2, 3DS2 challenge, wallet access ×2, large transfer, recipient, IDV")
 	challenge := links[2][1]
 	assert.Regexp(t, `^http://127\.0\.0\.1:\d+/payment/3ds\?token=3ds_[0-9a-f]{32}$`, challenge, "printed whole")
-	links = append(links[:2], links[3:]...)
+	idv := links[6][1] // after the recipient, before Sam's wallet access
+	assert.Regexp(t, `^http://127\.0\.0\.1:\d+/idv/session\?sessionId=idvs_[0-9a-f]{32}&redirectURL=https%3A%2F%2Fexample\.com%2F%3Fkyc%3Duser_m_\w+$`,
+		idv, "printed whole, with the ReturnUrl Mangopay appends")
+	links = append(append(links[:2:2], links[3:6]...), links[7:]...)
 	for _, l := range links {
 		u, err := url.Parse(l[1])
 		require.NoError(t, err)
@@ -491,15 +529,16 @@ func TestRunSandboxMode(t *testing.T) {
 	}
 }
 
-// TestRunSandboxModePayoutRefused: Mangopay refuses the payout of an owner
-// who is not KYC-verified (002999; here the emulator's LIGHT allowance is
-// exceeded); the quickstart says why, goes on, and the balances reconcile
-// with nothing paid out.
+// TestRunSandboxModePayoutRefused: the person fails the identity
+// verification, so Mangopay refuses the payout of an owner who is not
+// KYC-verified (002999; here the emulator's LIGHT allowance is exceeded);
+// the quickstart says why, goes on, and the balances reconcile with nothing
+// paid out.
 func TestRunSandboxModePayoutRefused(t *testing.T) {
 	t.Parallel()
 	srv := mangopaytest.NewServer()
 	t.Cleanup(srv.Close)
-	who := &person{t: t, srv: srv}
+	who := &person{t: t, srv: srv, idv: mangopaytest.Failed}
 	cfg := sandboxMode(srv)
 	cfg.payoutAmount = mangopaytest.LightPayoutAllowance + 100
 	err := run(context.Background(), who, cfg)
@@ -508,6 +547,8 @@ func TestRunSandboxModePayoutRefused(t *testing.T) {
 	text := who.String()
 	assert.Contains(t, text, "✗ FAILED 002999 (Blocked due to a Debited User's KYC limitations")
 	assert.Contains(t, text, "Alex is not KYC-verified (KYCLevel LIGHT)")
+	assert.Contains(t, text, "✗ Status REFUSED: Alex stays KYCLevel LIGHT")
+	assert.Regexp(t, `Verify Alex's identity \(KYC\) +hosted IDV: refused +LIGHT\n`, text)
 	assert.Regexp(t, `Payout EUR 151.00 +none \(trusted beneficiary\) +FAILED 002999\n`, text)
 	assert.NotContains(t, text, "Mangopay sends the wire", "a FAILED payout is not awaited")
 	_, _, _, paidOut := assertReconciled(t, text, srv.Client(), mangopay.PayoutStatusFailed)

@@ -140,6 +140,7 @@ func (t *tour) story() []step {
 			return err
 		},
 		func(ctx context.Context) error { return t.payoutRecipient(ctx, t.alex) },
+		func(ctx context.Context) error { return t.verifyIdentity(ctx, t.alex) },
 		func(ctx context.Context) error { return t.payOut(ctx, t.alex) },
 		func(ctx context.Context) error { return t.refundTransfer(ctx, t.small, t.alex, t.sam) },
 		func(ctx context.Context) error { return t.readWallet(ctx, t.sam) },
@@ -183,8 +184,9 @@ func (t *tour) walk(ctx context.Context) error {
 	t.p.printf("\n")
 	t.p.para("Every SCA demand above came back as one *mangopay.ScaRequiredError, whether Mangopay " +
 		"sent the link in a WWW-Authenticate header (wallet reads) or in the body (users, transfers, " +
-		"recipients, consent); the 3DS2 challenge came as a *mangopay.PaymentRedirectError, and " +
-		"mangopay.AsRedirect serves both with one branch. Next: go run ./examples/platform for the " +
+		"recipients, consent); the 3DS2 challenge came as a *mangopay.PaymentRedirectError and the " +
+		"identity verification as a *mangopay.IdentityVerificationRedirectError, and " +
+		"mangopay.AsRedirect serves all three with one branch. Next: go run ./examples/platform for the " +
 		"same flows in a web backend.")
 	return nil
 }
@@ -213,7 +215,8 @@ func (t *tour) intro() {
 	t.p.printf("\n")
 	t.p.para("Money: it enters Mangopay by a pay-in (here a card payment), moves between wallets by " +
 		"transfers (and back by refunds) and leaves by a payout to a bank account. A card payment has " +
-		"its own SCA, 3DS2, run by the card's issuer.")
+		"its own SCA, 3DS2, run by the card's issuer. Paying out needs a verified OWNER (KYC): " +
+		"Mangopay verifies the user's ID on a hosted page of its own.")
 	t.p.printf("\n")
 	t.p.para("Outcomes: a transfer ends SUCCEEDED (ResultCode 000000) or FAILED with a ResultCode " +
 		"saying why: 007101 SCA declined, 007102 SCA link expired, 001001 balance too low.")
@@ -235,6 +238,7 @@ func (t *tour) registerHooks(ctx context.Context) error {
 		mangopay.EventTransferNormalSucceeded,
 		mangopay.EventTransferNormalFailed,
 		mangopay.EventRecipientActive,
+		mangopay.EventIdentityVerificationValidated,
 		mangopay.EventPayoutNormalSucceeded,
 		mangopay.EventTransferRefundSucceeded,
 	}

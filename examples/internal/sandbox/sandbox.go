@@ -59,7 +59,8 @@ func isLoopback(host string) bool {
 
 // Controls drives a mangopay-sandbox's test controls under <base>/_sandbox/
 // (see cmd/mangopay-sandbox): what mangopaytest.Server's CompleteSca,
-// CompletePayIn, Credit and Advance do in-process. They need no credentials, which is why the
+// CompletePayIn, CompleteIdentityVerification, Credit and Advance do
+// in-process. They need no credentials, which is why the
 // emulator must never be exposed beyond the machines testing against it.
 type Controls struct {
 	// Base is the emulator's base URL, e.g. http://127.0.0.1:8089.
@@ -82,6 +83,15 @@ func (c Controls) Complete(ctx context.Context, link string, outcome mangopaytes
 // cancels the page (001031): POST /_sandbox/payins/complete.
 func (c Controls) CompletePayIn(ctx context.Context, link string, outcome mangopaytest.Outcome) error {
 	return c.post(ctx, "/_sandbox/payins/complete", map[string]string{"RedirectUrl": link, "Outcome": string(outcome)})
+}
+
+// CompleteIdentityVerification answers the hosted identity verification page
+// behind link (an IDV session's HostedUrl) as the user would:
+// mangopaytest.Validated passes the checks (the user becomes KYCLevel
+// REGULAR), mangopaytest.Failed refuses them: POST
+// /_sandbox/identity-verifications/complete.
+func (c Controls) CompleteIdentityVerification(ctx context.Context, link string, outcome mangopaytest.Outcome) error {
+	return c.post(ctx, "/_sandbox/identity-verifications/complete", map[string]string{"HostedUrl": link, "Outcome": string(outcome)})
 }
 
 // Credit adds amount (minor units) to a wallet, as a succeeded pay-in:

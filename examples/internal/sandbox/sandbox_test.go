@@ -155,3 +155,42 @@ func TestControlsCompletePayIn(t *testing.T) {
 	assert.ErrorContains(t, ctl.CompletePayIn(ctx, link, mangopaytest.Validated), "409")
 	assert.ErrorContains(t, ctl.CompletePayIn(ctx, srv.URL+"/payment/3ds?token=nope", mangopaytest.Validated), "404")
 }
+
+// TestControlsCompleteIdentityVerification approves a hosted identity
+// verification over HTTP: the user becomes KYCLevel REGULAR; a second answer
+// is refused (409), an unknown link is 404.
+func TestControlsCompleteIdentityVerification(t *testing.T) {
+	t.Parallel()
+	srv, err := mangopaytest.Listen("127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	ctl := Controls{Base: srv.URL}
+	c := srv.Client()
+
+	u, err := c.Users.CreateNatural(ctx, &mangopay.CreateNaturalUserRequest{
+		UserCategory: mangopay.UserCategoryOwner, TermsAndConditionsAccepted: mangopay.Ptr(true),
+		FirstName: "Pat", LastName: "Doe", Email: "pat@example.com", Birthday: mangopay.NewDate(1990, 1, 2),
+		Nationality: "FR", CountryOfResidence: "FR", PhoneNumber: "+33611111111",
+	})
+	sca, ok := mangopay.AsScaRequired(err)
+	require.True(t, ok, "%v", err)
+	require.NoError(t, ctl.Complete(ctx, sca.RedirectURL, mangopaytest.Validated))
+	v, err := c.IdentityVerifications.Create(ctx, u.ID, &mangopay.CreateIdentityVerificationRequest{ReturnURL: "https://platform.example/kyc"})
+	rd, ok := mangopay.AsRedirect(err)
+	require.True(t, ok, "%v", err)
+	link, err := rd.RedirectURLWithReturn("")
+	require.NoError(t, err)
+
+	require.NoError(t, ctl.CompleteIdentityVerification(ctx, link, mangopaytest.Validated))
+	got, err := c.IdentityVerifications.Get(ctx, v.ID)
+	require.NoError(t, err)
+	assert.Equal(t, mangopay.IdentityVerificationValidated, got.Status)
+	user, err := c.Users.Get(ctx, u.ID)
+	require.NoError(t, err)
+	n, ok := user.Natural()
+	require.True(t, ok)
+	assert.Equal(t, mangopay.KYCLevelRegular, n.KYCLevel)
+	assert.ErrorContains(t, ctl.CompleteIdentityVerification(ctx, link, mangopaytest.Validated), "409")
+	assert.ErrorContains(t, ctl.CompleteIdentityVerification(ctx, srv.URL+"/idv/session?sessionId=nope", mangopaytest.Validated), "404")
+}
