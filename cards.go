@@ -2,6 +2,7 @@ package mangopay
 
 import (
 	"context"
+	"net/http"
 	"strings"
 )
 
@@ -215,46 +216,22 @@ func (s *CardRegistrationsService) Update(ctx context.Context, registrationID st
 
 // Get reads a card registration: GET /cardregistrations/{CardRegistrationId}.
 func (s *CardRegistrationsService) Get(ctx context.Context, registrationID string, opts ...RequestOption) (*CardRegistration, error) {
-	path, err := pathf("/cardregistrations/%s", registrationID)
-	if err != nil {
-		return nil, err
-	}
-	var out CardRegistration
-	if err := s.client.get(ctx, path, nil, &out, opts); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return orNil(callPath[CardRegistration](ctx, s.client, http.MethodGet, "/cardregistrations/%s", registrationID, nil, opts))
 }
 
 // Get reads a registered card: GET /cards/{CardId}.
 func (s *CardsService) Get(ctx context.Context, cardID string, opts ...RequestOption) (*Card, error) {
-	path, err := pathf("/cards/%s", cardID)
-	if err != nil {
-		return nil, err
-	}
-	var out Card
-	if err := s.client.get(ctx, path, nil, &out, opts); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return orNil(callPath[Card](ctx, s.client, http.MethodGet, "/cards/%s", cardID, nil, opts))
 }
 
 // Deactivate disables a card for good: PUT /cards/{CardId} with
 // {"Active": false}. Mangopay answers 400 card_already_not_active for a card
 // already deactivated. The same card can be registered again later.
 func (s *CardsService) Deactivate(ctx context.Context, cardID string, opts ...RequestOption) (*Card, error) {
-	path, err := pathf("/cards/%s", cardID)
-	if err != nil {
-		return nil, err
-	}
-	var out Card
 	body := struct {
 		Active bool `json:"Active"`
 	}{false}
-	if err := s.client.put(ctx, path, body, &out, opts); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return orNil(callPath[Card](ctx, s.client, http.MethodPut, "/cards/%s", cardID, body, opts))
 }
 
 // PayInsService wraps /payins.

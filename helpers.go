@@ -1,6 +1,7 @@
 package mangopay
 
 import (
+	"context"
 	"net"
 	"reflect"
 	"sync"
@@ -27,6 +28,28 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// callPath runs one call on the path built by pathf(format, id) and decodes
+// a 2xx answer into a new T. It returns the decoded value together with the
+// call's error, for the caller's result rule to apply: orNil, keepOnSca or
+// recipientResult. An invalid id returns (nil, the pathf error) before any
+// network call.
+func callPath[T any](ctx context.Context, c *Client, method, format, id string, body any, opts []RequestOption) (*T, error) {
+	path, err := pathf(format, id)
+	if err != nil {
+		return nil, err
+	}
+	var out T
+	return &out, c.do(ctx, apiRequest{method: method, path: path, body: body, out: &out, opts: opts})
+}
+
+// orNil is the result rule of calls that return nothing with an error.
+func orNil[T any](out *T, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // scaCarrier is implemented by response models whose SCA link is not in a

@@ -128,15 +128,7 @@ func (s *HooksService) Create(ctx context.Context, in *CreateHookRequest, opts .
 
 // Get returns a hook: GET /hooks/{HookId}. No SCA is involved.
 func (s *HooksService) Get(ctx context.Context, id string, opts ...RequestOption) (*Hook, error) {
-	path, err := pathf("/hooks/%s", id)
-	if err != nil {
-		return nil, err
-	}
-	var out Hook
-	if err := s.client.get(ctx, path, nil, &out, opts); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return orNil(callPath[Hook](ctx, s.client, http.MethodGet, "/hooks/%s", id, nil, opts))
 }
 
 // Update changes a hook's URL, status, validity or tag: PUT /hooks/{HookId}.

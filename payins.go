@@ -731,15 +731,7 @@ func (s *PayInsService) CreateBankWire(ctx context.Context, in *CreateBankWirePa
 // a PAYIN_NORMAL_* webhook arrives. A pay-in still waiting for the user is
 // returned with a nil error: Get never turns its link into a redirect.
 func (s *PayInsService) Get(ctx context.Context, payInID string, opts ...RequestOption) (*PayIn, error) {
-	path, err := pathf("/payins/%s", payInID)
-	if err != nil {
-		return nil, err
-	}
-	var out PayIn
-	if err := s.client.get(ctx, path, nil, &out, opts); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return orNil(callPath[PayIn](ctx, s.client, http.MethodGet, "/payins/%s", payInID, nil, opts))
 }
 
 // create posts a card pay-in and applies the redirect rule to the answer.

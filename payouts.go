@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 )
 
 // Payouts
@@ -389,15 +390,7 @@ func (s *PayoutsService) Create(ctx context.Context, in *CreatePayoutRequest, op
 // FallbackReason to what GET /payouts/{PayoutId} returns). Mangopay keeps
 // payouts for 13 months; an older one may answer 404 (ErrNotFound).
 func (s *PayoutsService) Get(ctx context.Context, payoutID string, opts ...RequestOption) (*Payout, error) {
-	path, err := pathf("/payouts/bankwire/%s", payoutID)
-	if err != nil {
-		return nil, err
-	}
-	var out Payout
-	if err := s.client.get(ctx, path, nil, &out, opts); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return orNil(callPath[Payout](ctx, s.client, http.MethodGet, "/payouts/bankwire/%s", payoutID, nil, opts))
 }
 
 // ReachabilityRequest is the body of PayoutsService.CheckReachability: the

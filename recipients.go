@@ -646,24 +646,14 @@ func (s *RecipientsService) Create(ctx context.Context, userID string, in *Creat
 	if err := in.validate("Create"); err != nil {
 		return nil, err
 	}
-	path, err := pathf("/users/%s/recipients", userID)
-	if err != nil {
-		return nil, err
-	}
-	var out Recipient
-	return recipientResult(&out, s.client.post(ctx, path, in, &out, opts))
+	return recipientResult(callPath[Recipient](ctx, s.client, http.MethodPost, "/users/%s/recipients", userID, in, opts))
 }
 
 // Get fetches a recipient, including its Verification of Payee result: GET
 // /recipients/{RecipientId}. Should the answer carry a PendingUserAction
 // link, the recipient comes back with a *ScaRequiredError.
 func (s *RecipientsService) Get(ctx context.Context, id string, opts ...RequestOption) (*Recipient, error) {
-	path, err := pathf("/recipients/%s", id)
-	if err != nil {
-		return nil, err
-	}
-	var out Recipient
-	return recipientResult(&out, s.client.get(ctx, path, nil, &out, opts))
+	return recipientResult(callPath[Recipient](ctx, s.client, http.MethodGet, "/recipients/%s", id, nil, opts))
 }
 
 // ListByUser returns one page of a user's recipients as summaries: GET
@@ -712,12 +702,7 @@ type deactivateRecipientRequest struct {
 // State", returned as an error matching ErrRecipientInvalidState (and
 // *APIError). No SCA is involved.
 func (s *RecipientsService) Deactivate(ctx context.Context, id string, opts ...RequestOption) (*Recipient, error) {
-	path, err := pathf("/recipients/%s", id)
-	if err != nil {
-		return nil, err
-	}
-	var out Recipient
-	return recipientResult(&out, s.client.put(ctx, path, &deactivateRecipientRequest{Status: RecipientStatusDeactivated}, &out, opts))
+	return recipientResult(callPath[Recipient](ctx, s.client, http.MethodPut, "/recipients/%s", id, &deactivateRecipientRequest{Status: RecipientStatusDeactivated}, opts))
 }
 
 // recipientResult returns the decoded recipient together with err when err

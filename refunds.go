@@ -1,6 +1,9 @@
 package mangopay
 
-import "context"
+import (
+	"context"
+	"net/http"
+)
 
 // RefundsService wraps the refund endpoints: POST /transfers/{id}/refunds,
 // POST /payins/{id}/refunds and GET /refunds/{id}.
@@ -176,29 +179,13 @@ func (s *RefundsService) create(ctx context.Context, op, format, id string, in *
 	if err := in.validate(op); err != nil {
 		return nil, err
 	}
-	path, err := pathf(format, id)
-	if err != nil {
-		return nil, err
-	}
-	var out Refund
-	if err := s.client.post(ctx, path, in, &out, opts); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return orNil(callPath[Refund](ctx, s.client, http.MethodPost, format, id, in, opts))
 }
 
 // Get reads a refund (of a pay-in, a transfer, or a payout returned by the
 // bank): GET /refunds/{RefundId}.
 func (s *RefundsService) Get(ctx context.Context, refundID string, opts ...RequestOption) (*Refund, error) {
-	path, err := pathf("/refunds/%s", refundID)
-	if err != nil {
-		return nil, err
-	}
-	var out Refund
-	if err := s.client.get(ctx, path, nil, &out, opts); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return orNil(callPath[Refund](ctx, s.client, http.MethodGet, "/refunds/%s", refundID, nil, opts))
 }
 
 // hasID makes Refund an identified resource: a recovered 2xx without an Id

@@ -2,6 +2,7 @@ package mangopay
 
 import (
 	"context"
+	"net/http"
 )
 
 // TransferStatus is the status of a transfer.
@@ -192,10 +193,5 @@ func (s *TransfersService) Create(ctx context.Context, in *CreateTransferRequest
 // *ScaRequiredError, whose ExpiresAt is counted from this response (the link
 // may have expired sooner: it lives 10 minutes from its creation).
 func (s *TransfersService) Get(ctx context.Context, transferID string, opts ...RequestOption) (*Transfer, error) {
-	path, err := pathf("/transfers/%s", transferID)
-	if err != nil {
-		return nil, err
-	}
-	var out Transfer
-	return keepOnSca(&out, s.client.get(ctx, path, nil, &out, opts))
+	return keepOnSca(callPath[Transfer](ctx, s.client, http.MethodGet, "/transfers/%s", transferID, nil, opts))
 }

@@ -730,12 +730,7 @@ func (s *UsersService) UpdateNatural(ctx context.Context, id string, in *UpdateN
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	path, err := pathf("/sca/users/natural/%s", id)
-	if err != nil {
-		return nil, err
-	}
-	var out NaturalUser
-	return keepOnSca(&out, s.client.put(ctx, path, in, &out, opts))
+	return keepOnSca(callPath[NaturalUser](ctx, s.client, http.MethodPut, "/sca/users/natural/%s", id, in, opts))
 }
 
 // UpdateLegal updates a legal user: PUT /sca/users/legal/{id}.
@@ -754,12 +749,7 @@ func (s *UsersService) UpdateLegal(ctx context.Context, id string, in *UpdateLeg
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	path, err := pathf("/sca/users/legal/%s", id)
-	if err != nil {
-		return nil, err
-	}
-	var out LegalUser
-	return keepOnSca(&out, s.client.put(ctx, path, in, &out, opts))
+	return keepOnSca(callPath[LegalUser](ctx, s.client, http.MethodPut, "/sca/users/legal/%s", id, in, opts))
 }
 
 // CategorizeNatural turns a PAYER natural user into an OWNER:
@@ -778,16 +768,11 @@ func (s *UsersService) CategorizeNatural(ctx context.Context, id string, in *Cat
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	path, err := pathf("/sca/users/natural/%s/category", id)
-	if err != nil {
-		return nil, err
-	}
 	body := *in // never modify the caller's request
 	if body.UserCategory == "" {
 		body.UserCategory = UserCategoryOwner
 	}
-	var out NaturalUser
-	return keepOnSca(&out, s.client.put(ctx, path, &body, &out, opts))
+	return keepOnSca(callPath[NaturalUser](ctx, s.client, http.MethodPut, "/sca/users/natural/%s/category", id, &body, opts))
 }
 
 // CategorizeLegal turns a PAYER legal user into an OWNER:
@@ -806,16 +791,11 @@ func (s *UsersService) CategorizeLegal(ctx context.Context, id string, in *Categ
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	path, err := pathf("/sca/users/legal/%s/category", id)
-	if err != nil {
-		return nil, err
-	}
 	body := *in
 	if body.UserCategory == "" {
 		body.UserCategory = UserCategoryOwner
 	}
-	var out LegalUser
-	return keepOnSca(&out, s.client.put(ctx, path, &body, &out, opts))
+	return keepOnSca(callPath[LegalUser](ctx, s.client, http.MethodPut, "/sca/users/legal/%s/category", id, &body, opts))
 }
 
 // Enroll starts a new SCA enrollment session for an OWNER:
@@ -828,12 +808,7 @@ func (s *UsersService) CategorizeLegal(ctx context.Context, id string, in *Categ
 // *ScaRequiredError. On a PAYER it fails with ErrNotAllowedForPayer (use
 // CategorizeNatural or CategorizeLegal instead).
 func (s *UsersService) Enroll(ctx context.Context, id string, opts ...RequestOption) (*ScaEnrollment, error) {
-	path, err := pathf("/sca/users/%s/enrollment", id)
-	if err != nil {
-		return nil, err
-	}
-	var out ScaEnrollment
-	return keepOnSca(&out, s.client.post(ctx, path, nil, &out, opts))
+	return keepOnSca(callPath[ScaEnrollment](ctx, s.client, http.MethodPost, "/sca/users/%s/enrollment", id, nil, opts))
 }
 
 // ManageConsent opens an SCA session in which an enrolled (ACTIVE) user
@@ -845,12 +820,7 @@ func (s *UsersService) Enroll(ctx context.Context, id string, opts ...RequestOpt
 // carrying the session link. It fails with a param_error *APIError when proxy
 // management is not activated for the platform.
 func (s *UsersService) ManageConsent(ctx context.Context, id string, opts ...RequestOption) (*ScaEnrollment, error) {
-	path, err := pathf("/sca/users/%s/consent", id)
-	if err != nil {
-		return nil, err
-	}
-	var out ScaEnrollment
-	return keepOnSca(&out, s.client.post(ctx, path, nil, &out, opts))
+	return keepOnSca(callPath[ScaEnrollment](ctx, s.client, http.MethodPost, "/sca/users/%s/consent", id, nil, opts))
 }
 
 // Get fetches a natural or legal user: GET /sca/users/{id}. Use
@@ -860,32 +830,17 @@ func (s *UsersService) ManageConsent(ctx context.Context, id string, opts ...Req
 // new link); should one come back anyway, it is returned as a
 // *ScaRequiredError together with the user.
 func (s *UsersService) Get(ctx context.Context, id string, opts ...RequestOption) (*User, error) {
-	path, err := pathf("/sca/users/%s", id)
-	if err != nil {
-		return nil, err
-	}
-	var out User
-	return keepOnSca(&out, s.client.get(ctx, path, nil, &out, opts))
+	return keepOnSca(callPath[User](ctx, s.client, http.MethodGet, "/sca/users/%s", id, nil, opts))
 }
 
 // GetNatural fetches a natural user: GET /sca/users/natural/{id}. SCA: as Get.
 func (s *UsersService) GetNatural(ctx context.Context, id string, opts ...RequestOption) (*NaturalUser, error) {
-	path, err := pathf("/sca/users/natural/%s", id)
-	if err != nil {
-		return nil, err
-	}
-	var out NaturalUser
-	return keepOnSca(&out, s.client.get(ctx, path, nil, &out, opts))
+	return keepOnSca(callPath[NaturalUser](ctx, s.client, http.MethodGet, "/sca/users/natural/%s", id, nil, opts))
 }
 
 // GetLegal fetches a legal user: GET /sca/users/legal/{id}. SCA: as Get.
 func (s *UsersService) GetLegal(ctx context.Context, id string, opts ...RequestOption) (*LegalUser, error) {
-	path, err := pathf("/sca/users/legal/%s", id)
-	if err != nil {
-		return nil, err
-	}
-	var out LegalUser
-	return keepOnSca(&out, s.client.get(ctx, path, nil, &out, opts))
+	return keepOnSca(callPath[LegalUser](ctx, s.client, http.MethodGet, "/sca/users/legal/%s", id, nil, opts))
 }
 
 // ScaStatus fetches a user's SCA enrollment and proxy-consent state:

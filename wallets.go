@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -143,15 +144,7 @@ func (s *WalletsService) Update(ctx context.Context, walletID string, in *Update
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	path, err := pathf("/wallets/%s", walletID)
-	if err != nil {
-		return nil, err
-	}
-	var out Wallet
-	if err := s.client.put(ctx, path, in, &out, opts); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return orNil(callPath[Wallet](ctx, s.client, http.MethodPut, "/wallets/%s", walletID, in, opts))
 }
 
 // Get reads one wallet and its balance: GET /wallets/{WalletId}?ScaContext=...
