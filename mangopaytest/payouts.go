@@ -118,20 +118,7 @@ type paymentRefIO struct {
 }
 
 type payoutOut struct {
-	ID               string        `json:"Id"`
-	Tag              *string       `json:"Tag"`
-	CreationDate     int64         `json:"CreationDate"`
-	AuthorID         string        `json:"AuthorId"`
-	CreditedUserID   *string       `json:"CreditedUserId"`
-	DebitedFunds     money         `json:"DebitedFunds"`
-	CreditedFunds    money         `json:"CreditedFunds"`
-	Fees             money         `json:"Fees"`
-	Status           string        `json:"Status"`
-	ResultCode       *string       `json:"ResultCode"`
-	ResultMessage    *string       `json:"ResultMessage"`
-	ExecutionDate    *int64        `json:"ExecutionDate"`
-	Type             string        `json:"Type"`
-	Nature           string        `json:"Nature"`
+	txHead
 	CreditedWalletID *string       `json:"CreditedWalletId"`
 	DebitedWalletID  string        `json:"DebitedWalletId"`
 	PaymentType      string        `json:"PaymentType"`
@@ -148,10 +135,7 @@ type payoutOut struct {
 func (p *payout) render() payoutOut {
 	t := p.tx
 	return payoutOut{
-		ID: t.id, Tag: nz(t.tag), CreationDate: t.created.Unix(), AuthorID: t.authorID,
-		DebitedFunds: t.debited, CreditedFunds: t.credited(), Fees: t.fees, Status: t.status,
-		ResultCode: nz(t.resultCode), ResultMessage: nz(t.resultMessage), ExecutionDate: unixOrNull(t.executed),
-		Type: "PAYOUT", Nature: "REGULAR", DebitedWalletID: t.debitedWalletID, PaymentType: "BANK_WIRE",
+		txHead: t.head(), DebitedWalletID: t.debitedWalletID, PaymentType: "BANK_WIRE",
 		BankAccountID: nz(p.bankAccountID), BankWireRef: nz(p.bankWireRef), ModeRequested: nz(p.modeRequested),
 		ModeApplied: p.modeApplied, FallbackReason: p.fallback, EndToEndID: p.endToEnd, PaymentRef: p.paymentRef,
 		RecipientID: nz(p.recipientID),

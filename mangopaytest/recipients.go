@@ -201,10 +201,10 @@ func validIBAN(iban string) bool {
 // ---- recipients ----
 
 type partyIn struct {
-	FirstName    *string    `json:"FirstName,omitempty"`
-	LastName     *string    `json:"LastName,omitempty"`
-	BusinessName *string    `json:"BusinessName,omitempty"`
-	Address      *addressIn `json:"Address,omitempty"`
+	FirstName    *string      `json:"FirstName,omitempty"`
+	LastName     *string      `json:"LastName,omitempty"`
+	BusinessName *string      `json:"BusinessName,omitempty"`
+	Address      *addressJSON `json:"Address,omitempty"`
 }
 
 type recipientIn struct {
@@ -286,14 +286,14 @@ type verificationOut struct {
 }
 
 type individualOut struct {
-	FirstName string     `json:"FirstName"`
-	LastName  string     `json:"LastName"`
-	Address   addressOut `json:"Address"`
+	FirstName string      `json:"FirstName"`
+	LastName  string      `json:"LastName"`
+	Address   addressJSON `json:"Address"`
 }
 
 type businessOut struct {
-	BusinessName string     `json:"BusinessName"`
-	Address      addressOut `json:"Address"`
+	BusinessName string      `json:"BusinessName"`
+	Address      addressJSON `json:"Address"`
 }
 
 func (s *Server) renderRecipient(r *recipient, status string) recipientOut {

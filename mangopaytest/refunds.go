@@ -48,20 +48,7 @@ type refund struct {
 type refundTotals struct{ amount, fees int64 }
 
 type refundOut struct {
-	ID                       string  `json:"Id"`
-	Tag                      *string `json:"Tag"`
-	CreationDate             int64   `json:"CreationDate"`
-	AuthorID                 string  `json:"AuthorId"`
-	CreditedUserID           *string `json:"CreditedUserId"`
-	DebitedFunds             money   `json:"DebitedFunds"`
-	CreditedFunds            money   `json:"CreditedFunds"`
-	Fees                     money   `json:"Fees"`
-	Status                   string  `json:"Status"`
-	ResultCode               *string `json:"ResultCode"`
-	ResultMessage            *string `json:"ResultMessage"`
-	ExecutionDate            *int64  `json:"ExecutionDate"`
-	Type                     string  `json:"Type"`
-	Nature                   string  `json:"Nature"`
+	txHead
 	InitialTransactionID     string  `json:"InitialTransactionId"`
 	InitialTransactionType   string  `json:"InitialTransactionType"`
 	InitialTransactionNature string  `json:"InitialTransactionNature"`
@@ -76,10 +63,13 @@ type refundOut struct {
 func (r *refund) render() refundOut {
 	cur := r.debited.Currency
 	o := refundOut{
-		ID: r.id, Tag: nz(r.tag), CreationDate: r.created.Unix(), AuthorID: r.authorID, CreditedUserID: nz(r.creditedUserID),
-		DebitedFunds: r.debited, CreditedFunds: money{cur, r.debited.Amount + r.feesBack}, Fees: money{cur, -r.feesBack},
-		Status: r.status, ResultCode: nz(r.resultCode), ResultMessage: nz(r.resultMessage), ExecutionDate: unixOrNull(r.executed),
-		Type: r.initial.typ, Nature: "REFUND", InitialTransactionID: r.initial.id, InitialTransactionType: r.initial.typ,
+		txHead: txHead{
+			ID: r.id, Tag: nz(r.tag), CreationDate: r.created.Unix(), AuthorID: r.authorID, CreditedUserID: nz(r.creditedUserID),
+			DebitedFunds: r.debited, CreditedFunds: money{cur, r.debited.Amount + r.feesBack}, Fees: money{cur, -r.feesBack},
+			Status: r.status, ResultCode: nz(r.resultCode), ResultMessage: nz(r.resultMessage), ExecutionDate: unixOrNull(r.executed),
+			Type: r.initial.typ, Nature: "REFUND",
+		},
+		InitialTransactionID: r.initial.id, InitialTransactionType: r.initial.typ,
 		InitialTransactionNature: "REGULAR", DebitedWalletID: nz(r.debitedWalletID), CreditedWalletID: nz(r.creditedWallet),
 	}
 	o.RefundReason.RefundReasonType = "INITIALIZED_BY_CLIENT"

@@ -46,8 +46,9 @@ type address struct {
 	AddressLine1, AddressLine2, City, Region, PostalCode, Country string
 }
 
-// addressIn is an Address in a request body.
-type addressIn struct {
+// addressJSON is an Address on the wire: in a request body a nil field was
+// absent; in a response every field may be null.
+type addressJSON struct {
 	AddressLine1 *string `json:"AddressLine1"`
 	AddressLine2 *string `json:"AddressLine2"`
 	City         *string `json:"City"`
@@ -56,22 +57,12 @@ type addressIn struct {
 	Country      *string `json:"Country"`
 }
 
-// addressOut is an Address in a response: every field may be null.
-type addressOut struct {
-	AddressLine1 *string `json:"AddressLine1"`
-	AddressLine2 *string `json:"AddressLine2"`
-	City         *string `json:"City"`
-	Region       *string `json:"Region"`
-	PostalCode   *string `json:"PostalCode"`
-	Country      *string `json:"Country"`
+func (a address) out() addressJSON {
+	return addressJSON{nz(a.AddressLine1), nz(a.AddressLine2), nz(a.City), nz(a.Region), nz(a.PostalCode), nz(a.Country)}
 }
 
-func (a address) out() addressOut {
-	return addressOut{nz(a.AddressLine1), nz(a.AddressLine2), nz(a.City), nz(a.Region), nz(a.PostalCode), nz(a.Country)}
-}
-
-func (in *addressIn) value() address {
-	return address{str(in.AddressLine1), str(in.AddressLine2), str(in.City), str(in.Region), str(in.PostalCode), str(in.Country)}
+func (a *addressJSON) value() address {
+	return address{str(a.AddressLine1), str(a.AddressLine2), str(a.City), str(a.Region), str(a.PostalCode), str(a.Country)}
 }
 
 // legalRep is a legal user's representative as stored.
@@ -177,7 +168,7 @@ type naturalUserOut struct {
 	Capacity                       string         `json:"Capacity"`
 	PhoneNumber                    *string        `json:"PhoneNumber"`
 	PhoneNumberCountry             *string        `json:"PhoneNumberCountry"`
-	Address                        addressOut     `json:"Address"`
+	Address                        addressJSON    `json:"Address"`
 	PendingUserAction              *pendingAction `json:"PendingUserAction"`
 	ID                             string         `json:"Id"`
 	Tag                            *string        `json:"Tag"`
@@ -212,8 +203,8 @@ type legalUserOut struct {
 	Statute                        *string        `json:"Statute"`
 	CompanyNumber                  *string        `json:"CompanyNumber"`
 	PendingUserAction              *pendingAction `json:"PendingUserAction"`
-	HeadquartersAddress            addressOut     `json:"HeadquartersAddress"`
-	LegalRepresentativeAddress     addressOut     `json:"LegalRepresentativeAddress"`
+	HeadquartersAddress            addressJSON    `json:"HeadquartersAddress"`
+	LegalRepresentativeAddress     addressJSON    `json:"LegalRepresentativeAddress"`
 	ID                             string         `json:"Id"`
 	Tag                            *string        `json:"Tag"`
 	CreationDate                   int64          `json:"CreationDate"`
@@ -297,21 +288,21 @@ func (u *user) render(link string) any {
 
 // naturalIn is the body of the natural-user create, update and categorize calls.
 type naturalIn struct {
-	FirstName                  *string    `json:"FirstName"`
-	LastName                   *string    `json:"LastName"`
-	Birthday                   *flexInt   `json:"Birthday"`
-	Nationality                *string    `json:"Nationality"`
-	CountryOfResidence         *string    `json:"CountryOfResidence"`
-	Occupation                 *string    `json:"Occupation"`
-	IncomeRange                *flexInt   `json:"IncomeRange"`
-	Tag                        *string    `json:"Tag"`
-	Email                      *string    `json:"Email"`
-	PhoneNumber                *string    `json:"PhoneNumber"`
-	PhoneNumberCountry         *string    `json:"PhoneNumberCountry"`
-	Address                    *addressIn `json:"Address"`
-	TermsAndConditionsAccepted *bool      `json:"TermsAndConditionsAccepted"`
-	UserCategory               *string    `json:"UserCategory"`
-	ScaContext                 *string    `json:"ScaContext"`
+	FirstName                  *string      `json:"FirstName"`
+	LastName                   *string      `json:"LastName"`
+	Birthday                   *flexInt     `json:"Birthday"`
+	Nationality                *string      `json:"Nationality"`
+	CountryOfResidence         *string      `json:"CountryOfResidence"`
+	Occupation                 *string      `json:"Occupation"`
+	IncomeRange                *flexInt     `json:"IncomeRange"`
+	Tag                        *string      `json:"Tag"`
+	Email                      *string      `json:"Email"`
+	PhoneNumber                *string      `json:"PhoneNumber"`
+	PhoneNumberCountry         *string      `json:"PhoneNumberCountry"`
+	Address                    *addressJSON `json:"Address"`
+	TermsAndConditionsAccepted *bool        `json:"TermsAndConditionsAccepted"`
+	UserCategory               *string      `json:"UserCategory"`
+	ScaContext                 *string      `json:"ScaContext"`
 }
 
 type legalRepIn struct {
@@ -327,17 +318,17 @@ type legalRepIn struct {
 
 // legalIn is the body of the legal-user create, update and categorize calls.
 type legalIn struct {
-	Name                       *string     `json:"Name"`
-	LegalPersonType            *string     `json:"LegalPersonType"`
-	LegalRepresentative        *legalRepIn `json:"LegalRepresentative"`
-	CompanyNumber              *string     `json:"CompanyNumber"`
-	HeadquartersAddress        *addressIn  `json:"HeadquartersAddress"`
-	LegalRepresentativeAddress *addressIn  `json:"LegalRepresentativeAddress"`
-	Tag                        *string     `json:"Tag"`
-	Email                      *string     `json:"Email"`
-	TermsAndConditionsAccepted *bool       `json:"TermsAndConditionsAccepted"`
-	UserCategory               *string     `json:"UserCategory"`
-	ScaContext                 *string     `json:"ScaContext"`
+	Name                       *string      `json:"Name"`
+	LegalPersonType            *string      `json:"LegalPersonType"`
+	LegalRepresentative        *legalRepIn  `json:"LegalRepresentative"`
+	CompanyNumber              *string      `json:"CompanyNumber"`
+	HeadquartersAddress        *addressJSON `json:"HeadquartersAddress"`
+	LegalRepresentativeAddress *addressJSON `json:"LegalRepresentativeAddress"`
+	Tag                        *string      `json:"Tag"`
+	Email                      *string      `json:"Email"`
+	TermsAndConditionsAccepted *bool        `json:"TermsAndConditionsAccepted"`
+	UserCategory               *string      `json:"UserCategory"`
+	ScaContext                 *string      `json:"ScaContext"`
 }
 
 // ---- validation ----
@@ -408,7 +399,7 @@ func (e fieldErrors) phone(prefix string, number, country *string) {
 	e.country(prefix+"PhoneNumberCountry", country)
 }
 
-func (e fieldErrors) addr(field string, a *addressIn) {
+func (e fieldErrors) addr(field string, a *addressJSON) {
 	if a == nil {
 		return
 	}

@@ -131,20 +131,7 @@ func (t *transaction) credited() money {
 }
 
 type transactionOut struct {
-	ID               string  `json:"Id"`
-	Tag              *string `json:"Tag"`
-	CreationDate     int64   `json:"CreationDate"`
-	AuthorID         string  `json:"AuthorId"`
-	CreditedUserID   *string `json:"CreditedUserId"`
-	DebitedFunds     money   `json:"DebitedFunds"`
-	CreditedFunds    money   `json:"CreditedFunds"`
-	Fees             money   `json:"Fees"`
-	Status           string  `json:"Status"`
-	ResultCode       *string `json:"ResultCode"`
-	ResultMessage    *string `json:"ResultMessage"`
-	ExecutionDate    *int64  `json:"ExecutionDate"`
-	Type             string  `json:"Type"`
-	Nature           string  `json:"Nature"`
+	txHead
 	CreditedWalletID *string `json:"CreditedWalletId"`
 	DebitedWalletID  *string `json:"DebitedWalletId"`
 	// DepositId names a deposit preauthorization; always null here.
@@ -153,11 +140,38 @@ type transactionOut struct {
 
 func (t *transaction) render() transactionOut {
 	return transactionOut{
+		txHead:           t.head(),
+		CreditedWalletID: nz(t.creditedWalletID), DebitedWalletID: nz(t.debitedWalletID),
+	}
+}
+
+// txHead is what every transaction object starts with on the wire, in
+// Mangopay's order: transfers in a wallet's list, payouts and refunds embed
+// it (encoding/json promotes its fields).
+type txHead struct {
+	ID             string  `json:"Id"`
+	Tag            *string `json:"Tag"`
+	CreationDate   int64   `json:"CreationDate"`
+	AuthorID       string  `json:"AuthorId"`
+	CreditedUserID *string `json:"CreditedUserId"`
+	DebitedFunds   money   `json:"DebitedFunds"`
+	CreditedFunds  money   `json:"CreditedFunds"`
+	Fees           money   `json:"Fees"`
+	Status         string  `json:"Status"`
+	ResultCode     *string `json:"ResultCode"`
+	ResultMessage  *string `json:"ResultMessage"`
+	ExecutionDate  *int64  `json:"ExecutionDate"`
+	Type           string  `json:"Type"`
+	Nature         string  `json:"Nature"`
+}
+
+// head is t's txHead; a regular (not refund) transaction.
+func (t *transaction) head() txHead {
+	return txHead{
 		ID: t.id, Tag: nz(t.tag), CreationDate: t.created.Unix(), AuthorID: t.authorID,
 		CreditedUserID: nz(t.creditedUserID), DebitedFunds: t.debited, CreditedFunds: t.credited(), Fees: t.fees,
 		Status: t.status, ResultCode: nz(t.resultCode), ResultMessage: nz(t.resultMessage),
 		ExecutionDate: unixOrNull(t.executed), Type: t.typ, Nature: "REGULAR",
-		CreditedWalletID: nz(t.creditedWalletID), DebitedWalletID: nz(t.debitedWalletID),
 	}
 }
 
