@@ -236,17 +236,8 @@ type eventOut struct {
 // AfterDate filters.
 func (c *call) listEvents() {
 	types := c.qList("EventType")
-	var before, after int64
 	e := fieldErrors{}
-	for name, dst := range map[string]*int64{"BeforeDate": &before, "AfterDate": &after} {
-		if v := c.q(name); v != "" {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				e[name] = fmt.Sprintf("The %s parameter must be a Unix timestamp", name)
-			}
-			*dst = n
-		}
-	}
+	before, after := c.dates(e)
 	// Mangopay keeps events 45 days and refuses to search further back
 	// (api-reference/events/list-events).
 	oldest := c.now.Add(-EventRetention).Unix()

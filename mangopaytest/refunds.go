@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"time"
 )
 
@@ -243,17 +242,8 @@ func (c *call) listPayInRefunds() {
 
 func (c *call) listRefunds(t *transaction) {
 	statuses, codes := c.qList("Status"), c.qList("ResultCode")
-	var before, after int64
 	e := fieldErrors{}
-	for name, dst := range map[string]*int64{"BeforeDate": &before, "AfterDate": &after} {
-		if v := c.q(name); v != "" {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				e[name] = fmt.Sprintf("The %s parameter must be a Unix timestamp", name)
-			}
-			*dst = n
-		}
-	}
+	before, after := c.dates(e)
 	if len(e) > 0 {
 		c.paramError(e)
 		return

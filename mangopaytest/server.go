@@ -891,6 +891,21 @@ func (c *call) qList(name string) []string {
 	return out
 }
 
+// dates reads the BeforeDate and AfterDate filters as Unix seconds (0 when
+// absent), recording in e each one that is not a number.
+func (c *call) dates(e fieldErrors) (before, after int64) {
+	for name, dst := range map[string]*int64{"BeforeDate": &before, "AfterDate": &after} {
+		if v := c.q(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				e[name] = fmt.Sprintf("The %s parameter must be a Unix timestamp", name)
+			}
+			*dst = n
+		}
+	}
+	return before, after
+}
+
 // ---- pagination ----
 
 // paginate answers a list: it validates page, per_page and Sort, writes

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"strconv"
 	"time"
 )
 
@@ -387,17 +386,8 @@ func (c *call) listTransactions(keep func(*transaction) bool) {
 		return false
 	}
 	statuses, types, natures, codes := c.qList("Status"), c.qList("Type"), c.qList("Nature"), c.qList("ResultCode")
-	var before, after int64
 	e := fieldErrors{}
-	for name, dst := range map[string]*int64{"BeforeDate": &before, "AfterDate": &after} {
-		if v := c.q(name); v != "" {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				e[name] = fmt.Sprintf("The %s parameter must be a Unix timestamp", name)
-			}
-			*dst = n
-		}
-	}
+	before, after := c.dates(e)
 	if len(e) > 0 {
 		c.paramError(e)
 		return
