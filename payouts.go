@@ -328,11 +328,10 @@ func (r *CreatePayoutRequest) validate() error {
 		return invalid(op, "", "nil *CreatePayoutRequest")
 	}
 	p := newProblems(op)
-	requiredID(p, "AuthorId", r.AuthorID)
-	requiredID(p, "DebitedWalletId", r.DebitedWalletID)
-	payoutFunds(p, r.DebitedFunds, r.Fees)
-	destination(p, r.RecipientID, r.BankAccountID)
-	p.text("BankWireRef", r.BankWireRef)
+	// The fields a reachability check takes are checked as it checks them.
+	base := ReachabilityRequest{AuthorID: r.AuthorID, DebitedWalletID: r.DebitedWalletID, DebitedFunds: r.DebitedFunds,
+		Fees: r.Fees, RecipientID: r.RecipientID, BankAccountID: r.BankAccountID, BankWireRef: r.BankWireRef}
+	base.check(p)
 	if !r.PayoutModeRequested.requestable() {
 		p.add("PayoutModeRequested", "%q is not STANDARD, INSTANT_PAYMENT, INSTANT_PAYMENT_ONLY or RTGS_PAYMENT",
 			truncate(string(r.PayoutModeRequested), 30))
@@ -449,12 +448,18 @@ func (r *ReachabilityRequest) validate() error {
 		return invalid(op, "", "nil *ReachabilityRequest")
 	}
 	p := newProblems(op)
+	r.check(p)
+	return p.err()
+}
+
+// check records the checks of the fields a reachability check shares with
+// a payout: the ids, the amounts, exactly one destination and BankWireRef.
+func (r *ReachabilityRequest) check(p *problemList) {
 	requiredID(p, "AuthorId", r.AuthorID)
 	requiredID(p, "DebitedWalletId", r.DebitedWalletID)
 	payoutFunds(p, r.DebitedFunds, r.Fees)
 	destination(p, r.RecipientID, r.BankAccountID)
 	p.text("BankWireRef", r.BankWireRef)
-	return p.err()
 }
 
 // CheckReachability asks whether the destination bank can receive an
