@@ -170,9 +170,8 @@ func (a *App) view(m *member) (*memberView, *flash) {
 // wallets and transactions once opened (read with USER_PRESENT), the
 // transfer and recipient forms and what the webhooks said.
 func (a *App) dashboard(w http.ResponseWriter, r *http.Request) {
-	m := a.currentMember(r)
+	m := a.signedIn(w, r)
 	if m == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
 	ctx := r.Context()
@@ -237,9 +236,8 @@ func (a *App) readWallets(ctx context.Context, userID string) ([]mangopay.Wallet
 // openWallets reads the wallets with USER_PRESENT: when Mangopay asks for
 // SCA (a 401 with WWW-Authenticate), the browser goes to the hosted page.
 func (a *App) openWallets(w http.ResponseWriter, r *http.Request) {
-	m := a.currentMember(r)
+	m := a.signedIn(w, r)
 	if m == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
 	_, _, err := a.readWallets(r.Context(), m.ID)
@@ -285,15 +283,13 @@ func parseEuros(s string) (int64, error) {
 // transfer and an SCA link: the transfer is recorded, then the browser goes
 // to the hosted page.
 func (a *App) createTransfer(w http.ResponseWriter, r *http.Request) {
-	m := a.currentMember(r)
+	m := a.signedIn(w, r)
 	if m == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
 	amount, err := parseEuros(r.PostFormValue("amount"))
 	if err != nil {
-		a.setFlash(m, "error", "Transfer not sent: %s.", err)
-		http.Redirect(w, r, "/dashboard#transfers", http.StatusSeeOther)
+		a.back(w, r, m, "transfers", "error", "Transfer not sent: %s.", err)
 		return
 	}
 	a.mu.Lock()
@@ -304,8 +300,7 @@ func (a *App) createTransfer(w http.ResponseWriter, r *http.Request) {
 	}
 	a.mu.Unlock()
 	if toWallet == "" {
-		a.setFlash(m, "error", "Transfer not sent: choose who to pay.")
-		http.Redirect(w, r, "/dashboard#transfers", http.StatusSeeOther)
+		a.back(w, r, m, "transfers", "error", "Transfer not sent: choose who to pay.")
 		return
 	}
 	funds := mangopay.Money{Currency: "EUR", Amount: amount}
@@ -320,8 +315,7 @@ func (a *App) createTransfer(w http.ResponseWriter, r *http.Request) {
 	})
 	if t == nil {
 		a.log.Error("creating a transfer", "user", m.ID, "error", err)
-		a.setFlash(m, "error", "Transfer not sent: %s.", describe(err))
-		http.Redirect(w, r, "/dashboard#transfers", http.StatusSeeOther)
+		a.back(w, r, m, "transfers", "error", "Transfer not sent: %s.", describe(err))
 		return
 	}
 	// Record it, or complete the record its webhook made: an exempt transfer
@@ -336,8 +330,7 @@ func (a *App) createTransfer(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, http.StatusBadGateway, "Mangopay's answer could not be used", err)
 		return
 	}
-	a.setFlash(m, "ok", "Transfer of %s to %s: %s, without authentication (exempt).", funds, toName, t.Status)
-	http.Redirect(w, r, "/dashboard#transfers", http.StatusSeeOther)
+	a.back(w, r, m, "transfers", "ok", "Transfer of %s to %s: %s, without authentication (exempt).", funds, toName, t.Status)
 }
 
 var ibanRE = regexp.MustCompile(`^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$`)
@@ -346,9 +339,8 @@ var ibanRE = regexp.MustCompile(`^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$`)
 // /users/{id}/recipients, scope PAYOUT): Mangopay answers PENDING with an
 // SCA link, always.
 func (a *App) createRecipient(w http.ResponseWriter, r *http.Request) {
-	m := a.currentMember(r)
+	m := a.signedIn(w, r)
 	if m == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
 	a.mu.Lock()
@@ -357,8 +349,7 @@ func (a *App) createRecipient(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("display_name"))
 	iban := strings.ToUpper(strings.ReplaceAll(r.PostFormValue("iban"), " ", ""))
 	if name == "" || !ibanRE.MatchString(iban) {
-		a.setFlash(m, "error", "Recipient not registered: give a name and an IBAN such as DE75512108001245126199.")
-		http.Redirect(w, r, "/dashboard#recipients", http.StatusSeeOther)
+		a.back(w, r, m, "recipients", "error", "Recipient not registered: give a name and an IBAN such as DE75512108001245126199.")
 		return
 	}
 	rec, err := a.api.Recipients.Create(r.Context(), m.ID, &mangopay.CreateRecipientRequest{
@@ -381,8 +372,7 @@ func (a *App) createRecipient(w http.ResponseWriter, r *http.Request) {
 		if fields := mangopay.RecipientErrors(err); len(fields) > 0 {
 			msg = fmt.Sprint(fields)
 		}
-		a.setFlash(m, "error", "Recipient not registered: %s.", msg)
-		http.Redirect(w, r, "/dashboard#recipients", http.StatusSeeOther)
+		a.back(w, r, m, "recipients", "error", "Recipient not registered: %s.", msg)
 		return
 	}
 	// Record it (or complete the record its webhook made first).
@@ -404,8 +394,7 @@ func (a *App) createRecipient(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, http.StatusBadGateway, "Mangopay's answer could not be used", err)
 		return
 	}
-	a.setFlash(m, "ok", "Recipient %s is %s.", rec.DisplayName, rec.Status)
-	http.Redirect(w, r, "/dashboard#recipients", http.StatusSeeOther)
+	a.back(w, r, m, "recipients", "ok", "Recipient %s is %s.", rec.DisplayName, rec.Status)
 }
 
 // stillWaiting reports whether err only says that a resource still waits
@@ -422,9 +411,8 @@ func stillWaiting(err error) bool {
 // could forge: it is shown as a hint, and the outcome is confirmed with a
 // GET of the resource before the page says anything.
 func (a *App) scaReturn(w http.ResponseWriter, r *http.Request) {
-	m := a.currentMember(r)
+	m := a.signedIn(w, r)
 	if m == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
 	hint, herr := mangopay.ParseReturn(r)

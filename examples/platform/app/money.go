@@ -33,6 +33,33 @@ func requestKey(r *http.Request) (opts []mangopay.RequestOption, ok bool) {
 	return []mangopay.RequestOption{mangopay.WithIdempotencyKey(k)}, true
 }
 
+// signedIn returns the signed-in member, or sends the browser to the home
+// page and returns nil.
+func (a *App) signedIn(w http.ResponseWriter, r *http.Request) *member {
+	m := a.currentMember(r)
+	if m == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	}
+	return m
+}
+
+// moneyForm reads a money form: its amount in euros and its Idempotency-Key
+// (requestKey). On a problem it sends the member back to anchor with
+// "<refused>: <why>." and reports false.
+func (a *App) moneyForm(w http.ResponseWriter, r *http.Request, m *member, anchor, refused string) (mangopay.Money, []mangopay.RequestOption, bool) {
+	amount, err := parseEuros(r.PostFormValue("amount"))
+	if err != nil {
+		a.back(w, r, m, anchor, "error", "%s: %s.", refused, err)
+		return mangopay.Money{}, nil, false
+	}
+	opts, ok := requestKey(r)
+	if !ok {
+		a.back(w, r, m, anchor, "error", "%s: the form is out of date, try again.", refused)
+		return mangopay.Money{}, nil, false
+	}
+	return mangopay.Money{Currency: "EUR", Amount: amount}, opts, true
+}
+
 // back sends the browser to a part of the dashboard with a flash message.
 func (a *App) back(w http.ResponseWriter, r *http.Request, m *member, anchor, kind, format string, args ...any) {
 	a.setFlash(m, kind, format, args...)
@@ -56,22 +83,14 @@ type payInRecord struct {
 // on this platform's pages: card data does not touch its server) and, when
 // the issuer asks, passes 3-D Secure. The page returns to /payin/return.
 func (a *App) createPayIn(w http.ResponseWriter, r *http.Request) {
-	m := a.currentMember(r)
+	m := a.signedIn(w, r)
 	if m == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	amount, err := parseEuros(r.PostFormValue("amount"))
-	if err != nil {
-		a.back(w, r, m, "payins", "error", "Card payment not started: %s.", err)
-		return
-	}
-	opts, ok := requestKey(r)
+	funds, opts, ok := a.moneyForm(w, r, m, "payins", "Card payment not started")
 	if !ok {
-		a.back(w, r, m, "payins", "error", "Card payment not started: the form is out of date, try again.")
 		return
 	}
-	funds := mangopay.Money{Currency: "EUR", Amount: amount}
 	p, err := a.api.PayIns.CreateCardWeb(r.Context(), &mangopay.CreateCardWebPayInRequest{
 		AuthorID:         m.ID,
 		CreditedWalletID: m.WalletID,
@@ -117,9 +136,8 @@ func (a *App) createPayIn(w http.ResponseWriter, r *http.Request) {
 // and anyone can forge it: only a pay-in this member made is looked at, its
 // outcome comes from GET /payins/{id}, and nothing else changes.
 func (a *App) payInReturn(w http.ResponseWriter, r *http.Request) {
-	m := a.currentMember(r)
+	m := a.signedIn(w, r)
 	if m == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
 	id := r.URL.Query().Get("transactionId")
@@ -210,9 +228,8 @@ type payoutRecord struct {
 // cannot take it; the wallet is debited at once and the outcome comes with
 // the PAYOUT_NORMAL_SUCCEEDED or _FAILED webhook.
 func (a *App) createPayout(w http.ResponseWriter, r *http.Request) {
-	m := a.currentMember(r)
+	m := a.signedIn(w, r)
 	if m == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
 	a.mu.Lock()
@@ -239,17 +256,10 @@ func (a *App) createPayout(w http.ResponseWriter, r *http.Request) {
 		a.back(w, r, m, "payouts", "error", "Withdrawal not sent: choose one of your ACTIVE payout bank accounts.")
 		return
 	}
-	amount, err := parseEuros(r.PostFormValue("amount"))
-	if err != nil {
-		a.back(w, r, m, "payouts", "error", "Withdrawal not sent: %s.", err)
-		return
-	}
-	opts, ok := requestKey(r)
+	funds, opts, ok := a.moneyForm(w, r, m, "payouts", "Withdrawal not sent")
 	if !ok {
-		a.back(w, r, m, "payouts", "error", "Withdrawal not sent: the form is out of date, try again.")
 		return
 	}
-	funds := mangopay.Money{Currency: "EUR", Amount: amount}
 	po, err := a.api.Payouts.Create(r.Context(), &mangopay.CreatePayoutRequest{
 		AuthorID:            m.ID,
 		DebitedWalletID:     m.WalletID,
@@ -341,9 +351,8 @@ type refundRecord struct {
 // wallet back to the member's; only the transfer's author can refund it
 // here, and only a transfer this platform recorded for them.
 func (a *App) refundTransfer(w http.ResponseWriter, r *http.Request) {
-	m := a.currentMember(r)
+	m := a.signedIn(w, r)
 	if m == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
 	id := r.PathValue("id")
