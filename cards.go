@@ -187,11 +187,7 @@ func (s *CardRegistrationsService) Create(ctx context.Context, in *CreateCardReg
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	var out CardRegistration
-	if err := s.client.post(ctx, "/cardregistrations", in, &out, opts); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return orNil(send[CardRegistration](ctx, s.client, http.MethodPost, "/cardregistrations", in, opts))
 }
 
 // Update completes a registration with the tokenization server's answer:

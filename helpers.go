@@ -30,18 +30,23 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// callPath runs one call on the path built by pathf(format, id) and decodes
-// a 2xx answer into a new T. It returns the decoded value together with the
-// call's error, for the caller's result rule to apply: orNil, keepOnSca or
-// recipientResult. An invalid id returns (nil, the pathf error) before any
-// network call.
+// send runs one call on path and decodes a 2xx answer into a new T. It
+// returns the decoded value together with the call's error, for the caller's
+// result rule to apply: orNil, keepOnSca or recipientResult. body is sent as
+// JSON when non-nil (a GET passes nil).
+func send[T any](ctx context.Context, c *Client, method, path string, body any, opts []RequestOption) (*T, error) {
+	var out T
+	return &out, c.do(ctx, apiRequest{method: method, path: path, body: body, out: &out, opts: opts})
+}
+
+// callPath is send on the path built by pathf(format, id). An invalid id
+// returns (nil, the pathf error) before any network call.
 func callPath[T any](ctx context.Context, c *Client, method, format, id string, body any, opts []RequestOption) (*T, error) {
 	path, err := pathf(format, id)
 	if err != nil {
 		return nil, err
 	}
-	var out T
-	return &out, c.do(ctx, apiRequest{method: method, path: path, body: body, out: &out, opts: opts})
+	return send[T](ctx, c, method, path, body, opts)
 }
 
 // orNil is the result rule of calls that return nothing with an error.

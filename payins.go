@@ -719,11 +719,7 @@ func (s *PayInsService) CreateBankWire(ctx context.Context, in *CreateBankWirePa
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	var out PayIn
-	if err := s.client.post(ctx, "/payins/bankwire/direct", in, &out, opts); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return orNil(send[PayIn](ctx, s.client, http.MethodPost, "/payins/bankwire/direct", in, opts))
 }
 
 // Get reads a pay-in of any kind: GET /payins/{PayInId}. Use it to confirm

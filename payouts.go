@@ -376,11 +376,7 @@ func (s *PayoutsService) Create(ctx context.Context, in *CreatePayoutRequest, op
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	var out Payout
-	if err := s.client.post(ctx, "/payouts/bankwire", in, &out, opts); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return orNil(send[Payout](ctx, s.client, http.MethodPost, "/payouts/bankwire", in, opts))
 }
 
 // Get reads a payout with its mode: GET /payouts/bankwire/{PayoutId}
@@ -473,11 +469,7 @@ func (s *PayoutsService) CheckReachability(ctx context.Context, in *Reachability
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	var out Reachability
-	if err := s.client.post(ctx, "/payouts/reachability", reachabilityBody{PayoutModeInstant, in}, &out, opts); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return orNil(send[Reachability](ctx, s.client, http.MethodPost, "/payouts/reachability", reachabilityBody{PayoutModeInstant, in}, opts))
 }
 
 // PayoutsService wraps /payouts.

@@ -182,8 +182,7 @@ func (s *TransfersService) Create(ctx context.Context, in *CreateTransferRequest
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	var out Transfer
-	return keepOnSca(&out, s.client.post(ctx, "/transfers", in, &out, opts))
+	return keepOnSca(send[Transfer](ctx, s.client, http.MethodPost, "/transfers", in, opts))
 }
 
 // Get reads a transfer: GET /transfers/{TransferId}. Use it to confirm the

@@ -681,8 +681,7 @@ func (s *UsersService) CreateNatural(ctx context.Context, in *CreateNaturalUserR
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	var out NaturalUser
-	return keepOnSca(&out, s.client.post(ctx, "/sca/users/natural", in, &out, opts))
+	return keepOnSca(send[NaturalUser](ctx, s.client, http.MethodPost, "/sca/users/natural", in, opts))
 }
 
 // CreateLegal creates a legal user: POST /sca/users/legal.
@@ -710,8 +709,7 @@ func (s *UsersService) CreateLegal(ctx context.Context, in *CreateLegalUserReque
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	var out LegalUser
-	return keepOnSca(&out, s.client.post(ctx, "/sca/users/legal", in, &out, opts))
+	return keepOnSca(send[LegalUser](ctx, s.client, http.MethodPost, "/sca/users/legal", in, opts))
 }
 
 // UpdateNatural updates a natural user: PUT /sca/users/natural/{id}.

@@ -130,11 +130,7 @@ func (s *WalletsService) Create(ctx context.Context, in *CreateWalletRequest, op
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	var out Wallet
-	if err := s.client.post(ctx, "/wallets", in, &out, opts); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return orNil(send[Wallet](ctx, s.client, http.MethodPost, "/wallets", in, opts))
 }
 
 // Update changes a wallet's Description or Tag: PUT /wallets/{WalletId}. It
