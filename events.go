@@ -232,6 +232,10 @@ var eventClaims = map[EventType]stateClaim{
 	EventTransferRefundFailed:          {"Status", string(RefundStatusFailed)},
 	EventPayInRefundSucceeded:          {"Status", string(RefundStatusSucceeded)},
 	EventPayInRefundFailed:             {"Status", string(RefundStatusFailed)},
+	EventIdentityVerificationValidated: {"Status", string(IdentityVerificationValidated)},
+	EventIdentityVerificationOutdated:  {"Status", string(IdentityVerificationOutdated)},
+	EventUserKYCRegular:                {"KYCLevel", string(KYCLevelRegular)},
+	EventUserKYCLight:                  {"KYCLevel", string(KYCLevelLight)},
 }
 
 // observedState reads field of a fetched resource; ok is false when the
@@ -244,6 +248,8 @@ func observedState(res any, field string) (state string, ok bool) {
 			return string(r.UserStatus), true
 		case "UserCategory":
 			return string(r.UserCategory), true
+		case "KYCLevel":
+			return string(r.KYCLevel), true
 		}
 	case *Transfer:
 		if field == "Status" {
@@ -262,6 +268,10 @@ func observedState(res any, field string) (state string, ok bool) {
 			return string(r.Status), true
 		}
 	case *Refund:
+		if field == "Status" {
+			return string(r.Status), true
+		}
+	case *IdentityVerification:
 		if field == "Status" {
 			return string(r.Status), true
 		}

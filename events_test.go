@@ -289,6 +289,8 @@ func TestEventClaimsAreKnownTypes(t *testing.T) {
 			res = &Payout{}
 		case ResourceKindRefund:
 			res = &Refund{}
+		case ResourceKindIdentityVerification:
+			res = &IdentityVerification{}
 		}
 		_, ok := observedState(res, c.Field)
 		assert.True(t, ok, "%s: a %T has a %s", typ, res, c.Field)

@@ -275,6 +275,9 @@ type User struct {
 	UserStatus UserStatus `json:"UserStatus"`
 	// Email is the user's (or, for a legal user, the entity's) email address.
 	Email string `json:"Email"`
+	// KYCLevel is LIGHT (the default) or REGULAR once the user is verified
+	// (see IdentityVerificationsService).
+	KYCLevel KYCLevel `json:"KYCLevel"`
 	// Tag is the platform's custom data, at most 255 characters.
 	Tag string `json:"Tag"`
 	// CreationDate is when the user was created (Unix seconds on the wire).
@@ -297,7 +300,7 @@ func (u *User) Natural() (*NaturalUser, bool) {
 		return u.natural, true
 	case u.built() && u.PersonType == PersonTypeNatural:
 		return &NaturalUser{ID: u.ID, Tag: u.Tag, CreationDate: u.CreationDate, PersonType: u.PersonType,
-			UserCategory: u.UserCategory, UserStatus: u.UserStatus, Email: u.Email}, true
+			UserCategory: u.UserCategory, UserStatus: u.UserStatus, Email: u.Email, KYCLevel: u.KYCLevel}, true
 	}
 	return nil, false
 }
@@ -313,7 +316,7 @@ func (u *User) Legal() (*LegalUser, bool) {
 		return u.legal, true
 	case u.built() && u.PersonType == PersonTypeLegal:
 		return &LegalUser{ID: u.ID, Tag: u.Tag, CreationDate: u.CreationDate, PersonType: u.PersonType,
-			UserCategory: u.UserCategory, UserStatus: u.UserStatus, Email: u.Email}, true
+			UserCategory: u.UserCategory, UserStatus: u.UserStatus, Email: u.Email, KYCLevel: u.KYCLevel}, true
 	}
 	return nil, false
 }

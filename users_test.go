@@ -947,7 +947,7 @@ func TestUserJSON(t *testing.T) {
 	built := User{ID: "u1", PersonType: PersonTypeNatural, UserCategory: UserCategoryPayer}
 	out, err = json.Marshal(built)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"Id":"u1","PersonType":"NATURAL","UserCategory":"PAYER","UserStatus":"","Email":"","Tag":"","CreationDate":null}`, string(out))
+	assert.JSONEq(t, `{"Id":"u1","PersonType":"NATURAL","UserCategory":"PAYER","UserStatus":"","Email":"","KYCLevel":"","Tag":"","CreationDate":null}`, string(out))
 	bn, ok := built.Natural()
 	require.True(t, ok, "a User built in Go as a test double says Natural (issue 17)")
 	assert.Equal(t, &NaturalUser{ID: "u1", PersonType: PersonTypeNatural, UserCategory: UserCategoryPayer}, bn)

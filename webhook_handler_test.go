@@ -912,3 +912,45 @@ func TestWebhookHandlerUnderEventsReplay(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, ran, 2, "a second replay runs nothing again")
 }
+
+// An identity verification or KYC event is confirmed only when the fetched
+// session (or user) is in the state the event claims: a forged
+// IDENTITY_VERIFICATION_VALIDATED for a PENDING session, or USER_KYC_REGULAR
+// for a LIGHT user, never reaches the function.
+func TestWebhookConfirmsIdentityVerificationClaims(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var session atomic.Value
+	session.Store(IdentityVerificationPending)
+	var level atomic.Value
+	level.Store(KYCLevelLight)
+	fetch := withFetcher(func(_ context.Context, kind ResourceKind, id string) (any, error) {
+		switch {
+		case kind == ResourceKindIdentityVerification && id == "idnver_1":
+			return &IdentityVerification{ID: id, Status: session.Load().(IdentityVerificationStatus)}, nil
+		case kind == ResourceKindUser && id == "user_1":
+			return &User{ID: id, PersonType: PersonTypeNatural, KYCLevel: level.Load().(KYCLevel)}, nil
+		}
+		return nil, ErrNotFound
+	})
+	var got []EventType
+	h := mustHandler(t, func(_ context.Context, ev Event) error {
+		got = append(got, ev.Type)
+		return nil
+	}, fetch)
+	validated := Event{Type: EventIdentityVerificationValidated, ResourceID: "idnver_1", Date: time.Unix(docsDate, 0)}
+	regular := Event{Type: EventUserKYCRegular, ResourceID: "user_1", Date: time.Unix(docsDate, 0)}
+
+	var ce *ConfirmationError
+	require.ErrorAs(t, h.Process(ctx, validated), &ce)
+	assert.Equal(t, "PENDING", ce.Observed)
+	require.ErrorAs(t, h.Process(ctx, regular), &ce)
+	assert.Equal(t, "LIGHT", ce.Observed)
+	assert.Empty(t, got)
+
+	session.Store(IdentityVerificationValidated)
+	level.Store(KYCLevelRegular)
+	require.NoError(t, h.Process(ctx, validated))
+	require.NoError(t, h.Process(ctx, regular))
+	assert.Equal(t, []EventType{EventIdentityVerificationValidated, EventUserKYCRegular}, got)
+}
