@@ -509,23 +509,13 @@ func (a *App) scaReturn(w http.ResponseWriter, r *http.Request) {
 func (a *App) findTransfer(m *member, id string) *transferRecord {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, t := range m.Transfers {
-		if t.ID == id {
-			return t
-		}
-	}
-	return nil
+	return byID(m.Transfers, id)
 }
 
 func (a *App) findRecipient(m *member, id string) *recipientRecord {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, r := range m.Recipients {
-		if r.ID == id {
-			return r
-		}
-	}
-	return nil
+	return byID(m.Recipients, id)
 }
 
 func (a *App) updateTransfer(rec *transferRecord, t *mangopay.Transfer) {
@@ -599,13 +589,7 @@ func (a *App) recordTransfer(t *mangopay.Transfer, sca *bool) (*member, *transfe
 	if owner == nil || t.ID == "" {
 		return nil, nil
 	}
-	var rec *transferRecord
-	for _, x := range owner.Transfers {
-		if x.ID == t.ID {
-			rec = x
-			break
-		}
-	}
+	rec := byID(owner.Transfers, t.ID)
 	if rec == nil {
 		rec = &transferRecord{ID: t.ID, Amount: t.DebitedFunds, Status: mangopay.TransferStatusCreated}
 		for _, o := range a.members {

@@ -60,6 +60,24 @@ func (a *App) moneyForm(w http.ResponseWriter, r *http.Request, m *member, ancho
 	return mangopay.Money{Currency: "EUR", Amount: amount}, opts, true
 }
 
+// byID returns the record of list with the Mangopay id id, or nil. The
+// caller holds a.mu.
+func byID[R interface{ recordID() string }](list []R, id string) R {
+	for _, x := range list {
+		if x.recordID() == id {
+			return x
+		}
+	}
+	var none R
+	return none
+}
+
+func (p *payInRecord) recordID() string     { return p.ID }
+func (t *transferRecord) recordID() string  { return t.ID }
+func (r *recipientRecord) recordID() string { return r.ID }
+func (p *payoutRecord) recordID() string    { return p.ID }
+func (r *refundRecord) recordID() string    { return r.ID }
+
 // back sends the browser to a part of the dashboard with a flash message.
 func (a *App) back(w http.ResponseWriter, r *http.Request, m *member, anchor, kind, format string, args ...any) {
 	a.setFlash(m, kind, format, args...)
@@ -176,12 +194,7 @@ func (a *App) payInFlash(m *member, p *mangopay.PayIn, how string) {
 func (a *App) findPayIn(m *member, id string) *payInRecord {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, p := range m.PayIns {
-		if p.ID == id {
-			return p
-		}
-	}
-	return nil
+	return byID(m.PayIns, id)
 }
 
 // recordPayIn records p for its author, or updates the record of the same
@@ -194,12 +207,7 @@ func (a *App) recordPayIn(p *mangopay.PayIn) *member {
 	if owner == nil || p.ID == "" || p.CreditedWalletID != owner.WalletID {
 		return nil
 	}
-	var rec *payInRecord
-	for _, x := range owner.PayIns {
-		if x.ID == p.ID {
-			rec = x
-		}
-	}
+	rec := byID(owner.PayIns, p.ID)
 	if rec == nil {
 		rec = &payInRecord{ID: p.ID, Amount: p.DebitedFunds, Status: mangopay.PayInStatusCreated}
 		owner.PayIns = append(owner.PayIns, rec)
@@ -312,12 +320,7 @@ func (a *App) recordPayout(po *mangopay.Payout) *member {
 	if owner == nil || po.ID == "" || po.DebitedWalletID != owner.WalletID {
 		return nil
 	}
-	var rec *payoutRecord
-	for _, x := range owner.Payouts {
-		if x.ID == po.ID {
-			rec = x
-		}
-	}
+	rec := byID(owner.Payouts, po.ID)
 	if rec == nil {
 		rec = &payoutRecord{ID: po.ID, RecipientID: po.RecipientID, Amount: po.DebitedFunds, Status: mangopay.PayoutStatusCreated}
 		for _, x := range owner.Recipients {
@@ -411,12 +414,7 @@ func (a *App) recordRefund(rf *mangopay.Refund) *member {
 	if owner == nil || rf.ID == "" || rf.InitialTransactionType != mangopay.TransactionTypeTransfer || rf.CreditedWalletID != owner.WalletID {
 		return nil
 	}
-	var rec *refundRecord
-	for _, x := range owner.Refunds {
-		if x.ID == rf.ID {
-			rec = x
-		}
-	}
+	rec := byID(owner.Refunds, rf.ID)
 	if rec == nil {
 		rec = &refundRecord{ID: rf.ID, TransferID: rf.InitialTransactionID, Amount: rf.DebitedFunds, Status: mangopay.RefundStatusCreated}
 		owner.Refunds = append(owner.Refunds, rec)
