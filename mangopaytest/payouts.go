@@ -341,16 +341,13 @@ func (s *Server) settlePayoutsLocked(now time.Time) {
 }
 
 func (c *call) getPayout() {
-	id := c.params["id"]
-	var p *payout
+	var payouts map[string]*payout // nil (empty) before the first money movement
 	if c.s.st.money != nil {
-		p = c.s.st.money.payouts[id]
+		payouts = c.s.st.money.payouts
 	}
-	if p == nil {
-		c.notFound("PayOut", id)
-		return
+	if p := lookupByID(c, payouts, "PayOut", c.notFound); p != nil {
+		c.json(http.StatusOK, p.render())
 	}
-	c.json(http.StatusOK, p.render())
 }
 
 // payoutReachability answers POST /payouts/reachability.

@@ -204,16 +204,13 @@ func (c *call) createRefund(t *transaction, events string) {
 }
 
 func (c *call) getRefund() {
-	id := c.params["id"]
-	var r *refund
+	var refunds map[string]*refund // nil (empty) before the first money movement
 	if c.s.st.money != nil {
-		r = c.s.st.money.refunds[id]
+		refunds = c.s.st.money.refunds
 	}
-	if r == nil {
-		c.notFound("Refund", id)
-		return
+	if r := lookupByID(c, refunds, "Refund", c.notFound); r != nil {
+		c.json(http.StatusOK, r.render())
 	}
-	c.json(http.StatusOK, r.render())
 }
 
 // listTransferRefunds answers GET /transfers/{id}/refunds and
