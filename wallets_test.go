@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -724,6 +725,22 @@ func TestWalletReads403ScaProxyMissing(t *testing.T) {
 	}
 }
 
+// idsOf turns an iterator of resources into one of their ids ("" beside an
+// error).
+func idsOf[T any](seq iter.Seq2[*T, error], id func(*T) string) func(yield func(string, error) bool) {
+	return func(yield func(string, error) bool) {
+		for v, err := range seq {
+			s := ""
+			if v != nil {
+				s = id(v)
+			}
+			if !yield(s, err) {
+				return
+			}
+		}
+	}
+}
+
 func TestIteratorsYieldScaDemandMidIteration(t *testing.T) {
 	t.Parallel()
 	header := load401(t).Alt["WWW-Authenticate"]
@@ -736,45 +753,15 @@ func TestIteratorsYieldScaDemandMidIteration(t *testing.T) {
 	}{
 		{"Wallets.AllByUser", "/users/u1/wallets", walletsPage,
 			func(c *Client) func(yield func(string, error) bool) {
-				return func(yield func(string, error) bool) {
-					for w, err := range c.Wallets.AllByUser(context.Background(), "u1", ScaUserPresent, &ListOptions{PerPage: 2}) {
-						id := ""
-						if w != nil {
-							id = w.ID
-						}
-						if !yield(id, err) {
-							return
-						}
-					}
-				}
+				return idsOf(c.Wallets.AllByUser(context.Background(), "u1", ScaUserPresent, &ListOptions{PerPage: 2}), func(w *Wallet) string { return w.ID })
 			}, "w"},
 		{"Transactions.AllByUser", "/users/u1/transactions", txPage,
 			func(c *Client) func(yield func(string, error) bool) {
-				return func(yield func(string, error) bool) {
-					for tx, err := range c.Transactions.AllByUser(context.Background(), "u1", ScaUserPresent, &TransactionListOptions{ListOptions: ListOptions{PerPage: 2}}) {
-						id := ""
-						if tx != nil {
-							id = tx.ID
-						}
-						if !yield(id, err) {
-							return
-						}
-					}
-				}
+				return idsOf(c.Transactions.AllByUser(context.Background(), "u1", ScaUserPresent, &TransactionListOptions{ListOptions: ListOptions{PerPage: 2}}), func(tx *Transaction) string { return tx.ID })
 			}, "t"},
 		{"Transactions.AllByWallet", "/wallets/w1/transactions", txPage,
 			func(c *Client) func(yield func(string, error) bool) {
-				return func(yield func(string, error) bool) {
-					for tx, err := range c.Transactions.AllByWallet(context.Background(), "w1", ScaUserPresent, &TransactionListOptions{ListOptions: ListOptions{PerPage: 2}}) {
-						id := ""
-						if tx != nil {
-							id = tx.ID
-						}
-						if !yield(id, err) {
-							return
-						}
-					}
-				}
+				return idsOf(c.Transactions.AllByWallet(context.Background(), "w1", ScaUserPresent, &TransactionListOptions{ListOptions: ListOptions{PerPage: 2}}), func(tx *Transaction) string { return tx.ID })
 			}, "t"},
 	}
 	for _, tc := range cases {
