@@ -280,12 +280,8 @@ func TestEventsListing45Days(t *testing.T) {
 // a processor, oldest first.
 func TestSDKPayoutsRefundsEvents(t *testing.T) {
 	t.Parallel()
-	srv := mangopaytest.NewServer()
-	t.Cleanup(srv.Close)
-	c := srv.Client()
-	ctx := context.Background()
-	a := &api{t: t, srv: srv, hc: noRedirects(srv.HTTPClient())}
-	a.token = a.fetchToken()
+	a := newAPI(t)
+	srv, c, ctx := a.srv, a.srv.Client(), context.Background()
 	owner := a.acceptOwner("Olga")
 	require.NoError(t, srv.SetKYCLevel(owner, "REGULAR"))
 	w := a.wallet(owner, "EUR", 20000)
@@ -349,12 +345,8 @@ func (r *sdkRecorder) Process(_ context.Context, ev mangopay.Event) error {
 // events are confirmed by GET like deliveries (Event.Resource is the payout).
 func TestReplayThroughWebhookHandler(t *testing.T) {
 	t.Parallel()
-	srv := mangopaytest.NewServer()
-	t.Cleanup(srv.Close)
-	c := srv.Client()
-	ctx := context.Background()
-	a := &api{t: t, srv: srv, hc: noRedirects(srv.HTTPClient())}
-	a.token = a.fetchToken()
+	a := newAPI(t)
+	srv, c, ctx := a.srv, a.srv.Client(), context.Background()
 	owner := a.acceptOwner("Olga")
 	w := a.wallet(owner, "EUR", 5000)
 	rec := a.activeRecipient(owner)
