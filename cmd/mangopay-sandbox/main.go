@@ -25,6 +25,10 @@
 // transfer in a row or one taking the total past EUR 100 since the user's
 // last SCA needs SCA.
 //
+// -rate-limits n15m,n30m,n1h,n24h sets the calls allowed in each of
+// Mangopay's rate-limit windows (default 2300,4500,8800,105600, answered 429
+// beyond): raise them to load-test a client against it.
+//
 // SIGINT or SIGTERM stops it cleanly (exit status 0). Everything lives in
 // memory and is lost when it stops. Do not expose it beyond the machines
 // that test against it: the controls under /_sandbox/ need no credentials.
@@ -39,6 +43,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -73,6 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	publicURL := fs.String("public-url", "", "base `URL` written into SCA links when clients reach the server through another address")
 	proxy := fs.Bool("proxy", false, "enable SCA proxy management (ScaContext USER_NOT_PRESENT with consent)")
 	lowValue := fs.Bool("low-value-exemption", false, "count low-value transfers (below EUR 30: SCA on the sixth in a row or past EUR 100 in total) like production, instead of the documented sandbox (SCA only from EUR 500.01)")
+	rateLimits := fs.String("rate-limits", "", "`n15m,n30m,n1h,n24h`: calls allowed in each of Mangopay's rate-limit windows (default 2300,4500,8800,105600); raise them for load tests")
 	tokenLifetime := fs.Duration("token-lifetime", mangopaytest.DefaultTokenLifetime, "lifetime (expires_in) of OAuth tokens")
 	verbose := fs.Bool("v", false, "log every request and webhook delivery to stderr")
 	fs.Usage = func() {
@@ -97,6 +103,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *publicURL != "" {
 		opts = append(opts, mangopaytest.WithPublicURL(*publicURL))
+	}
+	if *rateLimits != "" {
+		l, err := parseRateLimits(*rateLimits)
+		if err != nil {
+			fmt.Fprintf(stderr, "mangopay-sandbox: -rate-limits: %v\n", err)
+			fs.Usage()
+			return errUsage
+		}
+		opts = append(opts, mangopaytest.WithRateLimits(l[0], l[1], l[2], l[3]))
 	}
 	if *proxy {
 		opts = append(opts, mangopaytest.WithProxyManagement())
@@ -126,4 +141,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv.Close()
 	fmt.Fprintf(stderr, "mangopay-sandbox: stopped in %v\n", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// parseRateLimits reads -rate-limits: four positive counts, comma-separated.
+func parseRateLimits(s string) ([4]int, error) {
+	var l [4]int
+	parts := strings.Split(s, ",")
+	if len(parts) != 4 {
+		return l, fmt.Errorf("want 4 comma-separated counts (15 min, 30 min, 1 h, 24 h), got %d", len(parts))
+	}
+	for i, p := range parts {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || n <= 0 {
+			return l, fmt.Errorf("%q is not a positive count", p)
+		}
+		l[i] = n
+	}
+	return l, nil
 }

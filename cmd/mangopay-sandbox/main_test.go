@@ -182,3 +182,35 @@ func TestBinaryStopsCleanlyOnSignals(t *testing.T) {
 		assert.Contains(t, stderr.String(), "mangopay-sandbox: stopped")
 	}
 }
+
+// TestRunRateLimits checks -rate-limits: the 15-minute window's count is
+// enforced (the next call is answered 429), and a malformed value is a usage
+// error naming the flag.
+func TestRunRateLimits(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-client-id", "demo", "-api-key", "demo-key", "-rate-limits", "2,10,10,10"}, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	require.NoError(t, err)
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	base := strings.TrimSpace(line)
+	var statuses []int
+	for range 3 {
+		statuses = append(statuses, token(t, base, "demo", "demo-key").StatusCode)
+	}
+	cancel()
+	require.NoError(t, <-done)
+	assert.Equal(t, []int{http.StatusOK, http.StatusOK, http.StatusTooManyRequests}, statuses)
+
+	for _, v := range []string{"1,2,3", "1,2,3,x", "0,1,1,1", "-1,1,1,1"} {
+		var stderr syncBuffer
+		err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-rate-limits", v}, io.Discard, &stderr)
+		assert.ErrorIs(t, err, errUsage, v)
+		assert.Contains(t, stderr.String(), "-rate-limits: ", v)
+	}
+}

@@ -1,6 +1,7 @@
-package mangopaytest_test
+package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -17,8 +18,8 @@ import (
 )
 
 // BenchmarkPoolReuse32 reads one wallet from 32 goroutines against the
-// emulator on a loopback port (the server cmd/mangopay-sandbox serves, run in
-// process), counting through httptrace (GotConn.Reused) the connections each
+// standalone sandbox (this command's run, serving on a free loopback port,
+// with -rate-limits raised so that no call is answered 429), counting through httptrace (GotConn.Reused) the connections each
 // client opens:
 //
 //   - sdk-default: mangopay.New's own HTTP client (its pool is sized for
@@ -30,12 +31,33 @@ import (
 //
 // Reported: new-conns/10k (connections opened per 10,000 calls) and calls/s.
 //
-//	go test -run '^$' -bench '^BenchmarkPoolReuse32$' -benchtime 10000x -count 5 ./mangopaytest
+//	go test -run '^$' -bench '^BenchmarkPoolReuse32$' -benchtime 10000x -count 5 ./cmd/mangopay-sandbox
 func BenchmarkPoolReuse32(b *testing.B) {
-	srv := mangopaytest.NewServer(mangopaytest.WithRateLimits(1<<30, 1<<30, 1<<30, 1<<30))
-	defer srv.Close()
-	ctx := context.Background()
-	setup := srv.Client()
+	ctx, stop := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-rate-limits", "1000000000,1000000000,1000000000,1000000000"}, pw, io.Discard)
+		pw.Close()
+	}()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			b.Error(err)
+		}
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	base := strings.TrimSpace(line)
+	clientID, apiKey := mangopaytest.DefaultClientID, mangopaytest.DefaultAPIKey
+	host := strings.TrimPrefix(base, "http://")
+	setup, err := mangopay.New(clientID, apiKey, mangopay.WithBaseURL(base), mangopay.WithRedirectHosts(host))
+	if err != nil {
+		b.Fatal(err)
+	}
 	u, err := setup.Users.CreateNatural(ctx, &mangopay.CreateNaturalUserRequest{UserCategory: mangopay.UserCategoryPayer,
 		TermsAndConditionsAccepted: mangopay.Ptr(false), FirstName: "Bench", LastName: "Payer", Email: "bench@example.com"})
 	if err != nil {
@@ -45,10 +67,9 @@ func BenchmarkPoolReuse32(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	host := strings.TrimPrefix(srv.URL, "http://")
 	sdk := func(opts ...mangopay.Option) func() func(context.Context) error {
 		return func() func(context.Context) error {
-			c, err := mangopay.New(srv.ClientID, srv.APIKey, append([]mangopay.Option{mangopay.WithBaseURL(srv.URL), mangopay.WithRedirectHosts(host)}, opts...)...)
+			c, err := mangopay.New(clientID, apiKey, append([]mangopay.Option{mangopay.WithBaseURL(base), mangopay.WithRedirectHosts(host)}, opts...)...)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -60,8 +81,8 @@ func BenchmarkPoolReuse32(b *testing.B) {
 	}
 	plain := func() func(context.Context) error {
 		// The bearer token, fetched once as any client would.
-		tokReq, _ := http.NewRequest(http.MethodPost, srv.URL+"/v2.01/oauth/token", strings.NewReader("grant_type=client_credentials"))
-		tokReq.SetBasicAuth(srv.ClientID, srv.APIKey)
+		tokReq, _ := http.NewRequest(http.MethodPost, base+"/v2.01/oauth/token", strings.NewReader("grant_type=client_credentials"))
+		tokReq.SetBasicAuth(clientID, apiKey)
 		tokReq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}}
 		resp, err := hc.Do(tokReq)
@@ -74,7 +95,7 @@ func BenchmarkPoolReuse32(b *testing.B) {
 		if err := decodeJSON(resp, &tok); err != nil {
 			b.Fatal(err)
 		}
-		url := srv.URL + "/v2.01/" + srv.ClientID + "/wallets/" + w.ID + "?ScaContext=USER_PRESENT"
+		url := base + "/v2.01/" + clientID + "/wallets/" + w.ID + "?ScaContext=USER_PRESENT"
 		return func(ctx context.Context) error {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
