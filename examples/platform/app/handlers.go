@@ -287,9 +287,8 @@ func (a *App) createTransfer(w http.ResponseWriter, r *http.Request) {
 	if m == nil {
 		return
 	}
-	amount, err := parseEuros(r.PostFormValue("amount"))
-	if err != nil {
-		a.back(w, r, m, "transfers", "error", "Transfer not sent: %s.", err)
+	funds, opts, ok := a.moneyForm(w, r, m, "transfers", "Transfer not sent")
+	if !ok {
 		return
 	}
 	a.mu.Lock()
@@ -303,7 +302,8 @@ func (a *App) createTransfer(w http.ResponseWriter, r *http.Request) {
 		a.back(w, r, m, "transfers", "error", "Transfer not sent: choose who to pay.")
 		return
 	}
-	funds := mangopay.Money{Currency: "EUR", Amount: amount}
+	// The form's key makes a double click (or a resent form) one transfer:
+	// Mangopay answers the second POST 409 and the SDK recovers the first.
 	t, err := a.api.Transfers.Create(r.Context(), &mangopay.CreateTransferRequest{
 		AuthorID:         m.ID,
 		DebitedFunds:     funds,
@@ -312,7 +312,7 @@ func (a *App) createTransfer(w http.ResponseWriter, r *http.Request) {
 		CreditedWalletID: toWallet,
 		Tag:              "marketplace payment",
 		ScaContext:       mangopay.ScaUserPresent,
-	})
+	}, opts...)
 	if t == nil {
 		a.log.Error("creating a transfer", "user", m.ID, "error", err)
 		a.back(w, r, m, "transfers", "error", "Transfer not sent: %s.", describe(err))

@@ -508,3 +508,29 @@ func TestMoneyWebhooksInAnyOrder(t *testing.T) {
 	assert.Equal(t, "SUCCEEDED", row[2])
 	assert.Regexp(t, `<td>PAYIN_NORMAL_SUCCEEDED</td><td><code>`+pi.ID+`</code></td><td>pay-in SUCCEEDED</td>`, body)
 }
+
+// TestTransferFormSentTwiceIsOneTransfer: the transfer form carries an
+// Idempotency-Key like the other money forms, so a double click (or a
+// resent form) is one transfer, debited once; a malformed key is refused
+// before anything reaches Mangopay.
+func TestTransferFormSentTwiceIsOneTransfer(t *testing.T) {
+	t.Parallel()
+	p := newPlatform(t)
+	seller := fundedMember(t, p)
+
+	p.do(http.MethodPost, "/transfers", url.Values{"to": {seller}, "amount": {"25"}, "request": {"x"}})
+	assert.Contains(t, match(t, flashRE, p.dashboard())[2], "Transfer not sent: the form is out of date")
+	require.Zero(t, posts(p, "/transfers"), "nothing reached Mangopay")
+
+	key := formKey(t, p.dashboard(), "/transfers")
+	for range 2 {
+		status, loc, _ := p.do(http.MethodPost, "/transfers", url.Values{"to": {seller}, "amount": {"25"}, "request": {key}})
+		assert.Equal(t, http.StatusSeeOther, status)
+		assert.Equal(t, "/dashboard#transfers", loc)
+	}
+	_, req := lastPost(t, p, "/transfers")
+	assert.Equal(t, key, req.Header.Get("Idempotency-Key"))
+	body := p.dashboard()
+	assert.Len(t, transferRE.FindAllString(body, -1), 1, "one transfer")
+	assert.Equal(t, "EUR 975.00", match(t, balanceRE, body)[2], "debited once")
+}
