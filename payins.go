@@ -440,6 +440,10 @@ type CreateCardWebPayInRequest struct {
 	// StatementDescriptor appears on the bank statement (optional, at most
 	// 10 letters, digits and spaces).
 	StatementDescriptor string `json:"StatementDescriptor,omitempty"`
+	// ProfilingAttemptReference links the pay-in to a fraud-prevention
+	// profiling session (optional): the attempt reference Mangopay's profiler
+	// (or the Checkout SDK) returned in the browser (docs.mangopay.com/sdks/profiler).
+	ProfilingAttemptReference string `json:"ProfilingAttemptReference,omitempty"`
 	// Billing is the billing name and address (optional).
 	Billing *Billing `json:"Billing,omitempty"`
 	// Shipping is the shipping name and address (optional).
@@ -481,6 +485,10 @@ type CreateCardDirectPayInRequest struct {
 	// StatementDescriptor appears on the bank statement (optional, at most
 	// 10 letters, digits and spaces).
 	StatementDescriptor string `json:"StatementDescriptor,omitempty"`
+	// ProfilingAttemptReference links the pay-in to a fraud-prevention
+	// profiling session (optional): the attempt reference Mangopay's profiler
+	// (or the Checkout SDK) returned in the browser (docs.mangopay.com/sdks/profiler).
+	ProfilingAttemptReference string `json:"ProfilingAttemptReference,omitempty"`
 	// Billing is the billing name and address (optional).
 	Billing *Billing `json:"Billing,omitempty"`
 	// Shipping is the shipping name and address (optional).
