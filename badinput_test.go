@@ -309,25 +309,25 @@ func badInputCases() []badInput {
 
 		// ---- return URLs ----
 		{name: "return/relative", call: appendReturn(biLink, "/sca/done"),
-			want: []string{"return URL", `"/sca/done"`, "not absolute"}},
+			want: []string{"returnURL ", `"/sca/done"`, "not absolute"}},
 		{name: "return/scheme-relative", call: appendReturn(biLink, "//evil.example/done"),
-			want: []string{"return URL", `"//evil.example/done"`, "not absolute"}},
+			want: []string{"returnURL ", `"//evil.example/done"`, "not absolute"}},
 		{name: "return/javascript", call: appendReturn(biLink, "javascript:alert(document.cookie)"),
-			want: []string{"return URL", `scheme "javascript"`}},
+			want: []string{"returnURL ", `scheme "javascript"`}},
 		{name: "return/data URL", call: appendReturn(biLink, "data:text/html,<script>alert(1)</script>"),
-			want: []string{"return URL", `scheme "data"`}},
+			want: []string{"returnURL ", `scheme "data"`}},
 		{name: "return/over 2,000 characters", call: appendReturn(biLink, "https://platform.example/sca/done?state="+strings.Repeat("a", 2000)),
 			want: []string{"characters", "fewer than 2000"}},
 		{name: "return/fragment", call: appendReturn(biLink, "https://platform.example/sca/done#step2"),
-			want: []string{"return URL", "#fragment"}},
-		{name: "return/empty", call: appendReturn(biLink, ""), want: []string{"return URL", "empty URL"}},
+			want: []string{"returnURL ", "#fragment"}},
+		{name: "return/empty", call: appendReturn(biLink, ""), want: []string{"returnURL is empty"}},
 		{name: "return/unsupported lang", call: appendReturn(biLink, "https://platform.example/done", mangopay.WithLang("sv")),
-			want: []string{`language "sv"`}},
+			want: []string{`lang "sv"`}},
 		{name: "return/through ScaRequiredError", call: func(context.Context, *mangopay.Client) error {
 			e := &mangopay.ScaRequiredError{RedirectURL: biLink}
 			_, err := e.RedirectURLWithReturn("platform.example/done")
 			return err
-		}, want: []string{"return URL", `"platform.example/done"`, "not absolute"}},
+		}, want: []string{"ScaRequiredError.RedirectURLWithReturn: returnURL ", `"platform.example/done"`, "not absolute"}},
 
 		// ---- malformed WWW-Authenticate on a wallet read ----
 		{name: "www-auth/scheme without parameters", serve: func(mt *httpmock.MockTransport) {

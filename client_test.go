@@ -594,7 +594,11 @@ func TestNilContext(t *testing.T) {
 	//lint:ignore SA1012 checking the nil-context guard
 	err := env.c.get(nil, "/things", nil, nil, nil) //nolint:staticcheck
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "nil context")
+	assert.Contains(t, err.Error(), "ctx is a nil context")
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve, "one validation error type")
+	assert.True(t, ve.Has("ctx"))
+	assert.ErrorIs(t, err, ErrInvalidRequest)
 	assert.Equal(t, 0, env.mt.GetTotalCallCount())
 }
 
@@ -685,7 +689,12 @@ func TestIdempotencyKeys(t *testing.T) {
 			env := newTestClient(t)
 			err := env.c.post(context.Background(), "/things", nil, nil, []RequestOption{WithIdempotencyKey(key)})
 			require.Error(t, err, key)
-			assert.Contains(t, err.Error(), "invalid Idempotency-Key")
+			assert.Contains(t, err.Error(), "Idempotency-Key \""+key[:3])
+			assert.Contains(t, err.Error(), "is invalid: need 16 to 36 characters")
+			var ve *ValidationError
+			require.ErrorAs(t, err, &ve, "one validation error type")
+			assert.True(t, ve.Has("Idempotency-Key"))
+			assert.ErrorIs(t, err, ErrInvalidRequest)
 			assert.NotContains(t, err.Error(), "\n")
 			assert.Equal(t, 0, env.mt.GetTotalCallCount(), key)
 		}

@@ -52,7 +52,7 @@ func TestZeroScaRequiredError(t *testing.T) {
 	assert.False(t, zero.Expired(time.Now()), "unknown lifetime: not expired")
 	assert.ErrorIs(t, &zero, mangopay.ErrScaRequired)
 	_, err := zero.RedirectURLWithReturn("https://platform.example/done")
-	assert.ErrorContains(t, err, "invalid SCA redirect link", "no link: a clear error, not a bad redirect")
+	assert.ErrorContains(t, err, "RedirectURL is empty", "no link: a clear error, not a bad redirect")
 
 	var nilErr *mangopay.ScaRequiredError
 	assert.Equal(t, "mangopay: strong customer authentication required (redirect the user)", nilErr.Error())

@@ -39,8 +39,9 @@ var (
 	ErrNotAllowedForOwner = errors.New("mangopay: not allowed for a user categorized OWNER")
 	// ErrTermsNotAccepted matches "user_hasnt_accepted_terms_and_conditions".
 	ErrTermsNotAccepted = errors.New("mangopay: user has not accepted the terms and conditions")
-	// ErrInvalidID is returned, before any network call, for an empty resource
-	// id or one that could change the request path.
+	// ErrInvalidID is matched, before any network call, for an empty resource
+	// id or one that could change the request path. The error is a
+	// *ValidationError on Field "id", so it matches ErrInvalidRequest too.
 	ErrInvalidID = errors.New("mangopay: invalid id")
 	// ErrScaRequired matches every *ScaRequiredError: Mangopay demands that the
 	// user authenticate on a hosted page before the action can complete.

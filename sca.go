@@ -129,7 +129,7 @@ func (e *ScaRequiredError) Is(target error) bool { return target == ErrScaRequir
 // RedirectURLWithReturn returns RedirectURL with the platform's returnURL (and
 // options such as WithLang) appended, ready for http.Redirect. See AppendReturnURL.
 func (e *ScaRequiredError) RedirectURLWithReturn(returnURL string, opts ...ReturnOption) (string, error) {
-	return AppendReturnURL(e.RedirectURL, returnURL, opts...)
+	return appendReturnURL("ScaRequiredError.RedirectURLWithReturn", "RedirectURL", e.RedirectURL, returnURL, opts)
 }
 
 // Expired reports whether the link's 10-minute lifetime has passed at now.
@@ -377,8 +377,15 @@ const MaxRedirectURLLength = 2000
 //
 // returnURL must be an absolute http or https URL without a fragment (Mangopay
 // appends controlStatus to it) or whitespace. The result must be shorter than
-// MaxRedirectURLLength characters. Each failure is a descriptive error.
+// MaxRedirectURLLength characters. Each failure is a *ValidationError
+// (matching ErrInvalidRequest) naming what is wrong: "redirectURL",
+// "returnURL" or "lang".
 func AppendReturnURL(redirectURL, returnURL string, opts ...ReturnOption) (string, error) {
+	return appendReturnURL("AppendReturnURL", "redirectURL", redirectURL, returnURL, opts)
+}
+
+// appendReturnURL is AppendReturnURL for op, naming the link linkField.
+func appendReturnURL(op, linkField, redirectURL, returnURL string, opts []ReturnOption) (string, error) {
 	var cfg returnConfig
 	for _, o := range opts {
 		if o != nil {
@@ -386,21 +393,25 @@ func AppendReturnURL(redirectURL, returnURL string, opts ...ReturnOption) (strin
 		}
 	}
 	if cfg.lang != "" && !scaLanguages[cfg.lang] {
-		return "", fmt.Errorf("mangopay: unsupported SCA page language %q: want one of bg nl en fr de el it pl pt es se", truncate(cfg.lang, 20))
+		return "", invalid(op, "lang", "%q is not a language of the hosted SCA page: want one of bg nl en fr de el it pl pt es se", truncate(cfg.lang, 20))
 	}
-	link, err := parseAbsoluteHTTP(redirectURL)
+	if redirectURL == "" {
+		return "", invalid(op, linkField, "is empty: there is no SCA redirect link to add a return URL to")
+	}
+	// The link carries the SCA session's token: errors show it redacted.
+	link, err := parseAbsoluteHTTPAs(redirectURL, redactURL(redirectURL))
 	if err != nil {
-		return "", fmt.Errorf("mangopay: invalid SCA redirect link: %w", err)
+		return "", invalid(op, linkField, "is not a valid SCA redirect link: %v", err)
+	}
+	if msg := returnURLProblem(returnURL); msg != "" {
+		return "", invalid(op, "returnURL", "%s", msg)
 	}
 	ret, err := parseAbsoluteHTTP(returnURL)
 	if err != nil {
-		return "", fmt.Errorf("mangopay: invalid return URL: %w", err)
-	}
-	if strings.ContainsAny(returnURL, " \t\r\n") {
-		return "", fmt.Errorf("mangopay: invalid return URL: %q contains whitespace (percent-encode it as %%20)", truncate(returnURL, 60))
+		return "", invalid(op, "returnURL", "%v", err)
 	}
 	if ret.Fragment != "" || strings.Contains(returnURL, "#") {
-		return "", errors.New("mangopay: invalid return URL: it has a #fragment, and Mangopay appends controlStatus to it")
+		return "", invalid(op, "returnURL", "has a #fragment, and Mangopay appends controlStatus to it")
 	}
 
 	// Rebuild the raw query by hand so the existing parameters keep their
@@ -433,9 +444,21 @@ func AppendReturnURL(redirectURL, returnURL string, opts ...ReturnOption) (strin
 	link.ForceQuery = false
 	out := link.String()
 	if len(out) >= MaxRedirectURLLength {
-		return "", fmt.Errorf("mangopay: redirect link with returnUrl is %d characters; Mangopay requires fewer than %d", len(out), MaxRedirectURLLength)
+		return "", invalid(op, "returnURL", "makes the redirect link too long: it is %d characters long; Mangopay requires fewer than %d", len(out), MaxRedirectURLLength)
 	}
 	return out, nil
+}
+
+// returnURLProblem reports an empty return URL or one with whitespace inside,
+// or "" (parseAbsoluteHTTP checks the rest).
+func returnURLProblem(returnURL string) string {
+	switch {
+	case returnURL == "":
+		return "is empty: pass the absolute http(s) URL of the platform's page the user comes back to"
+	case strings.TrimSpace(returnURL) == returnURL && strings.ContainsAny(returnURL, " \t\r\n"):
+		return fmt.Sprintf("%q contains whitespace (percent-encode it as %%20)", truncate(returnURL, 60))
+	}
+	return ""
 }
 
 // parseAbsoluteHTTP parses s and insists on an absolute http(s) URL with a host.

@@ -27,7 +27,7 @@ func TestAppendReturnURLColours(t *testing.T) {
 			want: docLink + "&returnUrl=" + encodedExample + "&primary=true&cta=true"},
 		{name: "existing ones kept without options", link: docLink + "&primary=true", ret: "https://example.com",
 			want: docLink + "&primary=true&returnUrl=" + encodedExample},
-		{name: "bad return URL still refused", link: docLink, ret: "/relative", opts: []ReturnOption{WithPrimaryThemeColour()}, wantErr: "invalid return URL"},
+		{name: "bad return URL still refused", link: docLink, ret: "/relative", opts: []ReturnOption{WithPrimaryThemeColour()}, wantErr: `returnURL "/relative" is not absolute`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

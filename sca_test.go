@@ -197,8 +197,8 @@ var appendCases = []appendCase{
 		want: docLink + "&returnUrl=" + encodedExample + "&lang=es"},
 	{name: "lang se (Swedish) accepted", link: docLink, ret: "https://example.com", opts: []ReturnOption{WithLang("se")},
 		want: docLink + "&returnUrl=" + encodedExample + "&lang=se"},
-	{name: "lang sv refused", link: docLink, ret: "https://example.com", opts: []ReturnOption{WithLang("sv")}, wantErr: `language "sv"`},
-	{name: "lang upper case refused", link: docLink, ret: "https://example.com", opts: []ReturnOption{WithLang("EN")}, wantErr: `language "EN"`},
+	{name: "lang sv refused", link: docLink, ret: "https://example.com", opts: []ReturnOption{WithLang("sv")}, wantErr: `lang "sv" is not a language`},
+	{name: "lang upper case refused", link: docLink, ret: "https://example.com", opts: []ReturnOption{WithLang("EN")}, wantErr: `lang "EN"`},
 	{name: "lang unknown refused", link: docLink, ret: "https://example.com", opts: []ReturnOption{WithLang("xx")}, wantErr: "bg nl en fr de el it pl pt es se"},
 	{name: "empty lang means none", link: docLink, ret: "https://example.com", opts: []ReturnOption{WithLang("")},
 		want: docLink + "&returnUrl=" + encodedExample},
@@ -224,8 +224,8 @@ var appendCases = []appendCase{
 	{name: "no host", link: docLink, ret: "https:///done", wantErr: "no host"},
 	{name: "leading whitespace", link: docLink, ret: " https://platform.example/done", wantErr: "whitespace"},
 	{name: "inner whitespace", link: docLink, ret: "https://platform.example/a b", wantErr: "whitespace"},
-	{name: "tab", link: docLink, ret: "https://platform.example/a\tb", wantErr: "return URL"},
-	{name: "empty return URL", link: docLink, ret: "", wantErr: "empty URL"},
+	{name: "tab", link: docLink, ret: "https://platform.example/a\tb", wantErr: "returnURL"},
+	{name: "empty return URL", link: docLink, ret: "", wantErr: "returnURL is empty"},
 	{name: "result of 1999 characters accepted", link: docLink, ret: returnFor(1999),
 		want: docLink + "&returnUrl=" + url.QueryEscape(returnFor(1999))},
 	{name: "result of 2000 characters refused", link: docLink, ret: returnFor(2000), wantErr: "2000 characters"},
@@ -246,9 +246,9 @@ var appendCases = []appendCase{
 		want: "https://sca.mangopay.com/?token=sca_0193%2Fab&x=%7e&flag&y=a+b&returnUrl=" + encodedExample},
 	{name: "loopback emulator link", link: "http://127.0.0.1:8089/sca?token=t1", ret: "https://example.com",
 		want: "http://127.0.0.1:8089/sca?token=t1&returnUrl=" + encodedExample},
-	{name: "link not a URL", link: "not a url", ret: "https://example.com", wantErr: "invalid SCA redirect link"},
-	{name: "empty link", link: "", ret: "https://example.com", wantErr: "invalid SCA redirect link"},
-	{name: "javascript link", link: "javascript:alert(1)", ret: "https://example.com", wantErr: "invalid SCA redirect link"},
+	{name: "link not a URL", link: "not a url", ret: "https://example.com", wantErr: "redirectURL is not a valid SCA redirect link"},
+	{name: "empty link", link: "", ret: "https://example.com", wantErr: "redirectURL is empty"},
+	{name: "javascript link", link: "javascript:alert(1)", ret: "https://example.com", wantErr: "redirectURL is not a valid SCA redirect link"},
 }
 
 func TestAppendReturnURL(t *testing.T) {
@@ -282,7 +282,7 @@ func TestAppendReturnURLLengthBoundary(t *testing.T) {
 	assert.Len(t, got, 1999)
 	_, err = AppendReturnURL(docLink, returnFor(2000))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "is 2000 characters")
+	assert.Contains(t, err.Error(), "is 2000 characters long")
 }
 
 func TestAppendReturnURLEveryLanguage(t *testing.T) {

@@ -54,10 +54,69 @@ func TestEveryLocalCheckIsAValidationError(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("x", 256)
 	yes := mangopay.Ptr(true)
+	var nilCtx context.Context // a caller's forgotten context
+	link := "https://sca.sandbox.mangopay.com/?token=sca_tok_1"
 	cases := []struct {
 		op, field string
 		call      func(ctx context.Context, c *mangopay.Client) error
 	}{
+		// The checks every method shares: the ids of the path, the context
+		// and the caller's Idempotency-Key name the method that ran them.
+		{"Wallets.Get", "id", func(ctx context.Context, c *mangopay.Client) error {
+			_, err := c.Wallets.Get(ctx, "w1/../../hooks", "")
+			return err
+		}},
+		{"Users.Get", "id", func(ctx context.Context, c *mangopay.Client) error {
+			_, err := c.Users.Get(ctx, "")
+			return err
+		}},
+		{"Recipients.Create", "id", func(ctx context.Context, c *mangopay.Client) error {
+			_, err := c.Recipients.Create(ctx, "..", validRecipient())
+			return err
+		}},
+		{"Wallets.AllByUser", "id", func(ctx context.Context, c *mangopay.Client) error {
+			return firstErr(c.Wallets.AllByUser(ctx, "u 1", "", nil))
+		}},
+		{"Path", "id", func(context.Context, *mangopay.Client) error {
+			_, err := mangopay.Path("/users/%s/kyc/documents", "u1?x=1")
+			return err
+		}},
+		{"Wallets.Get", "ctx", func(_ context.Context, c *mangopay.Client) error {
+			_, err := c.Wallets.Get(nilCtx, "w1", "")
+			return err
+		}},
+		{"Do", "ctx", func(_ context.Context, c *mangopay.Client) error {
+			return c.Do(nilCtx, http.MethodGet, "/users/u1", nil, nil)
+		}},
+		{"Transfers.Create", "Idempotency-Key", func(ctx context.Context, c *mangopay.Client) error {
+			_, err := c.Transfers.Create(ctx, validTransfer(), mangopay.WithIdempotencyKey("order-1"))
+			return err
+		}},
+		{"AppendReturnURL", "returnURL", func(context.Context, *mangopay.Client) error {
+			_, err := mangopay.AppendReturnURL(link, "/sca/done")
+			return err
+		}},
+		{"AppendReturnURL", "returnURL", func(context.Context, *mangopay.Client) error {
+			_, err := mangopay.AppendReturnURL(link, "https://platform.example/done#top")
+			return err
+		}},
+		{"AppendReturnURL", "redirectURL", func(context.Context, *mangopay.Client) error {
+			_, err := mangopay.AppendReturnURL("", "https://platform.example/done")
+			return err
+		}},
+		{"AppendReturnURL", "lang", func(context.Context, *mangopay.Client) error {
+			_, err := mangopay.AppendReturnURL(link, "https://platform.example/done", mangopay.WithLang("sv"))
+			return err
+		}},
+		{"ScaRequiredError.RedirectURLWithReturn", "returnURL", func(context.Context, *mangopay.Client) error {
+			_, err := (&mangopay.ScaRequiredError{RedirectURL: link}).RedirectURLWithReturn("javascript:alert(1)")
+			return err
+		}},
+		{"ScaRequiredError.RedirectURLWithReturn", "RedirectURL", func(context.Context, *mangopay.Client) error {
+			_, err := (&mangopay.ScaRequiredError{}).RedirectURLWithReturn("https://platform.example/done")
+			return err
+		}},
+
 		{"Users.CreateNatural", "", func(ctx context.Context, c *mangopay.Client) error {
 			_, err := c.Users.CreateNatural(ctx, nil)
 			return err
@@ -261,6 +320,12 @@ func TestEveryLocalCheckIsAValidationError(t *testing.T) {
 			assert.True(t, strings.HasPrefix(err.Error(), "mangopay: "+tc.op+": "), err.Error())
 			assert.NotContains(t, err.Error(), "\n")
 			assert.Zero(t, mt.GetTotalCallCount(), "nothing is sent")
+			if tc.field == "id" {
+				assert.ErrorIs(t, err, mangopay.ErrInvalidID, "the id check keeps its public sentinel")
+			} else {
+				assert.NotErrorIs(t, err, mangopay.ErrInvalidID)
+			}
+			assert.NotContains(t, err.Error(), "sca_tok_1", "the SCA link's token is not shown")
 		})
 	}
 }
