@@ -269,10 +269,13 @@ func WithClientCertificate(cert tls.Certificate) Option {
 }
 
 // WithRedirectHosts replaces the hosts that SCA redirect links may point to
-// (default: mangopay.com and its subdomains). Each entry matches that host and
-// its subdomains; an entry with a port ("127.0.0.1:8089") matches exactly.
-// Links must be https, except on loopback hosts. A link failing the check
-// yields ErrUntrustedRedirect rather than a *ScaRequiredError.
+// (default: mangopay.com and its subdomains), and adds to the hosts that
+// payment links (a web pay-in's hosted page, a 3DS2 challenge) may point to:
+// those are always accepted on Mangopay's payment hosts (mangopay.com,
+// payline.com, whenthen.co) plus the hosts given here. Each entry matches
+// that host and its subdomains; an entry with a port ("127.0.0.1:8089")
+// matches exactly. Links must be https, except on loopback hosts. A link
+// failing the check yields ErrUntrustedRedirect rather than a Redirect.
 func WithRedirectHosts(hosts ...string) Option {
 	return func(c *clientConfig) error {
 		if len(hosts) == 0 {

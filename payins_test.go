@@ -288,11 +288,40 @@ func TestPayInsRedirectHostsOption(t *testing.T) {
 	to, _ := rd.RedirectURLWithReturn("")
 	assert.Equal(t, "http://127.0.0.1:8089/payment?token=abc", to)
 
-	// WithRedirectHosts replaces the defaults: a Mangopay link is now refused.
-	env2 := newTestClient(t, WithRedirectHosts("127.0.0.1:8089"))
-	env2.mt.RegisterResponder(http.MethodPost, testAPI+"/payins/card/web", wlRespond(200, string(fixture(t, "payins/create-web-response-created.json"))))
-	_, err = env2.c.PayIns.CreateCardWeb(context.Background(), documentedWebPayIn())
-	assert.ErrorIs(t, err, ErrUntrustedRedirect)
+	// WithRedirectHosts adds to the payment hosts (issue 13: "Mangopay's
+	// payment and 3DS hosts, plus WithRedirectHosts"): Mangopay's own hosted
+	// page and a whenthen.co 3DS2 challenge still pass, another host does not.
+	for _, link := range []string{
+		"https://pay.mangopay.com?id=wt_1&client-token=hpp_1",
+		"https://homologation-secure-p.payline.com/v2/?token=1",
+		"https://api.sandbox.whenthen.co/payment-gateway/whenthen/threeDS/x/challenge?token=1",
+		"https://evil.example/pay",
+		"https://paymangopay.com/pay",
+		"http://127.0.0.1:8090/payment",
+	} {
+		env2 := newTestClient(t, WithRedirectHosts("127.0.0.1:8089"))
+		m["RedirectURL"] = link
+		b, _ := json.Marshal(m)
+		env2.mt.RegisterResponder(http.MethodPost, testAPI+"/payins/card/web", wlRespond(200, string(b)))
+		p, err := env2.c.PayIns.CreateCardWeb(context.Background(), documentedWebPayIn())
+		require.NotNil(t, p, link)
+		if strings.Contains(link, "example") || strings.Contains(link, "paymangopay") || strings.Contains(link, "8090") {
+			assert.ErrorIs(t, err, ErrUntrustedRedirect, link)
+			_, ok := AsRedirect(err)
+			assert.False(t, ok, link)
+			continue
+		}
+		rd, ok := AsRedirect(err)
+		require.True(t, ok, "%s: %v", link, err)
+		to, _ := rd.RedirectURLWithReturn("")
+		assert.Equal(t, link, to)
+	}
+
+	// SCA links keep their rule: WithRedirectHosts replaces mangopay.com.
+	env3 := newTestClient(t, WithRedirectHosts("127.0.0.1:8089"))
+	assert.ErrorIs(t, env3.c.redirects.check("https://sca.mangopay.com/?token=abc"), ErrUntrustedRedirect)
+	assert.NoError(t, env3.c.redirects.check("http://127.0.0.1:8089/sca?token=abc"))
+	assert.ErrorIs(t, env3.c.redirects.check("https://pay.payline.com/x"), ErrUntrustedRedirect)
 }
 
 func TestAsRedirectCoversSca(t *testing.T) {

@@ -3,6 +3,7 @@ package mangopay
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -146,13 +147,20 @@ func (e *PaymentRedirectError) Expired(now time.Time) bool {
 // whenthen.co (api.sandbox.whenthen.co, 3DS2 challenge pages).
 var defaultPaymentHosts = []string{"mangopay.com", "payline.com", "whenthen.co"}
 
-// paymentPolicy is the redirect check for payment links: the client's
-// WithRedirectHosts when it was given, else defaultPaymentHosts.
+// paymentPolicy is the redirect check for payment links (hosted payment
+// pages, 3DS2 challenges): defaultPaymentHosts plus the client's
+// WithRedirectHosts, so an emulator's or proxy's host can be added without
+// losing Mangopay's own payment hosts. (SCA links are checked against
+// WithRedirectHosts alone, which replaces mangopay.com.)
 func (c *Client) paymentPolicy() redirectPolicy {
-	if h := c.redirects.hosts; len(h) == 1 && h[0] == "mangopay.com" {
-		return redirectPolicy{hosts: defaultPaymentHosts}
+	hosts := make([]string, 0, len(defaultPaymentHosts)+len(c.redirects.hosts))
+	hosts = append(hosts, defaultPaymentHosts...)
+	for _, h := range c.redirects.hosts {
+		if !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
 	}
-	return c.redirects
+	return redirectPolicy{hosts: hosts}
 }
 
 // paymentRedirect applies the redirect rule to a created card pay-in: a
