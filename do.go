@@ -25,10 +25,19 @@ import (
 // A POST or PUT whose effect cannot be established fails with
 // *OutcomeUnknownError, as everywhere. Do cannot know the identifying fields
 // of an answer recovered through /responses/{key}: it checks the recorded
-// RequestURL's path only, unless WithRecoveryCheck adds a check. SCA demands
-// become *ScaRequiredError as elsewhere: a 401 WWW-Authenticate challenge
-// always, a PendingUserAction in the body when out is one of the SDK's
-// models (a *Transfer, a *Recipient...).
+// RequestURL's path only, unless WithRecoveryCheck adds a check.
+//
+// Redirects are detected as in the typed methods. SCA demands become
+// *ScaRequiredError: a 401 WWW-Authenticate challenge always, a
+// PendingUserAction.RedirectUrl in a 2xx body when out is one of the SDK's
+// models (a *Transfer, a *Recipient...) or a generic *map[string]any, *any
+// or *json.RawMessage. A POST decoded into a *PayIn or an
+// *IdentityVerification follows the one redirect rule of CreateCardWeb,
+// CreateCardDirect and IdentityVerifications.Create: a *PaymentRedirectError
+// (or *IdentityVerificationRedirectError) for a resource waiting for the
+// user's browser, ErrUntrustedRedirect for a link that fails the host check,
+// and a recovered answer read again before its link is handed out. Every
+// such error comes with out decoded.
 func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts ...RequestOption) error {
 	switch method {
 	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch:
@@ -47,7 +56,19 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 		}
 		q = vals
 	}
-	return c.do(ctx, apiRequest{method: method, path: p, query: q, body: in, out: out, opts: opts})
+	page, ok := out.(browserPage)
+	if !ok || method != http.MethodPost {
+		return c.do(ctx, apiRequest{method: method, path: p, query: q, body: in, out: out, opts: opts})
+	}
+	// A create answered with a page for the user's browser (a *PayIn, an
+	// *IdentityVerification): the same redirect rule as the typed creates,
+	// host check and re-read of a recovered answer included.
+	var meta Response
+	opts = append(opts[:len(opts):len(opts)], CaptureResponse(&meta))
+	if err := c.do(ctx, apiRequest{method: method, path: p, query: q, body: in, out: out, opts: opts}); err != nil {
+		return err
+	}
+	return c.redirectRule(ctx, page, &meta, method, c.rawBase+p)
 }
 
 // doPathProblem says what is wrong with a Do path (without its query).

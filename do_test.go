@@ -1,10 +1,15 @@
 package mangopay
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
@@ -91,4 +96,166 @@ func TestDo(t *testing.T) {
 		assert.ErrorIs(t, err, ErrInvalidID)
 		assert.Zero(t, env.mt.GetTotalCallCount())
 	})
+}
+
+// Do detects what the typed methods detect: SCA in a 2xx body (decoded into
+// a model or a generic value) and in a 401 WWW-Authenticate header, each
+// link host-checked.
+func TestDoScaDetection(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const link = "https://sca.sandbox.mangopay.com/?token=tok-sca"
+	body := `{"Id":"tr_1","Status":"CREATED","PendingUserAction":{"RedirectUrl":"` + link + `"}}`
+	for name, out := range map[string]any{
+		"*Transfer":        &Transfer{},
+		"*map[string]any":  &map[string]any{},
+		"*any":             new(any),
+		"*json.RawMessage": &json.RawMessage{},
+	} {
+		t.Run("2xx body into "+name, func(t *testing.T) {
+			t.Parallel()
+			env := newTestClient(t)
+			env.mt.RegisterResponder(http.MethodPost, testAPI+"/transfers", jsonResponder(200, body))
+			err := env.c.Do(ctx, http.MethodPost, "/transfers", map[string]string{"Tag": "t"}, out)
+			sca, ok := AsScaRequired(err)
+			require.True(t, ok, "%v", err)
+			assert.Equal(t, link, sca.RedirectURL)
+			assert.Equal(t, ScaSourceBody, sca.Source)
+			assert.Equal(t, http.MethodPost, sca.Method)
+		})
+	}
+	t.Run("a lower-case key in a map is found too", func(t *testing.T) {
+		t.Parallel()
+		env := newTestClient(t)
+		env.mt.RegisterResponder(http.MethodGet, testAPI+"/things/1", jsonResponder(200, `{"pendingUserAction":{"redirectUrl":"`+link+`"}}`))
+		var out map[string]any
+		assert.ErrorIs(t, env.c.Do(ctx, http.MethodGet, "/things/1", nil, &out), ErrScaRequired)
+	})
+	t.Run("no PendingUserAction, or null: no SCA", func(t *testing.T) {
+		t.Parallel()
+		env := newTestClient(t)
+		env.mt.RegisterResponder(http.MethodGet, testAPI+"/things/1", jsonResponder(200, `{"Id":"1","PendingUserAction":null}`))
+		var out map[string]any
+		require.NoError(t, env.c.Do(ctx, http.MethodGet, "/things/1", nil, &out))
+		var raw json.RawMessage
+		require.NoError(t, env.c.Do(ctx, http.MethodGet, "/things/1", nil, &raw))
+	})
+	t.Run("401 WWW-Authenticate", func(t *testing.T) {
+		t.Parallel()
+		env := newTestClient(t)
+		env.mt.RegisterResponder(http.MethodGet, testAPI+"/wallets/w1", withHeader(jsonResponder(401, apiErrorBody("forbidden_ressource", "SCA")),
+			"WWW-Authenticate", `PendingUserAction RedirectUrl="`+link+`"`))
+		var out map[string]any
+		err := env.c.Do(ctx, http.MethodGet, "/wallets/w1", nil, &out)
+		sca, ok := AsScaRequired(err)
+		require.True(t, ok, "%v", err)
+		assert.Equal(t, ScaSourceHeader, sca.Source)
+		assert.Equal(t, link, sca.RedirectURL)
+		assert.Equal(t, 1, env.mt.GetCallCountInfo()["GET "+testAPI+"/wallets/w1"], "an SCA demand is not replayed")
+	})
+	t.Run("an untrusted SCA link is refused", func(t *testing.T) {
+		t.Parallel()
+		env := newTestClient(t)
+		env.mt.RegisterResponder(http.MethodPost, testAPI+"/transfers", jsonResponder(200, strings.Replace(body, "sca.sandbox.mangopay.com", "evil.example", 1)))
+		var out map[string]any
+		err := env.c.Do(ctx, http.MethodPost, "/transfers", map[string]string{"Tag": "t"}, &out)
+		assert.ErrorIs(t, err, ErrUntrustedRedirect)
+		_, ok := AsRedirect(err)
+		assert.False(t, ok)
+	})
+}
+
+// A POST through Do decoded into a *PayIn (or *IdentityVerification)
+// follows the one redirect rule of the typed creates.
+func TestDoPaymentRedirect(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	web := fixture(t, "payins/create-web-response-created.json")
+	t.Run("a CREATED web pay-in: *PaymentRedirectError, pay-in decoded", func(t *testing.T) {
+		t.Parallel()
+		env := newTestClient(t)
+		env.mt.RegisterResponder(http.MethodPost, testAPI+"/payins/card/web", jsonResponder(200, string(web)))
+		var p PayIn
+		err := env.c.Do(ctx, http.MethodPost, "/payins/card/web", documentedWebPayIn(), &p)
+		var pr *PaymentRedirectError
+		require.ErrorAs(t, err, &pr)
+		assert.Equal(t, PaymentRedirectHostedPage, pr.Kind)
+		assert.Equal(t, p.RedirectURL, pr.RedirectURL)
+		assert.Equal(t, "wt_f0f67b58-2856-469c-952c-b06e556a70e6", pr.PayInID)
+		assert.Equal(t, testAPI+"/payins/card/web", pr.URL)
+		_, ok := AsRedirect(err)
+		assert.True(t, ok)
+	})
+	t.Run("an untrusted payment link is refused", func(t *testing.T) {
+		t.Parallel()
+		env := newTestClient(t)
+		env.mt.RegisterResponder(http.MethodPost, testAPI+"/payins/card/web", jsonResponder(200, strings.Replace(string(web), "pay.mangopay.com", "pay.evil.example", 1)))
+		var p PayIn
+		err := env.c.Do(ctx, http.MethodPost, "/payins/card/web", documentedWebPayIn(), &p)
+		assert.ErrorIs(t, err, ErrUntrustedRedirect)
+		_, ok := AsRedirect(err)
+		assert.False(t, ok)
+		assert.Equal(t, PayInStatusCreated, p.Status, "the pay-in is decoded with the error")
+	})
+	t.Run("a SUCCEEDED pay-in or a GET: no redirect", func(t *testing.T) {
+		t.Parallel()
+		env := newTestClient(t)
+		env.mt.RegisterResponder(http.MethodPost, testAPI+"/payins/card/direct", jsonResponder(200, string(fixture(t, "payins/view-direct-failed-101101.json"))))
+		env.mt.RegisterResponder(http.MethodGet, testAPI+"/payins/wt_1", jsonResponder(200, string(web)))
+		var p PayIn
+		require.NoError(t, env.c.Do(ctx, http.MethodPost, "/payins/card/direct", documentedDirectPayIn(), &p))
+		require.NoError(t, env.c.Do(ctx, http.MethodGet, "/payins/wt_1", nil, &p), "a GET never turns a stored link into a redirect")
+	})
+	t.Run("a recovered pay-in is read again", func(t *testing.T) {
+		t.Parallel()
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(web, &m))
+		m["Status"] = "SUCCEEDED"
+		b, _ := json.Marshal(m)
+		env, gets := recoveredPayInEnv(t, "/payins/card/web", web, jsonResponder(200, string(b)), time.Unix(1746006308+60, 0))
+		var p PayIn
+		require.NoError(t, env.c.Do(ctx, http.MethodPost, "/payins/card/web", documentedWebPayIn(), &p, WithIdempotencyKey("order-1234-5678-abcd")))
+		assert.Equal(t, 1, gets.n())
+		assert.Equal(t, PayInStatusSucceeded, p.Status)
+	})
+	t.Run("an identity verification session", func(t *testing.T) {
+		t.Parallel()
+		env := newTestClient(t)
+		env.mt.RegisterResponder(http.MethodPost, testAPI+"/users/u1/identity-verifications", jsonResponder(200, idvCreated))
+		var v IdentityVerification
+		err := env.c.Do(ctx, http.MethodPost, "/users/u1/identity-verifications", idvRequest(), &v)
+		assert.ErrorIs(t, err, ErrIdentityVerificationRedirect)
+		assert.Equal(t, idvSession, v.ID)
+	})
+}
+
+// Do caps a 2xx body like every call, and logs through WithLogger without
+// any secret.
+func TestDoSizeCapAndLogging(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var buf bytes.Buffer // the calls are sequential
+	env := newTestClient(t, WithMaxRetries(0), WithLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	env.c.maxBody = 1024
+	big := `{"Id":"k1","Pad":"` + strings.Repeat("x", 4096) + `"}`
+	env.mt.RegisterResponder(http.MethodGet, testAPI+"/kyc/documents/k1", jsonResponder(200, big))
+	env.mt.RegisterResponder(http.MethodPost, testAPI+"/users/u1/kyc/documents", jsonResponder(200, big))
+	var out map[string]any
+	err := env.c.Do(ctx, http.MethodGet, "/kyc/documents/k1", nil, &out)
+	assert.ErrorIs(t, err, errBodyTooLarge)
+	err = env.c.Do(ctx, http.MethodPost, "/users/u1/kyc/documents", map[string]string{"Type": "IDENTITY_PROOF"}, &out)
+	assert.ErrorIs(t, err, errBodyTooLarge)
+	assert.Equal(t, 1, env.mt.GetCallCountInfo()["POST "+testAPI+"/users/u1/kyc/documents"], "an oversized answer is not recovered nor retried")
+	assert.Equal(t, 3, env.mt.GetTotalCallCount(), "token, GET, POST: no /responses lookup")
+
+	env.mt.RegisterResponder(http.MethodGet, testAPI+"/kyc/documents/k2", jsonResponder(200, `{"Id":"k2"}`))
+	require.NoError(t, env.c.Do(ctx, http.MethodGet, "/kyc/documents/k2", nil, &out))
+	logs := buf.String()
+	assert.Contains(t, logs, "/kyc/documents/k2")
+	assert.Contains(t, logs, "method=POST")
+	assert.Contains(t, logs, "idempotency_key=")
+	for _, s := range secrets {
+		assert.NotContains(t, logs, s)
+	}
+	assert.NotContains(t, err.Error(), testAPIKey)
 }

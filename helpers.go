@@ -2,8 +2,10 @@ package mangopay
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"reflect"
+	"strings"
 	"sync"
 )
 
@@ -76,8 +78,27 @@ var pendingActionType = reflect.TypeFor[*PendingUserAction]()
 // field), or what an scaCarrier reports, or "". The pipeline turns a
 // non-empty link into a *ScaRequiredError.
 func pendingRedirectOf(out any) string {
-	if c, ok := out.(scaCarrier); ok {
-		return c.pendingRedirect()
+	switch o := out.(type) {
+	case scaCarrier:
+		return o.pendingRedirect()
+	case *map[string]any: // Do with a generic result
+		if o != nil {
+			return pendingInMap(*o)
+		}
+		return ""
+	case *any:
+		if o != nil {
+			if m, ok := (*o).(map[string]any); ok {
+				return pendingInMap(m)
+			}
+		}
+		return ""
+	case *json.RawMessage:
+		var v struct{ PendingUserAction *PendingUserAction }
+		if o != nil && json.Unmarshal(*o, &v) == nil && v.PendingUserAction != nil {
+			return v.PendingUserAction.RedirectURL
+		}
+		return ""
 	}
 	v := reflect.ValueOf(out)
 	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
@@ -99,4 +120,26 @@ func pendingRedirectOf(out any) string {
 		return pa.RedirectURL
 	}
 	return ""
+}
+
+// pendingInMap reads PendingUserAction.RedirectUrl of a body decoded into a
+// map (names matched case-insensitively, as encoding/json does for structs).
+func pendingInMap(m map[string]any) string {
+	pa, _ := mapField(m, "PendingUserAction").(map[string]any)
+	link, _ := mapField(pa, "RedirectUrl").(string)
+	return link
+}
+
+// mapField returns m[name], or the value of a key equal to name under
+// Unicode case-folding when there is no exact key.
+func mapField(m map[string]any, name string) any {
+	if v, ok := m[name]; ok {
+		return v
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return nil
 }

@@ -263,21 +263,51 @@ func (s *IdentityVerificationsService) Create(ctx context.Context, userID string
 	if err := s.client.post(ctx, path, in, &out, opts); err != nil {
 		return nil, err
 	}
-	where := s.client.rawBase + path
 	if out.UserID == "" {
 		out.UserID = userID
 	}
-	if out.Status != IdentityVerificationPending && out.Status != "" {
-		return &out, nil // an answer with an outcome already: nothing to open
+	if err := s.client.redirectRule(ctx, &out, &meta, http.MethodPost, s.client.rawBase+path); err != nil {
+		return &out, err
 	}
-	if out.HostedURL == "" {
-		return &out, fmt.Errorf("mangopay: POST %s: %w: the session has no HostedUrl", where, ErrUntrustedRedirect)
+	return &out, nil
+}
+
+// redirectErr applies the redirect rule to a session: a PENDING one yields
+// an *IdentityVerificationRedirectError with its host-checked HostedURL (or
+// ErrUntrustedRedirect); one with an outcome already opens nothing.
+func (v *IdentityVerification) redirectErr(c *Client, status int, method, where string) error {
+	if v.Status != IdentityVerificationPending && v.Status != "" {
+		return nil // an answer with an outcome already: nothing to open
 	}
-	if err := s.client.redirects.check(out.HostedURL); err != nil {
-		return &out, fmt.Errorf("mangopay: POST %s returned a verification link: %w", where, err)
+	if v.HostedURL == "" {
+		return fmt.Errorf("mangopay: %s %s: %w: the session has no HostedUrl", method, where, ErrUntrustedRedirect)
 	}
-	return &out, &IdentityVerificationRedirectError{HostedURL: out.HostedURL, SessionID: out.ID, UserID: userID,
-		ReturnURL: out.ReturnURL, StatusCode: meta.StatusCode, Method: http.MethodPost, URL: where}
+	if err := c.redirects.check(v.HostedURL); err != nil {
+		return fmt.Errorf("mangopay: %s %s returned a verification link: %w", method, where, err)
+	}
+	return &IdentityVerificationRedirectError{HostedURL: v.HostedURL, SessionID: v.ID, UserID: v.UserID,
+		ReturnURL: v.ReturnURL, StatusCode: status, Method: method, URL: where}
+}
+
+// reload reads the session's current state
+// (GET /identity-verifications/{IdvSessionId}).
+func (v *IdentityVerification) reload(ctx context.Context, c *Client) error {
+	path, err := pathf("/identity-verifications/%s", v.ID)
+	if err != nil {
+		return err
+	}
+	var cur IdentityVerification
+	if err := c.get(ctx, path, nil, &cur, nil); err != nil {
+		return err
+	}
+	if cur.ID != v.ID {
+		return fmt.Errorf("GET %s answered session %q", path, truncate(cur.ID, 64))
+	}
+	if cur.UserID == "" {
+		cur.UserID = v.UserID
+	}
+	*v = cur
+	return nil
 }
 
 // Get reads a session with its checks: GET

@@ -199,11 +199,15 @@ func TestIdentityVerificationsCreateRecovery(t *testing.T) {
 	t.Parallel()
 	for name, tc := range map[string]struct {
 		resource string
+		current  string // GET /identity-verifications/{id} after the recovery ("" = not called)
 		wantErr  error
 	}{
-		"this request's": {idvCreated, ErrIdentityVerificationRedirect},
-		"another tag":    {strings.Replace(idvCreated, `"Tag":"Created`, `"Tag":"Other`, 1), ErrIdempotencyKeyReused},
-		"another return": {strings.Replace(idvCreated, `"ReturnUrl":"https://example.com"`, `"ReturnUrl":"https://evil.example"`, 1), ErrIdempotencyKeyReused},
+		"this request's, still pending": {idvCreated, idvCreated, ErrIdentityVerificationRedirect},
+		// The recorded answer is the PENDING snapshot; the session has an
+		// outcome since: no link to a used page, the current session.
+		"this request's, validated since": {idvCreated, idvValidRes, nil},
+		"another tag":                     {strings.Replace(idvCreated, `"Tag":"Created`, `"Tag":"Other`, 1), "", ErrIdempotencyKeyReused},
+		"another return":                  {strings.Replace(idvCreated, `"ReturnUrl":"https://example.com"`, `"ReturnUrl":"https://evil.example"`, 1), "", ErrIdempotencyKeyReused},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -217,8 +221,19 @@ func TestIdentityVerificationsCreateRecovery(t *testing.T) {
 				"RequestURL": testAPI + "/users/u1/identity-verifications", "Resource": json.RawMessage(tc.resource)})
 			env.mt.RegisterRegexpResponder(http.MethodGet, regexp.MustCompile(`^`+regexp.QuoteMeta(testAPI+"/responses/")+`.+$`),
 				wlRespond(200, string(recorded)))
+			var gets capture
+			if tc.current != "" {
+				env.mt.RegisterResponder(http.MethodGet, testAPI+"/identity-verifications/"+idvSession, gets.wrap(wlRespond(200, tc.current)))
+			}
 			v, err := env.c.IdentityVerifications.Create(context.Background(), "u1", idvRequest(), WithIdempotencyKey("kyc-u1-0000000002"))
-			require.ErrorIs(t, err, tc.wantErr)
+			if tc.wantErr == nil {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, tc.wantErr)
+			}
+			if tc.current != "" {
+				require.Equal(t, 1, gets.n(), "the recovered session is read again")
+			}
 			require.Equal(t, 2, posts.n())
 			for _, r := range posts.reqs {
 				assert.Equal(t, "kyc-u1-0000000002", r.Header.Get("Idempotency-Key"))
@@ -229,6 +244,10 @@ func TestIdentityVerificationsCreateRecovery(t *testing.T) {
 			}
 			require.NotNil(t, v)
 			assert.Equal(t, idvSession, v.ID)
+			if tc.wantErr == nil {
+				assert.Equal(t, IdentityVerificationValidated, v.Status, "the current session, not the snapshot")
+				assert.Equal(t, idvUser, v.UserID)
+			}
 		})
 	}
 }

@@ -746,7 +746,7 @@ func (s *PayInsService) create(ctx context.Context, path string, in any, opts []
 	if err := s.client.post(ctx, path, in, &out, opts); err != nil {
 		return nil, err
 	}
-	if err := s.client.paymentRedirect(&out, meta.StatusCode, http.MethodPost, s.client.rawBase+path); err != nil {
+	if err := s.client.redirectRule(ctx, &out, &meta, http.MethodPost, s.client.rawBase+path); err != nil {
 		return &out, err
 	}
 	return &out, nil

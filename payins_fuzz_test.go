@@ -25,7 +25,7 @@ func FuzzPayInDecode(f *testing.F) {
 		if json.Unmarshal(b, &p) != nil {
 			return
 		}
-		err := c.paymentRedirect(&p, 200, "POST", "https://api.test/payins")
+		err := p.redirectErr(c, 200, "POST", "https://api.test/payins")
 		if rd, ok := AsRedirect(err); ok {
 			to, err := rd.RedirectURLWithReturn("")
 			if err != nil {

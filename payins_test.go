@@ -358,8 +358,17 @@ func TestPayInsIdempotentReplay(t *testing.T) {
 	env.mt.RegisterRegexpResponder(http.MethodGet, regexp.MustCompile(`^`+regexp.QuoteMeta(testAPI+"/responses/")+`.+$`),
 		lookups.wrap(wlRespond(200, string(recorded))))
 
+	// The recorded answer is the snapshot taken at creation: the SDK reads
+	// the pay-in again before handing out its link (still CREATED here, a
+	// minute after its CreationDate).
+	env.c.now = func() time.Time { return time.Unix(1746006308+60, 0) }
+	var gets capture
+	env.mt.RegisterResponder(http.MethodGet, testAPI+"/payins/wt_f0f67b58-2856-469c-952c-b06e556a70e6",
+		gets.wrap(wlRespond(200, string(fixture(t, "payins/create-web-response-created.json")))))
+
 	var meta Response
 	p, err := env.c.PayIns.CreateCardWeb(context.Background(), documentedWebPayIn(), WithIdempotencyKey("order-1234-5678-abcd"), CaptureResponse(&meta))
+	require.Equal(t, 1, gets.n(), "the recovered pay-in is read again")
 	require.NotNil(t, p)
 	assert.Equal(t, "wt_f0f67b58-2856-469c-952c-b06e556a70e6", p.ID)
 	_, ok := AsRedirect(err)
@@ -372,6 +381,129 @@ func TestPayInsIdempotentReplay(t *testing.T) {
 	assert.Equal(t, "/prefix/v2.01/"+testClientID+"/responses/order-1234-5678-abcd", lookups.reqs[0].URL.Path)
 	assert.True(t, meta.Recovered)
 	assert.Equal(t, "order-1234-5678-abcd", meta.IdempotencyKey)
+}
+
+// recoveredPayInEnv answers a pay-in create at path with a lost answer, then
+// 409, then the recorded answer created (under /responses/{key}); GET
+// /payins/{id} answers current (nil: 500). The client's clock is now.
+func recoveredPayInEnv(t *testing.T, path string, created []byte, current httpmock.Responder, now time.Time) (*testEnv, *capture) {
+	t.Helper()
+	env := newTestClient(t, WithMaxRetries(1))
+	env.c.now = func() time.Time { return now }
+	env.mt.RegisterResponder(http.MethodPost, testAPI+path, sequence(
+		httpmock.NewErrorResponder(errors.New("connection reset by peer")),
+		wlRespond(409, apiErrorBody(ErrorTypeIdempotencyConflict, "A resource has already been created with this Idempotency Key")),
+	))
+	recorded, _ := json.Marshal(map[string]any{"StatusCode": "200", "ContentType": "application/json",
+		"RequestURL": "https://api.sandbox.mangopay.com/v2.01/" + testClientID + path, "Resource": json.RawMessage(created)})
+	env.mt.RegisterRegexpResponder(http.MethodGet, regexp.MustCompile(`^`+regexp.QuoteMeta(testAPI+"/responses/")+`.+$`), wlRespond(200, string(recorded)))
+	var p PayIn
+	require.NoError(t, json.Unmarshal(created, &p))
+	var gets capture
+	if current == nil {
+		current = wlRespond(500, apiErrorBody("internal_error", "down"))
+	}
+	env.mt.RegisterResponder(http.MethodGet, testAPI+"/payins/"+p.ID, gets.wrap(current))
+	return env, &gets
+}
+
+// A replayed create (same Idempotency-Key, answer recovered through 409 and
+// /responses/{key}) returns the pay-in's current state, not the snapshot
+// recorded at creation: the redirect only while it is CREATED and its link
+// is valid, with ExpiresAt from its CreationDate rather than the local
+// clock at recovery.
+func TestPayInsRecoveredCreateReadsCurrentState(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	web := fixture(t, "payins/create-web-response-created.json")
+	var webPayIn PayIn
+	require.NoError(t, json.Unmarshal(web, &webPayIn))
+	created := webPayIn.CreationDate.Time // 2025-04-30T09:45:08Z
+	key := WithIdempotencyKey("order-1234-5678-abcd")
+
+	t.Run("still CREATED: the redirect, valid until CreationDate + 15 min", func(t *testing.T) {
+		t.Parallel()
+		env, gets := recoveredPayInEnv(t, "/payins/card/web", web, wlRespond(200, string(web)), created.Add(5*time.Minute))
+		p, err := env.c.PayIns.CreateCardWeb(ctx, documentedWebPayIn(), key)
+		require.Equal(t, 1, gets.n())
+		r, _ := gets.last(t)
+		assert.Equal(t, http.MethodGet, r.Method)
+		assertStdHeaders(t, r)
+		var pr *PaymentRedirectError
+		require.ErrorAs(t, err, &pr)
+		require.NotNil(t, p)
+		assert.Equal(t, webPayIn.RedirectURL, pr.RedirectURL)
+		assert.Equal(t, created.Add(WebPayInLifetime), pr.ExpiresAt, "from CreationDate, not from the recovery's clock")
+		assert.Equal(t, http.MethodPost, pr.Method)
+	})
+	t.Run("SUCCEEDED since: the current pay-in, no redirect", func(t *testing.T) {
+		t.Parallel()
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(web, &m))
+		m["Status"], m["ResultCode"], m["ExecutionDate"] = "SUCCEEDED", "000000", created.Add(2*time.Minute).Unix()
+		b, _ := json.Marshal(m)
+		env, gets := recoveredPayInEnv(t, "/payins/card/web", web, wlRespond(200, string(b)), created.Add(5*time.Minute))
+		p, err := env.c.PayIns.CreateCardWeb(ctx, documentedWebPayIn(), key)
+		require.NoError(t, err)
+		require.Equal(t, 1, gets.n())
+		require.NotNil(t, p)
+		assert.Equal(t, PayInStatusSucceeded, p.Status)
+		assert.Equal(t, "000000", p.ResultCode)
+		require.NotNil(t, p.ExecutionDate)
+	})
+	t.Run("still CREATED but the page expired: an error, no redirect", func(t *testing.T) {
+		t.Parallel()
+		env, _ := recoveredPayInEnv(t, "/payins/card/web", web, wlRespond(200, string(web)), created.Add(20*time.Minute))
+		p, err := env.c.PayIns.CreateCardWeb(ctx, documentedWebPayIn(), key)
+		require.Error(t, err)
+		_, ok := AsRedirect(err)
+		assert.False(t, ok, "%v", err)
+		assert.Contains(t, err.Error(), "expired at 2025-04-30T10:00:08Z")
+		require.NotNil(t, p)
+		assert.Equal(t, PayInStatusCreated, p.Status)
+	})
+	t.Run("current state unreadable: the pay-in, an error, no redirect", func(t *testing.T) {
+		t.Parallel()
+		env, gets := recoveredPayInEnv(t, "/payins/card/web", web, nil, created.Add(5*time.Minute))
+		p, err := env.c.PayIns.CreateCardWeb(ctx, documentedWebPayIn(), key)
+		require.Error(t, err)
+		_, ok := AsRedirect(err)
+		assert.False(t, ok, "%v", err)
+		var ae *APIError
+		assert.ErrorAs(t, err, &ae)
+		assert.GreaterOrEqual(t, gets.n(), 1)
+		require.NotNil(t, p)
+		assert.Equal(t, webPayIn.ID, p.ID)
+	})
+	t.Run("GET answers another pay-in: an error, no redirect", func(t *testing.T) {
+		t.Parallel()
+		other := strings.Replace(string(web), webPayIn.ID, "wt_other", -1)
+		env, _ := recoveredPayInEnv(t, "/payins/card/web", web, wlRespond(200, other), created.Add(5*time.Minute))
+		_, err := env.c.PayIns.CreateCardWeb(ctx, documentedWebPayIn(), key)
+		require.Error(t, err)
+		_, ok := AsRedirect(err)
+		assert.False(t, ok)
+	})
+	t.Run("3DS: still waiting for the challenge, then SUCCEEDED", func(t *testing.T) {
+		t.Parallel()
+		direct := fixture(t, "payins/create-direct-response-3ds.json")
+		env, gets := recoveredPayInEnv(t, "/payins/card/direct", direct, wlRespond(200, string(direct)), created)
+		_, err := env.c.PayIns.CreateCardDirect(ctx, documentedDirectPayIn(), key)
+		var pr *PaymentRedirectError
+		require.ErrorAs(t, err, &pr)
+		assert.Equal(t, PaymentRedirect3DS, pr.Kind)
+		assert.True(t, pr.ExpiresAt.IsZero())
+		assert.Equal(t, 1, gets.n())
+
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(direct, &m))
+		m["Status"] = "SUCCEEDED"
+		b, _ := json.Marshal(m)
+		env2, _ := recoveredPayInEnv(t, "/payins/card/direct", direct, wlRespond(200, string(b)), created)
+		p, err := env2.c.PayIns.CreateCardDirect(ctx, documentedDirectPayIn(), key)
+		require.NoError(t, err)
+		assert.Equal(t, PayInStatusSucceeded, p.Status)
+	})
 }
 
 func TestPayInsValidation(t *testing.T) {

@@ -1,6 +1,7 @@
 package mangopay
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -91,8 +92,10 @@ type PaymentRedirectError struct {
 	// ReturnURL is where Mangopay sends the user back (the request's
 	// ReturnURL or SecureModeReturnURL, as Mangopay echoed it).
 	ReturnURL string
-	// ExpiresAt is WebPayInLifetime after the answer for the hosted page;
-	// zero for a 3DS2 challenge, whose lifetime Mangopay does not document.
+	// ExpiresAt is WebPayInLifetime after the pay-in's CreationDate for the
+	// hosted page (never later than WebPayInLifetime after the answer, by
+	// the local clock); zero for a 3DS2 challenge, whose lifetime Mangopay
+	// does not document.
 	ExpiresAt time.Time
 	// StatusCode is the HTTP status of the answer.
 	StatusCode int
@@ -163,11 +166,51 @@ func (c *Client) paymentPolicy() redirectPolicy {
 	return redirectPolicy{hosts: hosts}
 }
 
-// paymentRedirect applies the redirect rule to a created card pay-in: a
-// CREATED web pay-in with a RedirectURL, or a CREATED direct pay-in with
+// browserPage is implemented by the models a create (POST) may answer with
+// a page for the user's browser: *PayIn (hosted payment page, 3DS2
+// challenge) and *IdentityVerification (hosted verification page). The typed
+// creates and Do apply the one redirect rule through it (redirectRule), so
+// both behave alike whatever path was called.
+type browserPage interface {
+	// redirectErr returns the Redirect the resource calls for, an error
+	// matching ErrUntrustedRedirect for a link that fails the host check, or
+	// nil when the resource waits for no browser.
+	redirectErr(c *Client, status int, method, where string) error
+	// reload replaces the resource with its current state, read by its id.
+	reload(ctx context.Context, c *Client) error
+}
+
+// redirectRule applies the redirect rule to the answer of a create, whose
+// metadata is meta. When that answer was recovered through
+// GET /responses/{key} (a retry or replay under a used Idempotency-Key), it
+// is the snapshot recorded at creation: the user may have used the page
+// since, or it may have expired. The resource is then read again and the
+// rule applied to its current state: a pay-in that has SUCCEEDED or FAILED
+// meanwhile comes back with a nil error, never with a link to a used page.
+func (c *Client) redirectRule(ctx context.Context, out browserPage, meta *Response, method, where string) error {
+	err := out.redirectErr(c, meta.StatusCode, method, where)
+	if err == nil || !meta.Recovered {
+		return err
+	}
+	if rerr := out.reload(ctx, c); rerr != nil {
+		return fmt.Errorf("mangopay: %s %s: the answer was recovered under its Idempotency-Key, but the resource's current state could not be read, so its recorded link is not handed out (read it with Get): %w", method, where, rerr)
+	}
+	err = out.redirectErr(c, meta.StatusCode, method, where)
+	var pr *PaymentRedirectError
+	if errors.As(err, &pr) && pr.Expired(c.now()) {
+		return fmt.Errorf("mangopay: %s %s: pay-in %s was created earlier (answer recovered under its Idempotency-Key) and its hosted payment page expired at %s; it will fail with ResultCodePaymentPeriodExpired: start a new pay-in under a new key", method, where, truncate(pr.PayInID, 64), pr.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return err
+}
+
+// redirectErr applies the redirect rule to a card pay-in: a CREATED web
+// pay-in with a RedirectURL, or a CREATED direct pay-in with
 // SecureModeNeeded, yields a *PaymentRedirectError (or ErrUntrustedRedirect
-// for a link that fails the host check).
-func (c *Client) paymentRedirect(p *PayIn, status int, method, where string) error {
+// for a link that fails the host check). A hosted page's ExpiresAt is
+// WebPayInLifetime after the pay-in's CreationDate (Mangopay's clock), or
+// after now when that is later than the local clock's now + lifetime or
+// absent, so a skewed clock never lengthens it.
+func (p *PayIn) redirectErr(c *Client, status int, method, where string) error {
 	if p.Status != PayInStatusCreated {
 		return nil
 	}
@@ -179,6 +222,9 @@ func (c *Client) paymentRedirect(p *PayIn, status int, method, where string) err
 	case p.ExecutionType == ExecutionTypeWeb || p.RedirectURL != "":
 		link, kind, ret = p.RedirectURL, PaymentRedirectHostedPage, p.ReturnURL
 		expires = c.now().Add(WebPayInLifetime)
+		if created := p.CreationDate.Time; !created.IsZero() && created.Add(WebPayInLifetime).Before(expires) {
+			expires = created.Add(WebPayInLifetime)
+		}
 	case p.SecureModeNeeded:
 		link, kind, ret = p.SecureModeRedirectURL, PaymentRedirect3DS, p.SecureModeReturnURL
 	default:
@@ -192,4 +238,21 @@ func (c *Client) paymentRedirect(p *PayIn, status int, method, where string) err
 	}
 	return &PaymentRedirectError{RedirectURL: link, Kind: kind, PayInID: p.ID, ReturnURL: ret,
 		ExpiresAt: expires, StatusCode: status, Method: method, URL: where}
+}
+
+// reload reads the pay-in's current state (GET /payins/{PayInId}).
+func (p *PayIn) reload(ctx context.Context, c *Client) error {
+	path, err := pathf("/payins/%s", p.ID)
+	if err != nil {
+		return err
+	}
+	var cur PayIn
+	if err := c.get(ctx, path, nil, &cur, nil); err != nil {
+		return err
+	}
+	if cur.ID != p.ID {
+		return fmt.Errorf("GET %s answered pay-in %q", path, truncate(cur.ID, 64))
+	}
+	*p = cur
+	return nil
 }
