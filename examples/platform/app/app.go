@@ -18,6 +18,13 @@
 // update what the dashboard shows, whichever comes first: the webhook or
 // the answer of the call that made the resource.
 //
+// Every money form (pay-in, payout, transfer, refund) carries an
+// Idempotency-Key. When Mangopay's answer is lost
+// (mangopay.ErrOutcomeUnknown) the member is told the movement may have
+// been made, and the form comes back with the SAME key and the same amount
+// and recipient, locked: sending it again recovers the first answer
+// instead of moving the money twice (see "lost answers" in money.go).
+//
 // The handlers reach Mangopay through the small interfaces of API, which a
 // *mangopay.Client satisfies (see FromClient): declare the few methods you
 // call rather than depending on the whole client, and test your handlers
@@ -183,6 +190,10 @@ type member struct {
 	Refunds     []*refundRecord
 	Events      []eventRecord
 	Flash       *flash
+	// Pending holds, per money form ("payin", "payout", "transfer",
+	// "refund:<transfer id>"), the request awaiting its answer or whose
+	// answer was lost (see "lost answers" in money.go).
+	Pending map[string]*pendingRequest
 }
 
 type transferRecord struct {
@@ -538,7 +549,9 @@ func parsePages() (map[string]*template.Template, error) {
 		"lower": func(v any) string { return strings.ToLower(fmt.Sprint(v)) },
 		"when":  func(t time.Time) string { return t.Local().Format("15:04:05") },
 		// requestKey is a fresh Idempotency-Key for a money form: the same
-		// form sent twice (a double click, a resubmission) is one payment.
+		// form sent twice (a double click, a resubmission) is one payment. A
+		// form whose answer was lost carries its pending key instead
+		// (dashboardData.Lost).
 		"requestKey": func() (string, error) { return randomToken() },
 	}
 	pages := map[string]*template.Template{}

@@ -37,9 +37,15 @@ type platform struct {
 
 func newPlatform(t *testing.T, mutate ...func(*app.Config)) *platform {
 	t.Helper()
+	return newPlatformWith(t, nil, mutate...)
+}
+
+// newPlatformWith is newPlatform with the SDK client built with opts.
+func newPlatformWith(t *testing.T, opts []mangopay.Option, mutate ...func(*app.Config)) *platform {
+	t.Helper()
 	srv := mangopaytest.NewServer()
 	t.Cleanup(srv.Close)
-	c := srv.Client()
+	c := srv.Client(opts...)
 	web := httptest.NewUnstartedServer(nil)
 	cfg := app.Config{API: app.FromClient(c), BaseURL: "http://" + web.Listener.Addr().String()}
 	for _, f := range mutate {

@@ -118,6 +118,11 @@ type memberView struct {
 	Payouts         []payoutRecord
 	Refunds         []refundRecord
 	Events          []eventRecord
+	// Lost are the money requests whose answer was lost, by form ("payin",
+	// "payout", "transfer", "refund:<transfer id>"): the dashboard shows
+	// their form with the same key and the same amount and recipient,
+	// locked, until the answer is known.
+	Lost map[string]*pendingRequest
 }
 
 // dashboardData is the dashboard's own data.
@@ -141,9 +146,19 @@ func (a *App) view(m *member) (*memberView, *flash) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	v := &memberView{ID: m.ID, Name: m.Name, Email: m.Email, Status: m.Status, WalletID: m.WalletID, WalletsOpen: m.WalletsOpen}
+	for form, p := range m.Pending {
+		if p.Lost {
+			if v.Lost == nil {
+				v.Lost = map[string]*pendingRequest{}
+			}
+			c := *p
+			v.Lost[form] = &c
+		}
+	}
 	for i := len(m.Transfers) - 1; i >= 0; i-- {
 		t := *m.Transfers[i]
-		t.Refundable = t.Status == mangopay.TransferStatusSucceeded && !refundedLocked(m, t.ID)
+		// A refund whose answer was lost keeps its form, to be sent again.
+		t.Refundable = t.Status == mangopay.TransferStatusSucceeded && !refundedLocked(m, t.ID) || v.Lost["refund:"+t.ID] != nil
 		v.Transfers = append(v.Transfers, t)
 	}
 	for i := len(m.Recipients) - 1; i >= 0; i-- {
@@ -287,35 +302,49 @@ func (a *App) createTransfer(w http.ResponseWriter, r *http.Request) {
 	if m == nil {
 		return
 	}
-	funds, opts, ok := a.moneyForm(w, r, m, "transfers", "Transfer not sent")
-	if !ok {
+	const refused = "Transfer not sent"
+	req := a.claim(w, r, m, "transfer", "transfers", refused, r.PostFormValue("amount"), r.PostFormValue("to"), func() *pendingRequest {
+		funds, key, ok := a.moneyForm(w, r, m, "transfers", refused)
+		if !ok {
+			return nil
+		}
+		a.mu.Lock()
+		to := a.members[r.PostFormValue("to")]
+		var toName, toWallet string
+		if to != nil && to != m {
+			toName, toWallet = to.Name, to.WalletID
+		}
+		a.mu.Unlock()
+		if toWallet == "" {
+			a.back(w, r, m, "transfers", "error", "%s: choose who to pay.", refused)
+			return nil
+		}
+		return &pendingRequest{Key: key, Amount: funds, To: to.ID, ToName: toName, What: "transfer of " + funds.String() + " to " + toName,
+			req: &mangopay.CreateTransferRequest{
+				AuthorID:         m.ID,
+				DebitedFunds:     funds,
+				Fees:             mangopay.Money{Currency: "EUR"},
+				DebitedWalletID:  m.WalletID,
+				CreditedWalletID: toWallet,
+				Tag:              "marketplace payment",
+				ScaContext:       mangopay.ScaUserPresent,
+			}}
+	})
+	if req == nil {
 		return
 	}
-	a.mu.Lock()
-	to := a.members[r.PostFormValue("to")]
-	var toName, toWallet string
-	if to != nil && to != m {
-		toName, toWallet = to.Name, to.WalletID
-	}
-	a.mu.Unlock()
-	if toWallet == "" {
-		a.back(w, r, m, "transfers", "error", "Transfer not sent: choose who to pay.")
+	funds, toName := req.Amount, req.ToName
+	// The form's key makes a double click (or the form sent again after a
+	// lost answer) one transfer: Mangopay answers the second POST 409 and
+	// the SDK recovers the first.
+	t, err := a.api.Transfers.Create(r.Context(), req.req.(*mangopay.CreateTransferRequest), mangopay.WithIdempotencyKey(req.Key))
+	if a.settle(m, "transfer", req, t != nil, err) {
+		http.Redirect(w, r, "/dashboard#transfers", http.StatusSeeOther)
 		return
 	}
-	// The form's key makes a double click (or a resent form) one transfer:
-	// Mangopay answers the second POST 409 and the SDK recovers the first.
-	t, err := a.api.Transfers.Create(r.Context(), &mangopay.CreateTransferRequest{
-		AuthorID:         m.ID,
-		DebitedFunds:     funds,
-		Fees:             mangopay.Money{Currency: "EUR"},
-		DebitedWalletID:  m.WalletID,
-		CreditedWalletID: toWallet,
-		Tag:              "marketplace payment",
-		ScaContext:       mangopay.ScaUserPresent,
-	}, opts...)
 	if t == nil {
 		a.log.Error("creating a transfer", "user", m.ID, "error", err)
-		a.back(w, r, m, "transfers", "error", "Transfer not sent: %s.", describe(err))
+		a.back(w, r, m, "transfers", "error", "%s: %s.", refused, describe(err))
 		return
 	}
 	// Record it, or complete the record its webhook made: an exempt transfer

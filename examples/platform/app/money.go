@@ -1,6 +1,8 @@
 package app
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 
@@ -16,23 +18,6 @@ import (
 // keyRE is the shape of the requestKey every money form carries.
 var keyRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
-// requestKey returns the options that make the form's POST to Mangopay
-// idempotent: the form's request field is the Idempotency-Key, so the same
-// form sent twice (a double click, the back button) gives Mangopay's first
-// answer again (the SDK recovers it through GET /responses/{key}) instead of
-// paying twice. ok is false for a malformed key; a form without one (a
-// script) gets the SDK's own key, still reused on every retry.
-func requestKey(r *http.Request) (opts []mangopay.RequestOption, ok bool) {
-	k := r.PostFormValue("request")
-	switch {
-	case k == "":
-		return nil, true
-	case !keyRE.MatchString(k):
-		return nil, false
-	}
-	return []mangopay.RequestOption{mangopay.WithIdempotencyKey(k)}, true
-}
-
 // signedIn returns the signed-in member, or sends the browser to the home
 // page and returns nil.
 func (a *App) signedIn(w http.ResponseWriter, r *http.Request) *member {
@@ -44,20 +29,20 @@ func (a *App) signedIn(w http.ResponseWriter, r *http.Request) *member {
 }
 
 // moneyForm reads a money form: its amount in euros and its Idempotency-Key
-// (requestKey). On a problem it sends the member back to anchor with
+// (formKey). On a problem it sends the member back to anchor with
 // "<refused>: <why>." and reports false.
-func (a *App) moneyForm(w http.ResponseWriter, r *http.Request, m *member, anchor, refused string) (mangopay.Money, []mangopay.RequestOption, bool) {
+func (a *App) moneyForm(w http.ResponseWriter, r *http.Request, m *member, anchor, refused string) (mangopay.Money, string, bool) {
 	amount, err := parseEuros(r.PostFormValue("amount"))
 	if err != nil {
 		a.back(w, r, m, anchor, "error", "%s: %s.", refused, err)
-		return mangopay.Money{}, nil, false
+		return mangopay.Money{}, "", false
 	}
-	opts, ok := requestKey(r)
+	key, ok := formKey(r)
 	if !ok {
 		a.back(w, r, m, anchor, "error", "%s: the form is out of date, try again.", refused)
-		return mangopay.Money{}, nil, false
+		return mangopay.Money{}, "", false
 	}
-	return mangopay.Money{Currency: "EUR", Amount: amount}, opts, true
+	return mangopay.Money{Currency: "EUR", Amount: amount}, key, true
 }
 
 // byID returns the record of list with the Mangopay id id, or nil. The
@@ -105,25 +90,39 @@ func (a *App) createPayIn(w http.ResponseWriter, r *http.Request) {
 	if m == nil {
 		return
 	}
-	funds, opts, ok := a.moneyForm(w, r, m, "payins", "Card payment not started")
-	if !ok {
+	const refused = "Card payment not started"
+	req := a.claim(w, r, m, "payin", "payins", refused, r.PostFormValue("amount"), "", func() *pendingRequest {
+		funds, key, ok := a.moneyForm(w, r, m, "payins", refused)
+		if !ok {
+			return nil
+		}
+		return &pendingRequest{Key: key, Amount: funds, What: "card payment of " + funds.String(), req: &mangopay.CreateCardWebPayInRequest{
+			AuthorID:         m.ID,
+			CreditedWalletID: m.WalletID,
+			DebitedFunds:     funds,
+			Fees:             mangopay.Money{Currency: "EUR"},
+			// Mangopay appends transactionId; the return handler checks it is
+			// one of this member's pay-ins before anything else.
+			ReturnURL: a.base.String() + pathPayInReturn,
+			Culture:   "EN",
+			CardType:  mangopay.CardTypeCBVisaMastercard,
+			Tag:       "marketplace top-up",
+		}}
+	})
+	if req == nil {
 		return
 	}
-	p, err := a.api.PayIns.CreateCardWeb(r.Context(), &mangopay.CreateCardWebPayInRequest{
-		AuthorID:         m.ID,
-		CreditedWalletID: m.WalletID,
-		DebitedFunds:     funds,
-		Fees:             mangopay.Money{Currency: "EUR"},
-		// Mangopay appends transactionId; the return handler checks it is
-		// one of this member's pay-ins before anything else.
-		ReturnURL: a.base.String() + pathPayInReturn,
-		Culture:   "EN",
-		CardType:  mangopay.CardTypeCBVisaMastercard,
-		Tag:       "marketplace top-up",
-	}, opts...)
+	// The form's key makes a double click (or the form sent again after a
+	// lost answer) one pay-in: Mangopay answers 409 and the SDK recovers the
+	// first answer, with the same payment page.
+	p, err := a.api.PayIns.CreateCardWeb(r.Context(), req.req.(*mangopay.CreateCardWebPayInRequest), mangopay.WithIdempotencyKey(req.Key))
+	if a.settle(m, "payin", req, p != nil, err) {
+		http.Redirect(w, r, "/dashboard#payins", http.StatusSeeOther)
+		return
+	}
 	if p == nil {
 		a.log.Error("creating a pay-in", "user", m.ID, "error", err)
-		a.back(w, r, m, "payins", "error", "Card payment not started: %s.", describe(err))
+		a.back(w, r, m, "payins", "error", "%s: %s.", refused, describe(err))
 		return
 	}
 	if a.recordPayIn(p) != m {
@@ -240,47 +239,60 @@ func (a *App) createPayout(w http.ResponseWriter, r *http.Request) {
 	if m == nil {
 		return
 	}
-	a.mu.Lock()
-	var to *recipientRecord
-	active := 0
-	for _, x := range m.Recipients {
-		if x.Status == mangopay.RecipientStatusActive {
-			active++
-			if x.ID == r.PostFormValue("recipient") {
-				to = x
+	const refused = "Withdrawal not sent"
+	req := a.claim(w, r, m, "payout", "payouts", refused, r.PostFormValue("amount"), r.PostFormValue("recipient"), func() *pendingRequest {
+		a.mu.Lock()
+		var to *recipientRecord
+		active := 0
+		for _, x := range m.Recipients {
+			if x.Status == mangopay.RecipientStatusActive {
+				active++
+				if x.ID == r.PostFormValue("recipient") {
+					to = x
+				}
 			}
 		}
-	}
-	var toName string
-	if to != nil {
-		toName = to.DisplayName
-	}
-	a.mu.Unlock()
-	if active == 0 {
-		a.back(w, r, m, "payouts", "error", "Withdrawal not sent: you have no ACTIVE payout bank account. Add one and confirm it on Mangopay's page first.")
+		var toName string
+		if to != nil {
+			toName = to.DisplayName
+		}
+		a.mu.Unlock()
+		if active == 0 {
+			a.back(w, r, m, "payouts", "error", "%s: you have no ACTIVE payout bank account. Add one and confirm it on Mangopay's page first.", refused)
+			return nil
+		}
+		if to == nil {
+			a.back(w, r, m, "payouts", "error", "%s: choose one of your ACTIVE payout bank accounts.", refused)
+			return nil
+		}
+		funds, key, ok := a.moneyForm(w, r, m, "payouts", refused)
+		if !ok {
+			return nil
+		}
+		return &pendingRequest{Key: key, Amount: funds, To: to.ID, ToName: toName, What: "withdrawal of " + funds.String() + " to " + toName,
+			req: &mangopay.CreatePayoutRequest{
+				AuthorID:            m.ID,
+				DebitedWalletID:     m.WalletID,
+				DebitedFunds:        funds,
+				Fees:                mangopay.Money{Currency: "EUR"},
+				RecipientID:         to.ID,
+				BankWireRef:         "ACME PAYOUT",
+				PayoutModeRequested: mangopay.PayoutModeInstant,
+				Tag:                 "marketplace withdrawal",
+			}}
+	})
+	if req == nil {
 		return
 	}
-	if to == nil {
-		a.back(w, r, m, "payouts", "error", "Withdrawal not sent: choose one of your ACTIVE payout bank accounts.")
+	funds, toName := req.Amount, req.ToName
+	po, err := a.api.Payouts.Create(r.Context(), req.req.(*mangopay.CreatePayoutRequest), mangopay.WithIdempotencyKey(req.Key))
+	if a.settle(m, "payout", req, po != nil, err) {
+		http.Redirect(w, r, "/dashboard#payouts", http.StatusSeeOther)
 		return
 	}
-	funds, opts, ok := a.moneyForm(w, r, m, "payouts", "Withdrawal not sent")
-	if !ok {
-		return
-	}
-	po, err := a.api.Payouts.Create(r.Context(), &mangopay.CreatePayoutRequest{
-		AuthorID:            m.ID,
-		DebitedWalletID:     m.WalletID,
-		DebitedFunds:        funds,
-		Fees:                mangopay.Money{Currency: "EUR"},
-		RecipientID:         to.ID,
-		BankWireRef:         "ACME PAYOUT",
-		PayoutModeRequested: mangopay.PayoutModeInstant,
-		Tag:                 "marketplace withdrawal",
-	}, opts...)
 	if po == nil {
 		a.log.Error("creating a payout", "user", m.ID, "error", err)
-		a.back(w, r, m, "payouts", "error", "Withdrawal not sent: %s.", describe(err))
+		a.back(w, r, m, "payouts", "error", "%s: %s.", refused, describe(err))
 		return
 	}
 	if a.recordPayout(po) != m {
@@ -364,22 +376,37 @@ func (a *App) refundTransfer(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	a.mu.Lock()
-	status, done := t.Status, refundedLocked(m, id)
-	a.mu.Unlock()
-	if status != mangopay.TransferStatusSucceeded || done {
-		a.back(w, r, m, "transfers", "error", "Not refunded: only a SUCCEEDED transfer that was not refunded yet can be (this one is %s%s).", status, map[bool]string{true: ", refunded"}[done])
+	// The slot of this transfer's refund form: a refund sent again after a
+	// lost answer skips the checks below (its webhook may have recorded it
+	// meanwhile), since sending it again only recovers it.
+	const refused = "Not refunded"
+	req := a.claim(w, r, m, "refund:"+id, "transfers", refused, "", "", func() *pendingRequest {
+		a.mu.Lock()
+		status, done, amount := t.Status, refundedLocked(m, id), t.Amount
+		a.mu.Unlock()
+		if status != mangopay.TransferStatusSucceeded || done {
+			a.back(w, r, m, "transfers", "error", "%s: only a SUCCEEDED transfer that was not refunded yet can be (this one is %s%s).", refused, status, map[bool]string{true: ", refunded"}[done])
+			return nil
+		}
+		key, ok := formKey(r)
+		if !ok {
+			a.back(w, r, m, "transfers", "error", "%s: the form is out of date, try again.", refused)
+			return nil
+		}
+		return &pendingRequest{Key: key, What: "refund of the transfer " + id + " (" + amount.String() + ")",
+			req: &mangopay.CreateRefundRequest{AuthorID: m.ID, Tag: "order cancelled"}}
+	})
+	if req == nil {
 		return
 	}
-	opts, ok := requestKey(r)
-	if !ok {
-		a.back(w, r, m, "transfers", "error", "Not refunded: the form is out of date, try again.")
+	rf, err := a.api.Refunds.CreateForTransfer(r.Context(), id, req.req.(*mangopay.CreateRefundRequest), mangopay.WithIdempotencyKey(req.Key))
+	if a.settle(m, "refund:"+id, req, rf != nil, err) {
+		http.Redirect(w, r, "/dashboard#transfers", http.StatusSeeOther)
 		return
 	}
-	rf, err := a.api.Refunds.CreateForTransfer(r.Context(), id, &mangopay.CreateRefundRequest{AuthorID: m.ID, Tag: "order cancelled"}, opts...)
 	if rf == nil {
 		a.log.Error("refunding a transfer", "user", m.ID, "transfer", id, "error", err)
-		a.back(w, r, m, "transfers", "error", "Not refunded: %s.", describe(err))
+		a.back(w, r, m, "transfers", "error", "%s: %s.", refused, describe(err))
 		return
 	}
 	if a.recordRefund(rf) != m {
@@ -434,3 +461,212 @@ func (e foreignError) Error() string {
 }
 
 func errForeign(kind, id string) error { return foreignError{kind, id} }
+
+// ---- lost answers ----
+//
+// A money POST whose answer is lost (a dropped connection, a timeout, the
+// SDK's retries spent) fails with *mangopay.OutcomeUnknownError: Mangopay
+// may have made the movement (a payout has then debited the wallet), or
+// not. Sending it again under a NEW key could make it twice; sending it
+// again under the SAME key is always safe: if the first took effect,
+// Mangopay answers 409 and the SDK recovers that first answer (GET
+// /responses/{key}); if it did not, it is carried out once.
+//
+// So every money form is a slot of its member ("payin", "payout",
+// "transfer", "refund:<transfer id>") which holds at most one request at a
+// time: reserved (with its key and exactly what is sent) before the call,
+// released when the answer is known, and kept, marked Lost, when it is not.
+// The dashboard then renders that form with the SAME key and the same
+// amount and recipient, locked, and says the movement may have been made.
+//
+// While a slot is taken, the only submission sent is the one carrying its
+// key and its parameters, and what is sent is the stored request, not the
+// form (a payout is sent again even if the recipient was deactivated
+// meanwhile, a refund even if its webhook arrived: the resend only
+// recovers). Any other submission (another key, no key, another amount or
+// recipient: an old tab, a script, a changed form) is refused before
+// Mangopay is asked. Reusing the pending key for a submission whose
+// parameters happen to match was the alternative; refusing is simpler to
+// reason about and never turns a deliberate second payment into a
+// recovery or a changed one into a silent first one.
+
+// pendingRequest is a money request of a member's form slot whose answer
+// is awaited or was lost. Fields are guarded by App.mu.
+type pendingRequest struct {
+	// Key is the Idempotency-Key the request is sent (and sent again) with.
+	Key string
+	// Amount is the amount asked (zero for a refund, which is in full).
+	Amount mangopay.Money
+	// To is the recipient (payout) or payee member (transfer); ToName is
+	// how the form shows them.
+	To, ToName string
+	// What names the movement for the member: "withdrawal of EUR 100.00 to
+	// My EUR account".
+	What string
+	// Lost is set when the answer was lost: the dashboard shows the form
+	// locked to this request.
+	Lost bool
+	// req is what was sent, sent again as it was.
+	req any
+}
+
+// AmountInput is Amount as the form's amount field takes it ("100.00").
+func (p *pendingRequest) AmountInput() string {
+	return fmt.Sprintf("%d.%02d", p.Amount.Amount/100, p.Amount.Amount%100)
+}
+
+// lostPrefix starts every message about a lost answer.
+const lostPrefix = "Mangopay's answer was lost: the "
+
+// pendingOf returns a copy of the request in m's slot form, or nil.
+func (a *App) pendingOf(m *member, form string) *pendingRequest {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if p := m.Pending[form]; p != nil {
+		c := *p
+		return &c
+	}
+	return nil
+}
+
+// resend checks a submission of slot form against its pending request cur
+// (from pendingOf): it reports true when the submission is cur sent again
+// (same key, same amount and recipient), and otherwise refuses it, sending
+// the member back to anchor with "<refused>: ..." and reporting false.
+// amount and to are the form's fields ("" when the form has none).
+func (a *App) resend(w http.ResponseWriter, r *http.Request, m *member, cur *pendingRequest, anchor, refused, key, amount, to string) bool {
+	same := key == cur.Key && to == cur.To
+	if cur.Amount.Amount != 0 {
+		cents, err := parseEuros(amount)
+		same = same && err == nil && cents == cur.Amount.Amount
+	}
+	if same {
+		return true
+	}
+	if cur.Lost {
+		a.back(w, r, m, anchor, "error", "%s: the %s may already have been made (Mangopay's answer was lost). Send that form again, as the page shows it, to find out; another can be sent once its answer is known.", refused, cur.What)
+	} else {
+		a.back(w, r, m, anchor, "error", "%s: the %s is under way; wait for its answer, then reload the page.", refused, cur.What)
+	}
+	return false
+}
+
+// claim returns the request to send for m's slot form (see "lost
+// answers"): the pending one when the submission is it sent again, or else
+// the one build makes from the form, reserved. It returns nil when the
+// submission is refused (build refuses by answering and returning nil).
+// amount and to are the form's amount and recipient fields ("" for none).
+func (a *App) claim(w http.ResponseWriter, r *http.Request, m *member, form, anchor, refused, amount, to string, build func() *pendingRequest) *pendingRequest {
+	for range 3 {
+		if cur := a.pendingOf(m, form); cur != nil {
+			if !a.resend(w, r, m, cur, anchor, refused, r.PostFormValue("request"), amount, to) {
+				return nil
+			}
+			return cur
+		}
+		p := build()
+		if p == nil {
+			return nil
+		}
+		if a.reserve(m, form, p) {
+			return p
+		}
+		// Another submission took the slot meanwhile: judged against it.
+	}
+	a.back(w, r, m, anchor, "error", "%s: another one is under way; reload the page.", refused)
+	return nil
+}
+
+// reserve takes m's slot form for p before its call. It fails when another
+// request took the slot meanwhile (two forms sent at once); the caller then
+// refuses the submission.
+func (a *App) reserve(m *member, form string, p *pendingRequest) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if cur := m.Pending[form]; cur != nil {
+		return cur.Key == p.Key && !cur.Lost
+	}
+	if m.Pending == nil {
+		m.Pending = map[string]*pendingRequest{}
+	}
+	m.Pending[form] = p
+	return true
+}
+
+// settle records what the call of p (m's slot form) told: it reports true
+// when the outcome is still unknown, after telling the member the truth and
+// keeping p, Lost, so that the form is shown again with its key; otherwise
+// it frees the slot. got says whether the call returned the resource (the
+// answer, fresh or recovered, is then known, whatever err adds: an SCA
+// demand, a redirect).
+func (a *App) settle(m *member, form string, p *pendingRequest, got bool, err error) (lost bool) {
+	a.mu.Lock()
+	cur := m.Pending[form]
+	wasLost := cur != nil && cur.Key == p.Key && cur.Lost
+	switch {
+	case errors.Is(err, mangopay.ErrOutcomeUnknown):
+		lost = true
+	case wasLost && !got && !answers(err):
+		// The resend itself was not answered for its key (rate limited, not
+		// sent): the first request is as unknown as before.
+		lost = true
+	}
+	switch {
+	case lost && (cur == nil || cur.Key == p.Key):
+		p.Lost = true
+		if m.Pending == nil {
+			m.Pending = map[string]*pendingRequest{}
+		}
+		m.Pending[form] = p
+	case !lost && cur != nil && cur.Key == p.Key:
+		delete(m.Pending, form)
+	}
+	if lost {
+		m.Flash = &flash{Kind: "error", Text: lostPrefix + p.What + " may have been made. Send the form again to find out — the same request is recovered, never repeated."}
+	}
+	a.mu.Unlock()
+	if lost {
+		a.log.Error("money request outcome unknown", "user", m.ID, "form", form, "error", err)
+	}
+	return lost
+}
+
+// answers reports whether err, returned without a resource by a request
+// sent again under its key, is Mangopay's answer for that key: a refusal
+// it recorded (a 4xx, or the first attempt's recorded 5xx, which the SDK
+// reports as having had no effect), or the key found taken by another
+// request. A 401, 408 or 429 is not recorded under the key and says nothing
+// of the first request, nor does an error from before anything was sent.
+func answers(err error) bool {
+	if errors.Is(err, mangopay.ErrOutcomeUnknown) {
+		return false
+	}
+	if errors.Is(err, mangopay.ErrIdempotencyKeyReused) {
+		return true
+	}
+	var apiErr *mangopay.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.StatusCode {
+	case http.StatusUnauthorized, http.StatusRequestTimeout, http.StatusTooManyRequests:
+		return false
+	}
+	return true
+}
+
+// formKey returns the Idempotency-Key of a money form (requestKey), or a
+// new one for a form without any (a script), so that a lost answer can
+// always be recovered under a key the platform knows. ok is false for a
+// malformed key.
+func formKey(r *http.Request) (key string, ok bool) {
+	k := r.PostFormValue("request")
+	switch {
+	case k == "":
+		k, err := randomToken()
+		return k, err == nil
+	case !keyRE.MatchString(k):
+		return "", false
+	}
+	return k, true
+}
