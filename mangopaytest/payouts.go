@@ -21,6 +21,16 @@ import (
 //     KYCLevel LIGHT whose payouts (this one included) would exceed
 //     LightPayoutAllowance, 121008 an INSTANT_PAYMENT_ONLY payout to a
 //     Recipient that is not instantly reachable.
+//   - A PaymentRef (ReasonType PAYIN_REFUND) pays a pay-in back: its
+//     ReferenceId must name a SUCCEEDED pay-in that credited the debited
+//     wallet, and the payout's DebitedFunds must not exceed what that pay-in
+//     credited minus what was already given back against it (its refunds
+//     and earlier PaymentRef payouts that did not fail). Otherwise the
+//     request is answered 400 param_error naming PaymentRef.ReferenceId and
+//     no payout is created: Mangopay documents no result code for these
+//     cases (release note 2025-02-03, guides/payouts/integration "Refunds
+//     using payouts"). Such a payout counts against the pay-in's refundable
+//     amount like a refund, and gives it back if it FAILS.
 //   - Otherwise the payout is CREATED and its DebitedFunds leave the wallet
 //     at once. It settles on the emulator's clock: InstantPayoutDelay after
 //     creation for an instant one, StandardPayoutDelay otherwise (see
@@ -101,6 +111,7 @@ type payout struct {
 	modeApplied    string
 	fallback       *codeMessage
 	paymentRef     *paymentRefIO
+	refundOf       string // the pay-in a PaymentRef payout pays back
 	endToEnd       string
 	settleAt       time.Time
 	instant        bool
@@ -241,6 +252,16 @@ func (c *call) createPayout() {
 		c.fail(http.StatusBadRequest, "currency_incompatibility", "Error: multi-currency usage is not authorized", nil)
 		return
 	}
+	var refTotals *refundTotals
+	if in.PaymentRef != nil {
+		var msg string
+		if refTotals, msg = c.s.paymentRefLocked(*in.PaymentRef.ReferenceID, w.id, *in.DebitedFunds.Amount); msg != "" {
+			// No result code is documented for a PaymentRef that names no
+			// refundable pay-in: a param_error naming the field.
+			c.paramError(map[string]string{"PaymentRef.ReferenceId": msg})
+			return
+		}
+	}
 	recID := str(in.RecipientID)
 	if recID == "" {
 		recID = str(in.BankAccountID)
@@ -293,6 +314,10 @@ func (c *call) createPayout() {
 		w.balance -= amount
 		out.paidOutBy[author.id] += amount
 		p.debitedAtStart = true
+		if refTotals != nil {
+			refTotals.amount += amount
+			p.refundOf = *in.PaymentRef.ReferenceID
+		}
 		switch {
 		case (mode == "INSTANT_PAYMENT" || mode == "INSTANT_PAYMENT_ONLY") && unreachable == nil:
 			p.instant, p.modeApplied = true, "INSTANT_PAYMENT"
@@ -311,6 +336,37 @@ func (c *call) createPayout() {
 	c.json(http.StatusOK, p.render())
 }
 
+// paymentRefLocked checks the pay-in a PaymentRef payout of amount from
+// walletID pays back (see the rules above StandardPayoutDelay): it returns
+// that pay-in's refund totals, or why it cannot be paid back.
+func (s *Server) paymentRefLocked(payInID, walletID string, amount int64) (*refundTotals, string) {
+	var t *transaction
+	for _, x := range s.st.txs {
+		if x.id == payInID && x.typ == "PAYIN" {
+			t = x
+			break
+		}
+	}
+	switch {
+	case t == nil:
+		return nil, fmt.Sprintf("The ReferenceId %s is not a pay-in", payInID)
+	case t.status != transactionSucceeded:
+		return nil, fmt.Sprintf("The pay-in %s is %s: only a SUCCEEDED pay-in can be paid back", payInID, t.status)
+	case t.creditedWalletID != walletID:
+		return nil, fmt.Sprintf("The pay-in %s did not credit the debited wallet %s", payInID, walletID)
+	}
+	out := s.out()
+	tot := out.refunded[t.id]
+	if tot == nil {
+		tot = &refundTotals{}
+		out.refunded[t.id] = tot
+	}
+	if left := t.credited().Amount - tot.amount; amount > left {
+		return nil, fmt.Sprintf("The payout (%d) exceeds what is left to pay back of pay-in %s (%d)", amount, payInID, left)
+	}
+	return tot, ""
+}
+
 // settlePayoutsLocked ends the CREATED payouts whose time has come (called
 // from every sweep of the emulator's clock).
 func (s *Server) settlePayoutsLocked(now time.Time) {
@@ -327,6 +383,9 @@ func (s *Server) settlePayoutsLocked(now time.Time) {
 			t.status, t.resultCode, t.resultMessage = transactionFailed, "121001", "The bank wire has been refused"
 			w.balance += t.debited.Amount
 			s.st.money.paidOutBy[t.authorID] -= t.debited.Amount
+			if p.refundOf != "" {
+				s.st.money.refunded[p.refundOf].amount -= t.debited.Amount
+			}
 			s.emitLocked("PAYOUT_NORMAL_FAILED", t.id, p.settleAt)
 			continue
 		}

@@ -384,3 +384,121 @@ func TestReplayThroughWebhookHandler(t *testing.T) {
 	require.True(t, ok, "%T", resources[0])
 	assert.Equal(t, mangopay.PayoutStatusSucceeded, p.Status)
 }
+
+// bankWire declares a bank wire pay-in over HTTP and returns it.
+func (a *api) bankWire(author, wallet string, amount, fees int64) map[string]any {
+	a.t.Helper()
+	return a.ok(a.call(http.MethodPost, "/payins/bankwire/direct", map[string]any{"AuthorId": author, "CreditedWalletId": wallet,
+		"DeclaredDebitedFunds": map[string]any{"Currency": "EUR", "Amount": amount}, "DeclaredFees": map[string]any{"Currency": "EUR", "Amount": fees}}))
+}
+
+func paymentRef(payInID string) map[string]any {
+	return map[string]any{"PaymentRef": map[string]any{"ReasonType": "PAYIN_REFUND", "ReferenceId": payInID}}
+}
+
+// TestPayoutPaymentRef: a PAYER's wallet may only pay a pay-in back (the
+// PaymentRef payout, guides/users/categories/restrictions); the ReferenceId
+// must name a SUCCEEDED pay-in that credited the debited wallet, and the
+// payouts and refunds against it never exceed what it credited.
+func TestPayoutPaymentRef(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	payer := a.createPayer("Pia")
+	w := a.wallet(payer, "EUR", 0)
+	// A PAYER registers its bank account as a PAYIN-scope Recipient (no SCA,
+	// ACTIVE at once): the account a refund by payout goes to.
+	body := recipientBody(t)
+	body["RecipientScope"] = "PAYIN"
+	rec := a.ok(a.call(http.MethodPost, "/users/"+payer+"/recipients", body))["Id"].(string)
+	assert.Equal(t, "ACTIVE", a.ok(a.get("/recipients/" + rec))["Status"])
+
+	wire := a.bankWire(payer, w, 10000, 500)
+	wireID := wire["Id"].(string)
+	refusal := func(name string, amount int64, ref, want string) {
+		t.Helper()
+		before := len(a.srv.Events())
+		r := a.call(http.MethodPost, "/payouts/bankwire", map[string]any{"AuthorId": payer, "DebitedWalletId": w, "RecipientId": rec,
+			"DebitedFunds": map[string]any{"Currency": "EUR", "Amount": amount}, "Fees": map[string]any{"Currency": "EUR", "Amount": 0},
+			"PaymentRef": map[string]any{"ReasonType": "PAYIN_REFUND", "ReferenceId": ref}})
+		errs := assertError(t, r, http.StatusBadRequest, "param_error")
+		assert.Contains(t, errs["PaymentRef.ReferenceId"], want, name)
+		assert.Len(t, a.srv.Events(), before, "%s: no payout created", name)
+	}
+	// The wire has not arrived: the pay-in is CREATED, nothing to pay back.
+	refusal("pay-in not SUCCEEDED", 100, wireID, "only a SUCCEEDED pay-in")
+	require.NoError(t, a.srv.ReceiveBankWire(wireID))
+	require.Equal(t, int64(9500), a.balance(w))
+
+	// A second wire: the wallet holds more than the first one credited.
+	wire2 := a.bankWire(payer, w, 5000, 0)["Id"].(string)
+	require.NoError(t, a.srv.ReceiveBankWire(wire2))
+	require.Equal(t, int64(14500), a.balance(w))
+
+	refusal("unknown pay-in", 100, "payin_m_nope", "is not a pay-in")
+	// A transfer is no pay-in.
+	other := a.acceptOwner("Otto")
+	ow := a.wallet(other, "EUR", 5000)
+	oow := a.wallet(other, "EUR", 0)
+	tr := a.transfer(other, ow, oow, 1000, "")
+	require.Equal(t, "SUCCEEDED", tr["Status"], "%v", tr)
+	refusal("a transfer id", 100, tr["Id"].(string), "is not a pay-in")
+	// A pay-in to another wallet (Otto's Credit is a SUCCEEDED pay-in).
+	var othersPayIn string
+	for _, ev := range a.srv.Events() {
+		if ev.EventType == "PAYIN_NORMAL_SUCCEEDED" && ev.ResourceID != wireID && ev.ResourceID != wire2 {
+			othersPayIn = ev.ResourceID
+		}
+	}
+	require.NotEmpty(t, othersPayIn)
+	refusal("pay-in to another wallet", 100, othersPayIn, "did not credit the debited wallet")
+	refusal("more than the pay-in credited", 9501, wireID, "exceeds what is left")
+
+	// The allowed PAYER path: paying the wire back in two parts.
+	po := a.payout(payer, w, rec, 6000, 0, paymentRef(wireID))
+	assert.Equal(t, "CREATED", po["Status"], po["ResultMessage"])
+	assert.Equal(t, map[string]any{"ReasonType": "PAYIN_REFUND", "ReferenceId": wireID}, po["PaymentRef"])
+	assert.Equal(t, int64(8500), a.balance(w))
+	refusal("more than what is left", 3501, wireID, "exceeds what is left")
+	// A bank wire that fails when it settles gives its share back.
+	failing := paymentRef(wireID)
+	failing["BankWireRef"] = mangopaytest.PayoutFailRef
+	po2 := a.payout(payer, w, rec, 3500, 0, failing)
+	require.Equal(t, "CREATED", po2["Status"])
+	refusal("all paid back", 1, wireID, "exceeds what is left")
+	a.srv.Advance(mangopaytest.StandardPayoutDelay)
+	a.token = a.fetchToken()
+	assert.Equal(t, "FAILED", a.ok(a.get("/payouts/bankwire/" + po2["Id"].(string)))["Status"])
+	assert.Equal(t, "SUCCEEDED", a.ok(a.get("/payouts/bankwire/" + po["Id"].(string)))["Status"])
+	po3 := a.payout(payer, w, rec, 3500, 0, paymentRef(wireID))
+	assert.Equal(t, "CREATED", po3["Status"], "the failed payout's share is back")
+	refusal("nothing left", 1, wireID, "exceeds what is left")
+	assert.Equal(t, "CREATED", a.payout(payer, w, rec, 5000, 0, paymentRef(wire2))["Status"], "the second wire, in full")
+	assert.Equal(t, int64(0), a.balance(w))
+	assert.Equal(t, "002701", a.payout(payer, w, rec, 100, 0, nil)["ResultCode"], "without PaymentRef")
+
+	// Refunds and PaymentRef payouts share one ledger per pay-in: an OWNER's
+	// card-funded wallet, partly refunded to the card, pays back the rest.
+	owner := a.activeOwner("Olga")
+	require.NoError(t, a.srv.SetKYCLevel(owner, "REGULAR"))
+	ownerW := a.wallet(owner, "EUR", 20000) // one SUCCEEDED pay-in of 20000
+	ownerRec := a.activeRecipient(owner)
+	var credit string
+	for _, ev := range a.srv.Events() {
+		if ev.EventType == "PAYIN_NORMAL_SUCCEEDED" {
+			credit = ev.ResourceID // the latest: Olga's
+		}
+	}
+	rf := a.ok(a.call(http.MethodPost, "/payins/"+credit+"/refunds", map[string]any{"AuthorId": owner,
+		"DebitedFunds": map[string]any{"Currency": "EUR", "Amount": 12000}, "Fees": map[string]any{"Currency": "EUR", "Amount": 0}}))
+	require.Equal(t, "SUCCEEDED", rf["Status"])
+	r := a.call(http.MethodPost, "/payouts/bankwire", map[string]any{"AuthorId": owner, "DebitedWalletId": ownerW, "RecipientId": ownerRec,
+		"DebitedFunds": map[string]any{"Currency": "EUR", "Amount": 8001}, "Fees": map[string]any{"Currency": "EUR", "Amount": 0},
+		"PaymentRef": map[string]any{"ReasonType": "PAYIN_REFUND", "ReferenceId": credit}})
+	assertError(t, r, http.StatusBadRequest, "param_error")
+	assert.Equal(t, "CREATED", a.payout(owner, ownerW, ownerRec, 8000, 0, paymentRef(credit))["Status"])
+	// ... and a refund after it finds nothing left.
+	again := a.ok(a.call(http.MethodPost, "/payins/"+credit+"/refunds", map[string]any{"AuthorId": owner,
+		"DebitedFunds": map[string]any{"Currency": "EUR", "Amount": 1}, "Fees": map[string]any{"Currency": "EUR", "Amount": 0}}))
+	assert.Equal(t, "001401", again["ResultCode"], "all of it was given back")
+	assert.Equal(t, int64(0), a.balance(ownerW))
+}
