@@ -199,6 +199,9 @@
 // refuse are FAILED at once with Mangopay's codes: 121002, 002701, 121007,
 // 121006, 001001, 121018 (a BankAccountId that is no Recipient), 121008,
 // and 002999 for a KYCLevel LIGHT author beyond LightPayoutAllowance
+// (a PaymentRef payout, the one a PAYER may make, must name a SUCCEEDED
+// pay-in that credited the debited wallet and not exceed what is left to
+// pay back of it, else 400 param_error on PaymentRef.ReferenceId)
 // (SetKYCLevel, POST /_sandbox/users/{id}/kyc {"KYCLevel":"REGULAR"},
 // raises the level). POST /payouts/reachability and the instant modes: EUR
 // to an ACTIVE Recipient is reachable unless SetInstantReachable (POST
@@ -252,6 +255,8 @@
 // documented test cards behave as documented: TestCardFrictionless succeeds
 // at once (unless SecureMode is FORCE), TestCardChallenge,
 // TestCardMaestroChallenge and TestCardAmexChallenge get a 3DS2 challenge
+// (with any SecureMode: the docs name FORCE or NO_CHOICE and are silent on
+// DEFAULT, which the emulator challenges as an issuer may)
 // page (/payment/3ds?token=..., Approve or Decline: 101301). A card whose
 // MMYY expiry has passed on the emulator's clock fails with 101105; the
 // documented failing amounts (AmountDoNotHonor = 33305 → 101101 "Do not
@@ -266,7 +271,8 @@
 // pages redirect (303) to the
 // return URL with transactionId appended. A bank wire pay-in stays CREATED
 // until ReceiveBankWire (or POST /_sandbox/payins/{id}/bankwire) credits it,
-// and fails with 101109 after BankWireLifetime. A SUCCEEDED pay-in credits
+// and fails with 101109 after BankWireLifetime; one whose DeclaredFees are
+// not below its DeclaredDebitedFunds fails at creation with 001014. A SUCCEEDED pay-in credits
 // DebitedFunds - Fees to the wallet and Fees to the fees wallet
 // (FeesBalance); nothing else moves money. PAYIN_NORMAL_CREATED, _SUCCEEDED
 // and _FAILED are delivered to registered hooks. CompletePayIn(link,

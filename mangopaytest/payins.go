@@ -31,7 +31,9 @@ const (
 	// TestCardFrictionless is 3DS2 frictionless with SecureMode DEFAULT or
 	// NO_CHOICE: a direct card pay-in succeeds at once.
 	TestCardFrictionless = "4970107111111119"
-	// TestCardChallenge triggers a 3DS2 challenge (SecureMode FORCE or NO_CHOICE).
+	// TestCardChallenge triggers a 3DS2 challenge (SecureMode FORCE or
+	// NO_CHOICE; the docs give no outcome for DEFAULT, which the emulator
+	// challenges as well).
 	TestCardChallenge = "4970105181818183"
 	// TestCardMaestroChallenge (Maestro/Bancontact) triggers a challenge, EUR only.
 	TestCardMaestroChallenge = "5033951000000004"
@@ -660,7 +662,15 @@ func (c *call) createDirectPayIn() {
 	case expired(cd.expiry, c.now):
 		c.s.finishPayInLocked(p, resultCardExpired, c.now)
 	case cd.number != TestCardFrictionless || p.secureMode == "FORCE":
-		// Every card but the frictionless one is challenged, and FORCE challenges it too.
+		// Every card but the frictionless one is challenged, and FORCE
+		// challenges it too. testing/payment-methods says the challenge
+		// cards trigger the challenge "with SecureMode FORCE or NO_CHOICE"
+		// (Maestro and AMEX: FORCE) and gives no outcome for DEFAULT; DEFAULT
+		// only requests an exemption, which the issuer may refuse
+		// (guide/3ds2-integration: "The issuer applies SCA to the
+		// transaction, regardless of the SecureMode value"), so the
+		// emulator challenges them under DEFAULT too: the path a platform
+		// must handle on every card pay-in anyway.
 		p.needed = true
 		p.token = "3ds_" + randomHex(16)
 		p.expires = c.now.Add(ChallengeLifetime)
@@ -730,6 +740,16 @@ func (c *call) createBankWirePayIn() {
 	p.tx.debited, p.tx.fees = money{"XXX", 0}, money{"XXX", 0}
 	p.wireRef = strings.ToUpper(randomHex(5))
 	p.expires = c.now.Add(BankWireLifetime)
+	if p.declaredFe.Amount >= p.declared.Amount {
+		// Declared fees that leave nothing to credit fail the pay-in at
+		// creation, as on the card pay-ins: 001014 is Mangopay's generic
+		// code for it (errors/codes/001014, category Generic; no bank
+		// wire specific code is documented). A FAILED declaration can
+		// never be received, so no wire drives the wallet negative.
+		// Negative amounts and mismatched currencies were answered 400 by
+		// startPayIn.
+		c.s.finishPayInLocked(p, resultFeesTooHigh, c.now)
+	}
 	c.json(http.StatusOK, c.s.renderPayIn(p))
 }
 

@@ -572,3 +572,47 @@ func TestPayInsWebHostedPageChallenge(t *testing.T) {
 	assert.Equal(t, mangopay.ResultCode3DSExpired, got.ResultCode)
 	assert.Equal(t, int64(3500), e.balance(wallet))
 }
+
+// TestPayInsBankWireDeclaredFees: a bank wire declaration whose fees leave
+// nothing to credit fails at creation with 001014, like a card pay-in, and
+// can never be received; negative amounts and mismatched currencies are
+// answered 400. No wallet goes negative.
+func TestPayInsBankWireDeclaredFees(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	payer := a.createPayer("Wanda")
+	w := a.wallet(payer, "EUR", 0)
+	for _, tc := range []struct {
+		name         string
+		amount, fees int64
+	}{{"fees above the funds", 1000, 1500}, {"fees equal to the funds", 1000, 1000}, {"nothing declared", 0, 0}} {
+		p := a.bankWire(payer, w, tc.amount, tc.fees)
+		assert.Equal(t, "FAILED", p["Status"], tc.name)
+		assert.Equal(t, "001014", p["ResultCode"], tc.name)
+		id := p["Id"].(string)
+		assert.Equal(t, "FAILED", a.ok(a.get("/payins/" + id))["Status"], tc.name)
+		assert.Equal(t, []string{"PAYIN_NORMAL_CREATED", "PAYIN_NORMAL_FAILED"}, eventTypesOf(a.srv, id), tc.name)
+		assert.ErrorIs(t, a.srv.ReceiveBankWire(id), mangopaytest.ErrPayInNotWaiting, tc.name)
+	}
+	assert.Equal(t, int64(0), a.balance(w), "no wallet goes negative")
+	assert.Equal(t, int64(0), a.srv.FeesBalance("EUR"))
+
+	bad := func(dd, df map[string]any) map[string]any {
+		t.Helper()
+		return assertError(t, a.call(http.MethodPost, "/payins/bankwire/direct", map[string]any{"AuthorId": payer, "CreditedWalletId": w,
+			"DeclaredDebitedFunds": dd, "DeclaredFees": df}), http.StatusBadRequest, "param_error")
+	}
+	eur := func(n int64) map[string]any { return map[string]any{"Currency": "EUR", "Amount": n} }
+	assert.Contains(t, bad(eur(-1000), eur(0)), "DeclaredDebitedFunds.Amount")
+	assert.Contains(t, bad(eur(1000), eur(-10)), "DeclaredFees.Amount")
+	assert.Contains(t, bad(eur(1000), map[string]any{"Currency": "GBP", "Amount": 10}), "DeclaredFees.Currency")
+	r := a.call(http.MethodPost, "/payins/bankwire/direct", map[string]any{"AuthorId": payer, "CreditedWalletId": w,
+		"DeclaredDebitedFunds": map[string]any{"Currency": "GBP", "Amount": 1000}, "DeclaredFees": map[string]any{"Currency": "GBP", "Amount": 0}})
+	assertError(t, r, http.StatusBadRequest, "currency_incompatibility")
+
+	// Fees below the funds: the declaration waits for the wire.
+	ok := a.bankWire(payer, w, 1000, 999)
+	assert.Equal(t, "CREATED", ok["Status"])
+	require.NoError(t, a.srv.ReceiveBankWire(ok["Id"].(string)))
+	assert.Equal(t, int64(1), a.balance(w))
+}
