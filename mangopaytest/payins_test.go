@@ -616,3 +616,63 @@ func TestPayInsBankWireDeclaredFees(t *testing.T) {
 	require.NoError(t, a.srv.ReceiveBankWire(ok["Id"].(string)))
 	assert.Equal(t, int64(1), a.balance(w))
 }
+
+// TestPayInsAmexChallenge: the documented AMEX card (testing/payment-methods:
+// CVC 1234, SecureMode FORCE, EUR) tokenizes only with a 4-digit CVC on an
+// AMEX registration, is challenged, and an approved challenge succeeds. The
+// challenge cards are challenged under SecureMode DEFAULT too (the docs name
+// no outcome for DEFAULT; see createDirectPayIn).
+func TestPayInsAmexChallenge(t *testing.T) {
+	t.Parallel()
+	e := newSDK(t)
+	user := e.payer("Amelia")
+	wallet := e.wallet(user, 0)
+	amex := mangopaytest.Card{Number: mangopaytest.TestCardAmexChallenge, Expiry: "1230", CVC: "1234"}
+	register := func(cd mangopaytest.Card) *mangopay.CardRegistration {
+		reg, err := e.c.CardRegistrations.Create(e.ctx, &mangopay.CreateCardRegistrationRequest{UserID: user, Currency: "EUR", CardType: mangopay.CardTypeAmex})
+		require.NoError(t, err)
+		data, err := mangopaytest.Tokenize(e.ctx, e.srv.HTTPClient(), reg, cd)
+		require.NoError(t, err)
+		reg, err = e.c.CardRegistrations.Update(e.ctx, reg.ID, &mangopay.CompleteCardRegistrationRequest{RegistrationData: data, CardHolderName: "Amelia Payer"})
+		require.NoError(t, err)
+		return reg
+	}
+	// A 3-digit CVC is refused for an AMEX card.
+	short := register(mangopaytest.Card{Number: amex.Number, Expiry: amex.Expiry, CVC: "123"})
+	assert.Equal(t, mangopay.CardRegistrationError, short.Status)
+	assert.Equal(t, mangopay.ResultCodeInvalidCVV, short.ResultCode)
+
+	reg := register(amex)
+	require.Equal(t, mangopay.CardRegistrationValidated, reg.Status, reg.ResultCode)
+	card, err := e.c.Cards.Get(e.ctx, reg.CardID)
+	require.NoError(t, err)
+	assert.Equal(t, mangopay.CardTypeAmex, card.CardType)
+
+	for _, sm := range []mangopay.SecureMode{mangopay.SecureModeForce, mangopay.SecureModeDefault} {
+		p, err := e.direct(user, wallet, reg.CardID, 2500, 100, sm)
+		rd, ok := mangopay.AsRedirect(err)
+		require.True(t, ok, "%s: %v", sm, err)
+		require.NotNil(t, p)
+		assert.Equal(t, mangopay.PayInStatusCreated, p.Status, sm)
+		assert.True(t, p.SecureModeNeeded, sm)
+		to, err := rd.RedirectURLWithReturn("")
+		require.NoError(t, err)
+		require.True(t, strings.HasPrefix(to, e.srv.URL+"/payment/3ds?token="), to)
+		back, err := e.srv.CompletePayIn(to, mangopaytest.Validated)
+		require.NoError(t, err)
+		assert.Equal(t, "https://platform.example/back?transactionId="+p.ID, back)
+		p, err = e.c.PayIns.Get(e.ctx, p.ID)
+		require.NoError(t, err)
+		assert.Equal(t, mangopay.PayInStatusSucceeded, p.Status, sm)
+		assert.Equal(t, mangopay.ResultCodeSuccess, p.ResultCode, sm)
+	}
+	assert.Equal(t, int64(2*2400), e.balance(wallet))
+	assert.Equal(t, int64(2*100), e.srv.FeesBalance("EUR"))
+
+	// The Visa/Mastercard challenge card under DEFAULT is challenged as well.
+	ch := e.registerCard(user, mangopaytest.Card{Number: mangopaytest.TestCardChallenge, Expiry: "1230", CVC: "123"}).CardID
+	p, err := e.direct(user, wallet, ch, 1000, 0, mangopay.SecureModeDefault)
+	_, ok := mangopay.AsRedirect(err)
+	assert.True(t, ok, "%v", err)
+	assert.True(t, p.SecureModeNeeded)
+}
