@@ -114,8 +114,8 @@ func (s *EventsService) List(ctx context.Context, opts *EventListOptions, ropts 
 
 // All iterates over every event matching opts, fetching pages of 100 (or
 // opts.PerPage) lazily. It stops when the loop breaks (no further request
-// is made) and yields at most one error.
-func (s *EventsService) All(ctx context.Context, opts *EventListOptions) iter.Seq2[*Event, error] {
+// is made) and yields at most one error. ropts apply to every page request.
+func (s *EventsService) All(ctx context.Context, opts *EventListOptions, ropts ...RequestOption) iter.Seq2[*Event, error] {
 	var filters EventListOptions
 	if opts != nil {
 		filters = *opts
@@ -123,7 +123,7 @@ func (s *EventsService) All(ctx context.Context, opts *EventListOptions) iter.Se
 	return iterate(ctx, &filters.ListOptions, func(ctx context.Context, page *ListOptions) (*Page[Event], error) {
 		q := filters
 		q.ListOptions = *page
-		return s.List(ctx, &q)
+		return s.List(ctx, &q, ropts...)
 	})
 }
 
@@ -142,7 +142,7 @@ type EventProcessor interface {
 // platform that was down, or whose hook was disabled, replays what it missed
 // with one call and stores the checkpoint returned for the next call:
 //
-//	next, err := c.Events.Replay(ctx, handler, checkpoint, mangopay.PayoutRefundEventTypes()...)
+//	next, err := c.Events.Replay(ctx, handler, checkpoint, mangopay.PayoutRefundEventTypes())
 //	saveCheckpoint(next) // also on error: it is where to resume
 //
 // An event whose confirmation shows that its resource has since moved to
@@ -158,8 +158,10 @@ type EventProcessor interface {
 // when listing fails it returns since. since must lie within the last
 // EventRetention (45 days): older events are gone from Mangopay and Replay
 // refuses with a *ValidationError rather than silently skip them. Each
-// type is listed with GET /events (one type per call, as Mangopay requires).
-func (s *EventsService) Replay(ctx context.Context, p EventProcessor, since time.Time, types ...EventType) (time.Time, error) {
+// type is listed with GET /events (one type per call, as Mangopay requires);
+// opts apply to every one of those page requests (p's own calls, such as a
+// handler's confirmation, are p's).
+func (s *EventsService) Replay(ctx context.Context, p EventProcessor, since time.Time, types []EventType, opts ...RequestOption) (time.Time, error) {
 	const op = "Events.Replay"
 	start := s.client.now()
 	pr := newProblems(op)
@@ -167,7 +169,7 @@ func (s *EventsService) Replay(ctx context.Context, p EventProcessor, since time
 		pr.add("processor", "is nil: pass the *WebhookHandler whose Process should handle the events")
 	}
 	if len(types) == 0 {
-		pr.add("types", "is empty: name the event types to replay, e.g. PayoutRefundEventTypes()...")
+		pr.add("types", "is empty: name the event types to replay, e.g. PayoutRefundEventTypes()")
 	}
 	seen := map[EventType]bool{}
 	for i, t := range types {
@@ -193,8 +195,8 @@ func (s *EventsService) Replay(ctx context.Context, p EventProcessor, since time
 	var events []Event
 	for _, t := range types {
 		// AfterDate is exclusive: start one second earlier to include since.
-		opts := &EventListOptions{EventType: t, AfterDate: since.Add(-time.Second)}
-		for ev, err := range s.All(ctx, opts) {
+		filter := &EventListOptions{EventType: t, AfterDate: since.Add(-time.Second)}
+		for ev, err := range s.All(ctx, filter, opts...) {
 			if err != nil {
 				return since, fmt.Errorf("mangopay: Events.Replay: listing %s: %w", t, err)
 			}

@@ -164,7 +164,7 @@ func TestEventsReplay(t *testing.T) {
 
 	p := &recordingProcessor{}
 	next, err := env.c.Events.Replay(context.Background(), p, since,
-		EventPayoutNormalSucceeded, EventPayoutNormalFailed, EventPayoutNormalCreated, EventTransferRefundSucceeded)
+		[]EventType{EventPayoutNormalSucceeded, EventPayoutNormalFailed, EventPayoutNormalCreated, EventTransferRefundSucceeded})
 	require.NoError(t, err)
 	assert.Equal(t, eventsNow.Add(-ReplayOverlap), next)
 	require.Len(t, p.got, 4+150)
@@ -176,7 +176,7 @@ func TestEventsReplay(t *testing.T) {
 
 	// The processor fails on po_2: Replay stops and returns where to resume.
 	p = &recordingProcessor{failOn: "po_2"}
-	next, err = env.c.Events.Replay(context.Background(), p, since, EventPayoutNormalSucceeded, EventTransferRefundSucceeded)
+	next, err = env.c.Events.Replay(context.Background(), p, since, []EventType{EventPayoutNormalSucceeded, EventTransferRefundSucceeded})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "database is down")
 	assert.Contains(t, err.Error(), "po_2")
@@ -187,7 +187,7 @@ func TestEventsReplay(t *testing.T) {
 	// not a wall the replay stops at on every run; a confirmation that could
 	// not fetch the resource still stops it.
 	p = &recordingProcessor{movedOn: "po_1"}
-	next, err = env.c.Events.Replay(context.Background(), p, since, EventPayoutNormalSucceeded, EventTransferRefundSucceeded)
+	next, err = env.c.Events.Replay(context.Background(), p, since, []EventType{EventPayoutNormalSucceeded, EventTransferRefundSucceeded})
 	require.NoError(t, err)
 	assert.Equal(t, eventsNow.Add(-ReplayOverlap), next)
 	assert.Equal(t, []string{"rf_1", "po_2"}, []string{p.got[0].ResourceID, p.got[1].ResourceID})
@@ -198,7 +198,7 @@ func TestEventsReplay(t *testing.T) {
 
 	// A checkpoint newer than now minus the overlap is kept.
 	recent := eventsNow.Add(-time.Minute)
-	next, err = env.c.Events.Replay(context.Background(), &recordingProcessor{}, recent, EventPayoutNormalSucceeded)
+	next, err = env.c.Events.Replay(context.Background(), &recordingProcessor{}, recent, []EventType{EventPayoutNormalSucceeded})
 	require.NoError(t, err)
 	assert.Equal(t, recent, next)
 }
@@ -222,7 +222,7 @@ func TestEventsReplayRefusals(t *testing.T) {
 		{"zero since", p, time.Time{}, []EventType{EventPayoutNormalCreated}, "since"},
 		{"older than 45 days", p, eventsNow.Add(-46 * 24 * time.Hour), []EventType{EventPayoutNormalCreated}, "since"},
 	} {
-		next, err := env.c.Events.Replay(ctx, tc.p, tc.since, tc.types...)
+		next, err := env.c.Events.Replay(ctx, tc.p, tc.since, tc.types)
 		var ve *ValidationError
 		require.ErrorAs(t, err, &ve, tc.name)
 		assert.True(t, ve.Has(tc.field), "%s: %v", tc.name, err)
@@ -234,7 +234,7 @@ func TestEventsReplayRefusals(t *testing.T) {
 	env.mt.RegisterResponder(http.MethodGet, testAPI+"/events",
 		wlRespond(400, `{"Message":"One or several required parameters are missing or incorrect.","Type":"param_error","errors":{"AfterDate":"Events older than 45 days can not be searched"}}`))
 	since := eventsNow.Add(-time.Hour)
-	next, err := env.c.Events.Replay(ctx, p, since, EventPayoutNormalCreated)
+	next, err := env.c.Events.Replay(ctx, p, since, []EventType{EventPayoutNormalCreated})
 	var apiErr *APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, http.StatusBadRequest, apiErr.StatusCode)
@@ -317,4 +317,29 @@ func TestWebhookConfirmsPayoutAndRefund(t *testing.T) {
 	rf, ok := got[1].(*Refund)
 	require.True(t, ok, "%T", got[1])
 	assert.Equal(t, "rf_1", rf.ID)
+}
+
+// TestEventsReplayPassesRequestOptions: Replay's options reach every page
+// request of every type it lists, and nothing else.
+func TestEventsReplayPassesRequestOptions(t *testing.T) {
+	t.Parallel()
+	env := newEventsClient(t)
+	since := eventsNow.Add(-time.Hour)
+	fake := &eventsFake{}
+	for i := 0; i < 101; i++ { // two pages of 100
+		fake.events = append(fake.events, eventRecord{"po_" + strconv.Itoa(i), EventPayoutNormalCreated, TimeOf(since.Add(time.Minute))})
+	}
+	fake.events = append(fake.events, eventRecord{"rf_1", EventTransferRefundSucceeded, TimeOf(since.Add(time.Minute))})
+	env.mt.RegisterResponder(http.MethodGet, testAPI+"/events", fake.respond)
+
+	applied := 0
+	var meta Response
+	count := RequestOption(func(*requestConfig) { applied++ })
+	_, err := env.c.Events.Replay(context.Background(), &recordingProcessor{}, since,
+		[]EventType{EventPayoutNormalCreated, EventTransferRefundSucceeded}, count, CaptureResponse(&meta))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"PAYOUT_NORMAL_CREATED": 2, "TRANSFER_REFUND_SUCCEEDED": 1}, fake.calls)
+	assert.Equal(t, 3, applied, "once per page request")
+	assert.Equal(t, http.StatusOK, meta.StatusCode, "CaptureResponse saw the listing")
+	assert.Equal(t, 1, meta.TotalPages, "the last request: the one page of refunds")
 }

@@ -152,7 +152,7 @@ func ExampleEventsService_Replay() {
 	srv.Advance(mangopaytest.StandardPayoutDelay)
 
 	handler := eventPrinter{} // in production: the *WebhookHandler serving your hooks
-	next, err := c.Events.Replay(ctx, handler, checkpoint, mangopay.PayoutRefundEventTypes()...)
+	next, err := c.Events.Replay(ctx, handler, checkpoint, mangopay.PayoutRefundEventTypes())
 	if err != nil {
 		log.Printf("replay stopped: %v", err) // next is where to resume
 	}

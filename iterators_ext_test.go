@@ -57,6 +57,10 @@ func TestIteratorsPassRequestOptionsToEveryPage(t *testing.T) {
 			return ids(t, c.Hooks.All(context.Background(), lo, mangopay.CaptureResponse(meta)),
 				func(h *mangopay.Hook) string { return h.ID }, meta)
 		}},
+		{"Events.All", "/events", "EventType=PAYOUT_NORMAL_CREATED&", func(t *testing.T, c *mangopay.Client, meta *mangopay.Response) []string {
+			return ids(t, c.Events.All(context.Background(), &mangopay.EventListOptions{EventType: mangopay.EventPayoutNormalCreated, ListOptions: *lo},
+				mangopay.CaptureResponse(meta)), func(e *mangopay.Event) string { return e.ResourceID }, meta)
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -65,7 +69,7 @@ func TestIteratorsPassRequestOptionsToEveryPage(t *testing.T) {
 			mt.RegisterResponder(http.MethodPost, "https://api.sandbox.mangopay.com/v2.01/oauth/token",
 				httpmock.NewStringResponder(200, `{"access_token":"t","token_type":"Bearer","expires_in":3600}`))
 			for page := 1; page <= 2; page++ {
-				body := fmt.Sprintf(`[{"Id":"item%d"}]`, page)
+				body := fmt.Sprintf(`[{"Id":"item%[1]d","ResourceId":"item%[1]d"}]`, page) // ResourceId: an event's id
 				resp := httpmock.NewStringResponse(200, body)
 				resp.Header.Set("Content-Type", "application/json")
 				resp.Header.Set("X-Number-Of-Pages", "2")

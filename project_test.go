@@ -413,7 +413,9 @@ func TestGoMod(t *testing.T) {
 
 // TestNetworkMethodsTakeContextFirst checks every exported method of the
 // services (c.Users, c.Wallets, ...): context.Context first, and an error
-// (or an iter.Seq2 of items and errors) last.
+// (or an iter.Seq2 of items and errors) last; and every exported function
+// or method taking a context.Context first: ...RequestOption last, but for
+// the listed exceptions.
 func TestNetworkMethodsTakeContextFirst(t *testing.T) {
 	t.Parallel()
 	_, files := parseDir(t, ".")
@@ -451,4 +453,54 @@ func TestNetworkMethodsTakeContextFirst(t *testing.T) {
 		}
 	}
 	assert.Greater(t, n, 20, "the services' methods were found")
+
+	// Every exported function or method that takes a context first is a
+	// call that may reach Mangopay, and takes ...RequestOption last, so a
+	// caller can set an Idempotency-Key or capture the response on any of
+	// them. The exceptions, each with its reason:
+	exceptions := map[string]string{
+		// Its signature is the ResourceFetcher interface's, which a
+		// platform's own fetcher (a cache, a fake) implements too.
+		"Client.FetchResource": "ResourceFetcher interface method",
+		// Runs a webhook delivery: the platform's function and the
+		// handler's confirmation (configured on the handler), not one call.
+		"WebhookHandler.Process": "EventProcessor interface method",
+		// Storage interfaces the platform implements too (a database, Redis):
+		// local storage, no request to Mangopay.
+		"MemoryTokenStore.Get":       "TokenStore interface method, no request",
+		"MemoryTokenStore.Set":       "TokenStore interface method, no request",
+		"MemoryDeliveryStore.Begin":  "DeliveryStore interface method, no request",
+		"MemoryDeliveryStore.Finish": "DeliveryStore interface method, no request",
+	}
+	withCtx := 0
+	for _, f := range files {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || !fd.Name.IsExported() || (fd.Recv != nil && !ast.IsExported(receiverName(fd))) {
+				continue
+			}
+			params := fd.Type.Params.List
+			if len(params) == 0 || !isSelector(params[0].Type, "context", "Context") {
+				continue
+			}
+			withCtx++
+			name := fd.Name.Name
+			if r := receiverName(fd); r != "" {
+				name = r + "." + name
+			}
+			if _, ok := exceptions[name]; ok {
+				delete(exceptions, name)
+				continue
+			}
+			variadic, ok := params[len(params)-1].Type.(*ast.Ellipsis)
+			var elt *ast.Ident
+			if ok {
+				elt, _ = variadic.Elt.(*ast.Ident)
+			}
+			assert.True(t, elt != nil && elt.Name == "RequestOption",
+				"%s takes a context.Context first, so its last parameter must be ...RequestOption (or list it in exceptions with a reason)", name)
+		}
+	}
+	assert.Greater(t, withCtx, n, "the package-level and other methods were checked too")
+	assert.Empty(t, exceptions, "an exception that no longer exists is removed from the list")
 }

@@ -905,10 +905,10 @@ func TestWebhookHandlerUnderEventsReplay(t *testing.T) {
 	delivered := Event{Type: EventPayoutNormalSucceeded, ResourceID: "po_1", Date: since.Add(time.Minute)}
 	require.Equal(t, "ok\n", deliver(t, h, delivered).Body.String())
 
-	_, err := env.c.Events.Replay(context.Background(), h, since, EventPayoutNormalSucceeded)
+	_, err := env.c.Events.Replay(context.Background(), h, since, []EventType{EventPayoutNormalSucceeded})
 	require.NoError(t, err, "already processed is not an error")
 	assert.Equal(t, []string{"po_1 SUCCEEDED", "po_2 SUCCEEDED"}, ran, "po_1 ran once, po_2 caught up")
-	_, err = env.c.Events.Replay(context.Background(), h, since, EventPayoutNormalSucceeded)
+	_, err = env.c.Events.Replay(context.Background(), h, since, []EventType{EventPayoutNormalSucceeded})
 	require.NoError(t, err)
 	assert.Len(t, ran, 2, "a second replay runs nothing again")
 }

@@ -316,7 +316,7 @@ func TestSDKPayoutsRefundsEvents(t *testing.T) {
 	assert.Equal(t, tr.ID, got.InitialTransactionID)
 
 	p := &sdkRecorder{}
-	next, err := c.Events.Replay(ctx, p, start, mangopay.PayoutRefundEventTypes()...)
+	next, err := c.Events.Replay(ctx, p, start, mangopay.PayoutRefundEventTypes())
 	require.NoError(t, err)
 	assert.False(t, next.Before(start))
 	var types []mangopay.EventType
@@ -374,7 +374,7 @@ func TestReplayThroughWebhookHandler(t *testing.T) {
 	require.Equal(t, po["Id"], live.ResourceID)
 	require.NoError(t, h.Process(ctx, live))
 
-	_, err = c.Events.Replay(ctx, h, start, mangopay.EventPayoutNormalCreated, mangopay.EventPayoutNormalSucceeded, mangopay.EventInstantPayoutSucceeded)
+	_, err = c.Events.Replay(ctx, h, start, []mangopay.EventType{mangopay.EventPayoutNormalCreated, mangopay.EventPayoutNormalSucceeded, mangopay.EventInstantPayoutSucceeded})
 	require.NoError(t, err)
 	assert.Equal(t, 1, calls[mangopay.EventPayoutNormalSucceeded], "delivered and replayed: processed once")
 	assert.Equal(t, 1, calls[mangopay.EventPayoutNormalCreated])
