@@ -284,3 +284,29 @@ func TestPayInAnswerLostIsRecoveredNotRepeated(t *testing.T) {
 	keys, _ := keysOf(p, "/payins/card/web")
 	assert.Equal(t, []string{key, key}, keys)
 }
+
+// The connection is reset before Mangopay acts: the outcome is just as
+// unknown to the platform, and the resend under the same key carries the
+// payout out, once.
+func TestPayoutNeverReceivedIsMadeOnceByTheResend(t *testing.T) {
+	t.Parallel()
+	p := newLossyPlatform(t)
+	fundedMember(t, p)
+	rec := p.activeRecipient("Mine")
+	key := formKey(t, p.dashboard(), "/payouts")
+
+	p.srv.InjectFault(mangopaytest.Fault{Count: 1, Reset: true, Method: http.MethodPost, Path: "/payouts"})
+	p.do(http.MethodPost, "/payouts", url.Values{"amount": {"100"}, "recipient": {rec}, "request": {key}})
+	body := p.dashboard()
+	assert.Equal(t, lostFlash("withdrawal of EUR 100.00 to Mine"), match(t, flashRE, body)[2])
+	assert.Equal(t, "EUR 1000.00", match(t, balanceRE, body)[2], "nothing happened on Mangopay")
+	assert.Equal(t, key, formKey(t, body, "/payouts"))
+
+	p.do(http.MethodPost, "/payouts", url.Values{"amount": {"100"}, "recipient": {rec}, "request": {key}})
+	body = p.dashboard()
+	assert.Contains(t, match(t, flashRE, body)[2], "Withdrawal of EUR 100.00 to Mine is CREATED")
+	assert.Len(t, payoutRE.FindAllString(body, -1), 1)
+	assert.Equal(t, "EUR 900.00", match(t, balanceRE, body)[2], "debited once")
+	assert.False(t, recovered(p, key), "carried out, not recovered")
+	assert.NotEqual(t, key, formKey(t, body, "/payouts"))
+}
