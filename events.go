@@ -196,6 +196,10 @@ func ScaEventTypes() []EventType {
 type stateClaim struct {
 	Field string // "Status", "UserStatus" or "UserCategory"
 	Value string
+	// Initial, when set, is the InitialTransactionType the fetched refund
+	// must have: a TRANSFER_REFUND_SUCCEEDED naming a pay-in's refund (both
+	// are refunds, both SUCCEEDED) is not confirmed.
+	Initial TransactionType
 }
 
 // eventClaims maps the event types that announce a transition to the state
@@ -211,31 +215,31 @@ type stateClaim struct {
 // *_CREATED events of payouts and refunds. A new resource kind needs its
 // resource in observedState.
 var eventClaims = map[EventType]stateClaim{
-	EventUserAccountActivated:          {"UserStatus", string(UserStatusActive)},
-	EventUserAccountClosed:             {"UserStatus", string(UserStatusClosed)},
-	EventUserCategoryUpdatedToOwner:    {"UserCategory", string(UserCategoryOwner)},
-	EventUserCategoryUpdatedToPayer:    {"UserCategory", string(UserCategoryPayer)},
-	EventUserCategoryUpdatedToPlatform: {"UserCategory", string(UserCategoryPlatform)},
-	EventRecipientActive:               {"Status", string(RecipientStatusActive)},
-	EventRecipientCanceled:             {"Status", string(RecipientStatusCanceled)},
-	EventRecipientDeactivated:          {"Status", string(RecipientStatusDeactivated)},
-	EventTransferNormalSucceeded:       {"Status", string(TransferStatusSucceeded)},
-	EventTransferNormalFailed:          {"Status", string(TransferStatusFailed)},
-	EventPayInNormalSucceeded:          {"Status", string(PayInStatusSucceeded)},
-	EventPayInNormalFailed:             {"Status", string(PayInStatusFailed)},
-	EventPayoutNormalSucceeded:         {"Status", string(PayoutStatusSucceeded)},
-	EventPayoutNormalFailed:            {"Status", string(PayoutStatusFailed)},
-	EventInstantPayoutSucceeded:        {"Status", string(PayoutStatusSucceeded)},
-	EventPayoutRefundSucceeded:         {"Status", string(RefundStatusSucceeded)},
-	EventPayoutRefundFailed:            {"Status", string(RefundStatusFailed)},
-	EventTransferRefundSucceeded:       {"Status", string(RefundStatusSucceeded)},
-	EventTransferRefundFailed:          {"Status", string(RefundStatusFailed)},
-	EventPayInRefundSucceeded:          {"Status", string(RefundStatusSucceeded)},
-	EventPayInRefundFailed:             {"Status", string(RefundStatusFailed)},
-	EventIdentityVerificationValidated: {"Status", string(IdentityVerificationValidated)},
-	EventIdentityVerificationOutdated:  {"Status", string(IdentityVerificationOutdated)},
-	EventUserKYCRegular:                {"KYCLevel", string(KYCLevelRegular)},
-	EventUserKYCLight:                  {"KYCLevel", string(KYCLevelLight)},
+	EventUserAccountActivated:          {Field: "UserStatus", Value: string(UserStatusActive)},
+	EventUserAccountClosed:             {Field: "UserStatus", Value: string(UserStatusClosed)},
+	EventUserCategoryUpdatedToOwner:    {Field: "UserCategory", Value: string(UserCategoryOwner)},
+	EventUserCategoryUpdatedToPayer:    {Field: "UserCategory", Value: string(UserCategoryPayer)},
+	EventUserCategoryUpdatedToPlatform: {Field: "UserCategory", Value: string(UserCategoryPlatform)},
+	EventRecipientActive:               {Field: "Status", Value: string(RecipientStatusActive)},
+	EventRecipientCanceled:             {Field: "Status", Value: string(RecipientStatusCanceled)},
+	EventRecipientDeactivated:          {Field: "Status", Value: string(RecipientStatusDeactivated)},
+	EventTransferNormalSucceeded:       {Field: "Status", Value: string(TransferStatusSucceeded)},
+	EventTransferNormalFailed:          {Field: "Status", Value: string(TransferStatusFailed)},
+	EventPayInNormalSucceeded:          {Field: "Status", Value: string(PayInStatusSucceeded)},
+	EventPayInNormalFailed:             {Field: "Status", Value: string(PayInStatusFailed)},
+	EventPayoutNormalSucceeded:         {Field: "Status", Value: string(PayoutStatusSucceeded)},
+	EventPayoutNormalFailed:            {Field: "Status", Value: string(PayoutStatusFailed)},
+	EventInstantPayoutSucceeded:        {Field: "Status", Value: string(PayoutStatusSucceeded)},
+	EventPayoutRefundSucceeded:         {Field: "Status", Value: string(RefundStatusSucceeded), Initial: TransactionTypePayout},
+	EventPayoutRefundFailed:            {Field: "Status", Value: string(RefundStatusFailed), Initial: TransactionTypePayout},
+	EventTransferRefundSucceeded:       {Field: "Status", Value: string(RefundStatusSucceeded), Initial: TransactionTypeTransfer},
+	EventTransferRefundFailed:          {Field: "Status", Value: string(RefundStatusFailed), Initial: TransactionTypeTransfer},
+	EventPayInRefundSucceeded:          {Field: "Status", Value: string(RefundStatusSucceeded), Initial: TransactionTypePayin},
+	EventPayInRefundFailed:             {Field: "Status", Value: string(RefundStatusFailed), Initial: TransactionTypePayin},
+	EventIdentityVerificationValidated: {Field: "Status", Value: string(IdentityVerificationValidated)},
+	EventIdentityVerificationOutdated:  {Field: "Status", Value: string(IdentityVerificationOutdated)},
+	EventUserKYCRegular:                {Field: "KYCLevel", Value: string(KYCLevelRegular)},
+	EventUserKYCLight:                  {Field: "KYCLevel", Value: string(KYCLevelLight)},
 }
 
 // observedState reads field of a fetched resource; ok is false when the
@@ -268,8 +272,11 @@ func observedState(res any, field string) (state string, ok bool) {
 			return string(r.Status), true
 		}
 	case *Refund:
-		if field == "Status" {
+		switch field {
+		case "Status":
 			return string(r.Status), true
+		case "InitialTransactionType":
+			return string(r.InitialTransactionType), true
 		}
 	case *IdentityVerification:
 		if field == "Status" {

@@ -295,7 +295,7 @@ func TestWebhookConfirmsPayoutAndRefund(t *testing.T) {
 	env.mt.RegisterResponder(http.MethodGet, testAPI+"/payouts/bankwire/po_m_1",
 		wlRespond(200, `{"Id":"po_m_1","Status":"SUCCEEDED","ModeApplied":"STANDARD"}`))
 	env.mt.RegisterResponder(http.MethodGet, testAPI+"/refunds/rf_1",
-		wlRespond(200, `{"Id":"rf_1","Status":"SUCCEEDED","Nature":"REFUND"}`))
+		wlRespond(200, `{"Id":"rf_1","Status":"SUCCEEDED","Nature":"REFUND","InitialTransactionType":"TRANSFER"}`))
 	var got []any
 	h := mustHandler(t, func(_ context.Context, ev Event) error {
 		got = append(got, ev.Resource)

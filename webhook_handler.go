@@ -707,6 +707,20 @@ func (h *WebhookHandler) confirm(ctx context.Context, ev Event) (any, string, er
 		}
 		return nil, "", &ConfirmationError{Type: ev.Type, ResourceID: ev.ResourceID, Claimed: claim.Value, Observed: truncate(got, 40)}
 	}
+	if claim.Initial != "" {
+		// Status alone does not tell a transfer's refund from a pay-in's.
+		kind, ok := observedState(res, "InitialTransactionType")
+		if !ok {
+			return nil, "", &fetchError{fmt.Errorf("mangopay webhook: %s %s: confirming: a %T has no InitialTransactionType to check", ev.Type, ev.ResourceID, res)}
+		}
+		if kind != string(claim.Initial) {
+			if kind == "" {
+				kind = "(empty)"
+			}
+			return nil, "", &ConfirmationError{Type: ev.Type, ResourceID: ev.ResourceID,
+				Claimed: claim.Value + " refund of a " + string(claim.Initial), Observed: claim.Value + " refund of a " + truncate(kind, 40)}
+		}
+	}
 	return res, claim.Value, nil
 }
 

@@ -621,7 +621,15 @@ func TestWebhookConfirmationLogic(t *testing.T) {
 		{"pay-in claimed", "/hooks?EventType=PAYIN_NORMAL_SUCCEEDED&RessourceId=wt_1&Date=1743627006", &PayIn{ID: "wt_1", Status: PayInStatusSucceeded}, nil, 200, true, &fetchCall{ResourceKindPayIn, "wt_1"}},
 		{"pay-in not in the claimed state", "/hooks?EventType=PAYIN_NORMAL_SUCCEEDED&RessourceId=wt_1&Date=1743627006", &PayIn{ID: "wt_1", Status: PayInStatusCreated}, nil, 409, false, &fetchCall{ResourceKindPayIn, "wt_1"}},
 		{"payout not in the claimed state", "/hooks?EventType=PAYOUT_NORMAL_FAILED&RessourceId=po_1&Date=1743627006", &Payout{ID: "po_1", Status: PayoutStatusSucceeded}, nil, 409, false, &fetchCall{ResourceKindPayout, "po_1"}},
-		{"refund claimed", "/hooks?EventType=TRANSFER_REFUND_SUCCEEDED&RessourceId=rf_1&Date=1743627006", &Refund{ID: "rf_1", Status: RefundStatusSucceeded}, nil, 200, true, &fetchCall{ResourceKindRefund, "rf_1"}},
+		{"refund claimed", "/hooks?EventType=TRANSFER_REFUND_SUCCEEDED&RessourceId=rf_1&Date=1743627006", &Refund{ID: "rf_1", Status: RefundStatusSucceeded, InitialTransactionType: TransactionTypeTransfer}, nil, 200, true, &fetchCall{ResourceKindRefund, "rf_1"}},
+		// A refund's Status does not say what it refunds: a TRANSFER_REFUND_*
+		// naming a pay-in's refund (or the reverse) is not confirmed.
+		{"transfer refund event, pay-in refund", "/hooks?EventType=TRANSFER_REFUND_SUCCEEDED&RessourceId=rf_1&Date=1743627006", &Refund{ID: "rf_1", Status: RefundStatusSucceeded, InitialTransactionType: TransactionTypePayin}, nil, 409, false, &fetchCall{ResourceKindRefund, "rf_1"}},
+		{"transfer refund event, no initial type", "/hooks?EventType=TRANSFER_REFUND_FAILED&RessourceId=rf_1&Date=1743627006", &Refund{ID: "rf_1", Status: RefundStatusFailed}, nil, 409, false, &fetchCall{ResourceKindRefund, "rf_1"}},
+		{"pay-in refund claimed", "/hooks?EventType=PAYIN_REFUND_SUCCEEDED&RessourceId=rf_2&Date=1743627006", &Refund{ID: "rf_2", Status: RefundStatusSucceeded, InitialTransactionType: TransactionTypePayin}, nil, 200, true, &fetchCall{ResourceKindRefund, "rf_2"}},
+		{"pay-in refund event, transfer refund", "/hooks?EventType=PAYIN_REFUND_FAILED&RessourceId=rf_2&Date=1743627006", &Refund{ID: "rf_2", Status: RefundStatusFailed, InitialTransactionType: TransactionTypeTransfer}, nil, 409, false, &fetchCall{ResourceKindRefund, "rf_2"}},
+		{"payout refund claimed", "/hooks?EventType=PAYOUT_REFUND_SUCCEEDED&RessourceId=rf_3&Date=1743627006", &Refund{ID: "rf_3", Status: RefundStatusSucceeded, InitialTransactionType: TransactionTypePayout}, nil, 200, true, &fetchCall{ResourceKindRefund, "rf_3"}},
+		{"payout refund event, pay-in refund", "/hooks?EventType=PAYOUT_REFUND_SUCCEEDED&RessourceId=rf_3&Date=1743627006", &Refund{ID: "rf_3", Status: RefundStatusSucceeded, InitialTransactionType: TransactionTypePayin}, nil, 409, false, &fetchCall{ResourceKindRefund, "rf_3"}},
 		{"fetcher returns a resource of another type", "/hooks?" + docsQuery, &Transfer{Status: "ACTIVE"}, nil, 500, false, &fetchCall{ResourceKindUser, docsUserID}},
 		{"fetcher returns nothing", "/hooks?" + docsQuery, nil, nil, 500, false, &fetchCall{ResourceKindUser, docsUserID}},
 		{"404", "/hooks?" + docsQuery, nil, notFound, 400, false, &fetchCall{ResourceKindUser, docsUserID}},
