@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"sync"
 	"testing"
@@ -36,13 +37,15 @@ func TestEventsList(t *testing.T) {
 
 	page, err := env.c.Events.List(context.Background(), &EventListOptions{
 		EventType: EventPayoutNormalSucceeded, AfterDate: after, BeforeDate: before,
-		ListOptions: ListOptions{Page: 2, PerPage: 10},
+		ListOptions: ListOptions{Page: 2, PerPage: 10, Sort: "Date:DESC"},
 	})
 	require.NoError(t, err)
 
 	r, _ := cp.last(t)
 	assertStdHeaders(t, r)
+	assert.Equal(t, "Date%3ADESC", regexp.MustCompile(`(?:^|&)Sort=([^&]*)`).FindStringSubmatch(r.URL.RawQuery)[1], "Sort is sent, escaped: %s", r.URL.RawQuery)
 	assert.Equal(t, url.Values{
+		"Sort":       {"Date:DESC"},
 		"EventType":  {"PAYOUT_NORMAL_SUCCEEDED"},
 		"AfterDate":  {strconv.FormatInt(after.Unix(), 10)},
 		"BeforeDate": {strconv.FormatInt(before.Unix(), 10)},
