@@ -196,6 +196,12 @@ var modelTargets = []func() any{
 	func() any { return new(Event) },
 	func() any { return new([]Wallet) },
 	func() any { return new(RecordedResponse) },
+	func() any { return new(PayIn) },
+	func() any { return new(CardRegistration) },
+	func() any { return new(Card) },
+	func() any { return new(Payout) }, // its FallbackReason has a custom decoder
+	func() any { return new(Refund) },
+	func() any { return new(IdentityVerification) },
 }
 
 // FuzzModelJSON decodes any JSON into every response model. Decoding never
@@ -204,7 +210,7 @@ var modelTargets = []func() any{
 // nothing). A User decoded with a known PersonType gives its typed value.
 // Seeds: every JSON fixture and testdata/fuzz/FuzzModelJSON.
 func FuzzModelJSON(f *testing.F) {
-	for _, dir := range []string{"users", "wallets", "transfers", "recipients", "hooks", "webhooks"} {
+	for _, dir := range []string{"users", "wallets", "transfers", "recipients", "hooks", "webhooks", "payins", "cards", "payouts", "refunds"} {
 		for _, b := range fixtureSeeds(f, dir) {
 			f.Add(b)
 		}
