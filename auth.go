@@ -15,10 +15,14 @@ import (
 	"time"
 )
 
-// Token is an OAuth2 access token issued by POST /v2.01/oauth/token.
+// Token is an OAuth2 access token issued by POST /v2.01/oauth/token. No
+// way of printing it shows the secret: fmt (every verb, also inside slices,
+// maps and structs), slog (text and JSON handlers) and encoding/json all
+// write the AccessToken as [redacted]. A TokenStore that persists tokens
+// writes them with MarshalToken and reads them with UnmarshalToken.
 type Token struct {
 	// AccessToken is the bearer secret. It is never printed by String,
-	// GoString or LogValue.
+	// GoString, Format, LogValue or MarshalJSON; only MarshalToken writes it.
 	AccessToken string
 	// ExpiresAt is when Mangopay stops accepting it.
 	ExpiresAt time.Time
@@ -39,10 +43,75 @@ func (t Token) LogValue() slog.Value {
 
 // Format prints String under every fmt verb (%v, %+v, %#v, %s, %d, %q,
 // %x...), so a Token, a *Token, and slices, maps and structs holding them
-// (as exported fields) never print the secret. encoding/json still encodes
-// AccessToken, so that a TokenStore can persist tokens: never log a Token
-// as JSON yourself.
+// (as exported fields) never print the secret.
 func (t Token) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String()) }
+
+// redactedSecret is what every printed form of a Token shows for its
+// AccessToken. A Token read back with it was persisted with encoding/json
+// (MarshalJSON): it is not a token, and the SDK fetches a new one.
+const redactedSecret = "[redacted]"
+
+// MarshalJSON writes the token with its AccessToken redacted,
+// {"AccessToken":"[redacted]","ExpiresAt":"2026-01-02T03:04:05Z"}, so that
+// json.Marshal, and slog's JSON handler, of anything holding a Token (a
+// slice, a map, a struct, an []any) shows no secret. To persist a token, use
+// MarshalToken: a token written by json.Marshal and read back is redacted,
+// and the SDK ignores it (it fetches a new one) rather than send it.
+func (t Token) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		AccessToken string
+		ExpiresAt   time.Time
+	}{redactedSecret, t.ExpiresAt})
+}
+
+// persistedToken is the format of MarshalToken.
+type persistedToken struct {
+	AccessToken string    `json:"access_token"`
+	ExpiresAt   time.Time `json:"expires_at"`
+}
+
+// MarshalToken encodes t WITH its secret, for a TokenStore that persists
+// tokens (a database, Redis, a file shared by processes), as
+// {"access_token":"...","expires_at":"2026-01-02T03:04:05Z"}; UnmarshalToken
+// reads it back. Keep the result as secret as the API key: never log it.
+// It refuses a token without an AccessToken or ExpiresAt, or with a
+// redacted AccessToken.
+func MarshalToken(t Token) ([]byte, error) {
+	switch t.AccessToken {
+	case "":
+		return nil, errors.New("mangopay: MarshalToken: AccessToken is empty")
+	case redactedSecret:
+		return nil, errors.New("mangopay: MarshalToken: AccessToken is [redacted]: this Token was read back from json.Marshal's output, which never holds the secret")
+	}
+	if t.ExpiresAt.IsZero() {
+		return nil, errors.New("mangopay: MarshalToken: ExpiresAt is zero")
+	}
+	return json.Marshal(persistedToken{AccessToken: t.AccessToken, ExpiresAt: t.ExpiresAt.UTC()})
+}
+
+// UnmarshalToken decodes what MarshalToken wrote. It fails, naming the
+// cause, when b is not that JSON, has no access_token or expires_at, or holds
+// a redacted token (what json.Marshal of a Token writes, which cannot be
+// used: persist tokens with MarshalToken). A TokenStore's Get can return
+// (nil, nil) on such an error: the SDK then fetches a new token and Sets it.
+func UnmarshalToken(b []byte) (Token, error) {
+	var p struct {
+		persistedToken
+		Redacted string `json:"AccessToken"` // json.Marshal's spelling, always redacted
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return Token{}, fmt.Errorf("mangopay: UnmarshalToken: not a token written by MarshalToken: %w", err)
+	}
+	switch {
+	case p.AccessToken == redactedSecret || (p.AccessToken == "" && p.Redacted != ""):
+		return Token{}, errors.New("mangopay: UnmarshalToken: the token is [redacted]: it was written with json.Marshal, which never writes the secret; persist tokens with MarshalToken")
+	case p.AccessToken == "":
+		return Token{}, errors.New("mangopay: UnmarshalToken: access_token is missing")
+	case p.ExpiresAt.IsZero():
+		return Token{}, errors.New("mangopay: UnmarshalToken: expires_at is missing")
+	}
+	return Token{AccessToken: p.AccessToken, ExpiresAt: p.ExpiresAt}, nil
+}
 
 // formatRedacted writes s, the redacted description of a value, for any
 // verb: quoted for %q, as it is otherwise.
@@ -57,6 +126,13 @@ func formatRedacted(f fmt.State, verb rune, s string) {
 // several clients or processes can share one token instead of each asking for
 // its own (Mangopay may rate-limit or block heavy use of the token endpoint).
 // Implementations must be safe for concurrent use.
+//
+// A store that keeps tokens in memory keeps the Token values. A store that
+// persists them (a database, Redis, a file) writes them with MarshalToken
+// and reads them with UnmarshalToken: json.Marshal writes a Token with its
+// AccessToken redacted (see Token.MarshalJSON), and a token Get returns
+// redacted is treated as absent: the SDK fetches a new one (and logs a
+// warning) rather than send it.
 type TokenStore interface {
 	// Get returns the stored token, or nil when there is none.
 	Get(ctx context.Context, baseURL, clientID string) (*Token, error)
@@ -64,7 +140,8 @@ type TokenStore interface {
 	Set(ctx context.Context, baseURL, clientID string, tok *Token) error
 }
 
-// MemoryTokenStore is the default TokenStore: a map in memory. It prints
+// MemoryTokenStore is the default TokenStore: a map in memory. It keeps
+// Token values (nothing is encoded, so MarshalToken is not needed) and prints
 // (fmt, slog) the number of tokens it holds, never the tokens.
 type MemoryTokenStore struct {
 	mu sync.Mutex
@@ -177,9 +254,10 @@ type tokenCall struct {
 	gaveUp bool
 }
 
-// usable reports whether t can still be sent at now.
+// usable reports whether t can still be sent at now; a redacted token never
+// can.
 func usable(t Token, now time.Time) bool {
-	if t.AccessToken == "" {
+	if t.AccessToken == "" || t.AccessToken == redactedSecret {
 		return false
 	}
 	return now.Add(tokenMargin).Before(t.ExpiresAt)
@@ -246,9 +324,14 @@ func (a *authenticator) refresh(ctx context.Context, call *tokenCall) {
 	a.mu.RLock()
 	refused := a.refused
 	a.mu.RUnlock()
-	if st, err := a.store.Get(ctx, a.storeKey, a.clientID); err == nil && st != nil && usable(*st, a.client.now()) && st.AccessToken != refused {
+	st, err := a.store.Get(ctx, a.storeKey, a.clientID)
+	if err == nil && st != nil && usable(*st, a.client.now()) && st.AccessToken != refused {
 		call.tok, call.err = *st, nil
 		return
+	}
+	if err == nil && st != nil && st.AccessToken == redactedSecret && a.client.logger.Enabled(ctx, slog.LevelWarn) {
+		a.client.logger.LogAttrs(ctx, slog.LevelWarn, "mangopay token store returned a redacted token: it was persisted with encoding/json, "+
+			"which never writes the secret; persist tokens with MarshalToken and UnmarshalToken. Fetching a new token.")
 	}
 	nt, err := a.fetch(ctx)
 	if err != nil {

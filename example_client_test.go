@@ -3,6 +3,7 @@ package mangopay_test
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -101,35 +102,74 @@ func ExampleAPIError() {
 }
 
 // sharedStore is a TokenStore that several clients (or, backed by a cache
-// such as Redis, several processes) share. This one keeps tokens in memory
-// and reports what it stores, never the secret itself.
+// such as Redis, several processes) share. Like such a cache it keeps bytes:
+// MarshalToken writes the token with its secret (json.Marshal would write it
+// redacted) and UnmarshalToken reads it back. It reports what it stores,
+// never the secret itself.
 type sharedStore struct {
 	mu     sync.Mutex
-	tokens map[string]mangopay.Token
+	tokens map[string][]byte
 }
 
 func (s *sharedStore) Get(_ context.Context, baseURL, clientID string) (*mangopay.Token, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.tokens[baseURL+" "+clientID]
+	b, ok := s.tokens[baseURL+" "+clientID]
+	s.mu.Unlock()
 	if !ok {
 		return nil, nil
+	}
+	t, err := mangopay.UnmarshalToken(b)
+	if err != nil {
+		return nil, nil // unreadable: the client fetches a new token and Sets it
 	}
 	return &t, nil
 }
 
 func (s *sharedStore) Set(_ context.Context, baseURL, clientID string, tok *mangopay.Token) error {
+	b, err := mangopay.MarshalToken(*tok)
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens[baseURL+" "+clientID] = *tok
+	s.tokens[baseURL+" "+clientID] = b
 	fmt.Printf("stored %v for %s\n", *tok, clientID) // Token prints without its secret
 	return nil
+}
+
+// A TokenStore that persists tokens (a database, Redis, a file) writes them
+// with MarshalToken and reads them with UnmarshalToken. json.Marshal writes
+// a Token redacted, and what it wrote is refused rather than used. This is
+// the README's "Authentication and mTLS" snippet.
+func ExampleMarshalToken() {
+	tok := &mangopay.Token{AccessToken: "094696b3724d4aa5a182eac360dcd537", ExpiresAt: time.Date(2025, 3, 1, 12, 20, 0, 0, time.UTC)}
+
+	// In TokenStore.Set: b holds the secret; keep it like the API key.
+	b, err := mangopay.MarshalToken(*tok)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// In TokenStore.Get: a token json.Marshal wrote is refused, never returned.
+	back, err := mangopay.UnmarshalToken(b)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(back.ExpiresAt)
+
+	logged, _ := json.Marshal(tok) // what slog's JSON handler writes too
+	fmt.Println(string(logged))
+	_, err = mangopay.UnmarshalToken(logged)
+	fmt.Println(err)
+	// Output:
+	// 2025-03-01 12:20:00 +0000 UTC
+	// {"AccessToken":"[redacted]","ExpiresAt":"2025-03-01T12:20:00Z"}
+	// mangopay: UnmarshalToken: the token is [redacted]: it was written with json.Marshal, which never writes the secret; persist tokens with MarshalToken
 }
 
 // Clients built with the same TokenStore share one OAuth token per base URL
 // and ClientId instead of each asking Mangopay for its own.
 func ExampleWithTokenStore() {
-	store := &sharedStore{tokens: map[string]mangopay.Token{}}
+	store := &sharedStore{tokens: map[string][]byte{}}
 	api, err := mangopay.New("acme-marketplace", "my-api-key", mangopay.WithTokenStore(store))
 	if err != nil {
 		log.Fatal(err)

@@ -278,6 +278,8 @@ func TestReadmeSnippetsMirrorExamples(t *testing.T) {
 		{"Payouts", 1, "example_idv_test.go", "ExampleIdentityVerificationsService_Create"},
 		{"Refunds", 0, "example_payouts_test.go", "ExampleRefundsService_CreateForTransfer"},
 		{"Events and catching up", 0, "example_payouts_test.go", "ExampleEventsService_Replay"},
+		{"Authentication and mTLS", 0, "example_client_test.go", "ExampleMarshalToken"},
+		{"Authentication and mTLS", 1, "example_client_test.go", "ExampleWithClientCertificate"},
 	}
 	counts := map[string]int{}
 cases:
@@ -305,7 +307,7 @@ cases:
 		}
 		assert.Greater(t, n, 3, "README %q snippet %d compared", tc.section, tc.block)
 	}
-	for _, sec := range []string{"SCA handling", "Users", "Recipients", "Payouts", "Refunds", "Events and catching up"} {
+	for _, sec := range []string{"SCA handling", "Users", "Recipients", "Payouts", "Refunds", "Events and catching up", "Authentication and mTLS"} {
 		assert.Len(t, readmeSnippets(t, readme, sec), counts[sec], "every snippet of README %q has its Example", sec)
 	}
 }
