@@ -504,3 +504,32 @@ func TestNetworkMethodsTakeContextFirst(t *testing.T) {
 	assert.Greater(t, withCtx, n, "the package-level and other methods were checked too")
 	assert.Empty(t, exceptions, "an exception that no longer exists is removed from the list")
 }
+
+// TestDesignLayoutNamesEveryFile: docs/DESIGN.md's Layout names every Go
+// file of the root package, and only files that exist, so the map of the
+// package cannot go stale after a split.
+func TestDesignLayoutNamesEveryFile(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("docs/DESIGN.md")
+	require.NoError(t, err)
+	doc := string(b)
+	start := strings.Index(doc, "## Layout\n")
+	require.GreaterOrEqual(t, start, 0, "DESIGN.md has a Layout section")
+	layout := doc[start:]
+	layout = layout[:strings.Index(layout, "\n## ")]
+	named := map[string]bool{}
+	for _, w := range strings.FieldsFunc(layout, func(r rune) bool { return r == ' ' || r == ',' || r == '\n' || r == '(' || r == ')' }) {
+		if strings.HasSuffix(w, ".go") && !strings.Contains(w, "/") {
+			named[w] = true
+		}
+	}
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	for _, f := range files {
+		if !strings.HasSuffix(f, "_test.go") {
+			assert.True(t, named[f], "docs/DESIGN.md Layout does not name %s", f)
+			delete(named, f)
+		}
+	}
+	assert.Empty(t, named, "docs/DESIGN.md Layout names files that do not exist")
+}
