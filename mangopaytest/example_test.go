@@ -11,8 +11,8 @@ import (
 )
 
 // A platform test: a transfer over €500 between two OWNERs needs SCA; the
-// test approves it as the user would, then checks the outcome. It mirrors
-// the README's "Testing your code".
+// test approves it as the user would, then checks the outcome. The
+// README's "Testing your handlers" runs the same flow through a handler.
 func Example() {
 	srv := mangopaytest.NewServer() // in memory, starts in well under a millisecond
 	defer srv.Close()

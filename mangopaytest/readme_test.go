@@ -1,10 +1,7 @@
 package mangopaytest_test
 
 import (
-	"bytes"
 	"context"
-	"os"
-	"regexp"
 	"testing"
 	"time"
 
@@ -15,11 +12,10 @@ import (
 	"github.com/scaforge/mangopay/mangopaytest"
 )
 
-// The code between the README markers is the README's "Testing your code"
-// snippet, character for character: TestReadmeSnippetIsCompiled keeps the
-// two identical, so the README shows a test that compiles and passes.
-
-// README:begin
+// TestTransferNeedsSca is the emulator test a platform writes: a transfer
+// over €500 between two OWNERs needs SCA, approved as the user would. (The
+// README's "Testing your handlers" shows the same flow through a platform
+// handler: Example_testingWithTheEmulator in the root package.)
 func TestTransferNeedsSca(t *testing.T) {
 	t.Parallel()
 	srv := mangopaytest.NewServer() // in memory, starts in well under a millisecond
@@ -55,21 +51,4 @@ func newOwner(t *testing.T, srv *mangopaytest.Server, c *mangopay.Client, name s
 	sca, _ := mangopay.AsScaRequired(err) // an OWNER enrolls in SCA at creation
 	require.NoError(t, srv.CompleteSca(sca.RedirectURL, mangopaytest.Validated))
 	return u.ID
-}
-
-// README:end
-
-// TestReadmeSnippetIsCompiled checks that the README's "Testing your code"
-// snippet is the code above.
-func TestReadmeSnippetIsCompiled(t *testing.T) {
-	t.Parallel()
-	readme, err := os.ReadFile("../README.md")
-	require.NoError(t, err)
-	m := regexp.MustCompile("(?s)## Testing your code\n.*?```go\n(.*?)```").FindSubmatch(readme)
-	require.NotNil(t, m, "the README has a Go snippet under \"Testing your code\"")
-	self, err := os.ReadFile("readme_test.go")
-	require.NoError(t, err)
-	begin, end := []byte("// README:begin\n"), []byte("// README:end\n")
-	code := self[bytes.Index(self, begin)+len(begin) : bytes.Index(self, end)]
-	assert.Equal(t, string(bytes.TrimSpace(code)), string(bytes.TrimSpace(m[1])))
 }
