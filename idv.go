@@ -215,13 +215,11 @@ func (e *IdentityVerificationRedirectError) Is(target error) bool {
 // returnURL may be empty; otherwise it must be an absolute http(s) URL, as
 // for the other redirects. Options are ignored.
 func (e *IdentityVerificationRedirectError) RedirectURLWithReturn(returnURL string, _ ...ReturnOption) (string, error) {
-	if returnURL != "" {
-		if _, err := parseAbsoluteHTTP(returnURL); err != nil {
-			return "", fmt.Errorf("mangopay: invalid return URL: %w", err)
-		}
+	if err := checkIgnoredReturnURL("IdentityVerificationRedirectError.RedirectURLWithReturn", returnURL); err != nil {
+		return "", err
 	}
 	if e.HostedURL == "" {
-		return "", errors.New("mangopay: IdentityVerificationRedirectError without a HostedURL")
+		return "", invalid("IdentityVerificationRedirectError.RedirectURLWithReturn", "HostedURL", "is empty: this IdentityVerificationRedirectError holds no link")
 	}
 	return e.HostedURL, nil
 }

@@ -125,13 +125,11 @@ func (e *PaymentRedirectError) Is(target error) bool { return target == ErrPayme
 // must be an absolute http(s) URL, so that a handler shared with SCA flows
 // catches the same mistakes. Options are ignored.
 func (e *PaymentRedirectError) RedirectURLWithReturn(returnURL string, _ ...ReturnOption) (string, error) {
-	if returnURL != "" {
-		if _, err := parseAbsoluteHTTP(returnURL); err != nil {
-			return "", fmt.Errorf("mangopay: invalid return URL: %w", err)
-		}
+	if err := checkIgnoredReturnURL("PaymentRedirectError.RedirectURLWithReturn", returnURL); err != nil {
+		return "", err
 	}
 	if e.RedirectURL == "" {
-		return "", errors.New("mangopay: PaymentRedirectError without a RedirectURL")
+		return "", invalid("PaymentRedirectError.RedirectURLWithReturn", "RedirectURL", "is empty: this PaymentRedirectError holds no link")
 	}
 	return e.RedirectURL, nil
 }

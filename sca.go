@@ -449,6 +449,23 @@ func appendReturnURL(op, linkField, redirectURL, returnURL string, opts []Return
 	return out, nil
 }
 
+// checkIgnoredReturnURL is the check of a Redirect whose return URL was
+// fixed at creation: returnURL may be empty, else it must be a return URL
+// AppendReturnURL would accept (so a handler shared with SCA flows catches
+// the same mistakes). It returns a *ValidationError for op, or nil.
+func checkIgnoredReturnURL(op, returnURL string) error {
+	if returnURL == "" {
+		return nil
+	}
+	if msg := returnURLProblem(returnURL); msg != "" {
+		return invalid(op, "returnURL", "%s", msg)
+	}
+	if _, err := parseAbsoluteHTTP(returnURL); err != nil {
+		return invalid(op, "returnURL", "%v", err)
+	}
+	return nil
+}
+
 // returnURLProblem reports an empty return URL or one with whitespace inside,
 // or "" (parseAbsoluteHTTP checks the rest).
 func returnURLProblem(returnURL string) string {

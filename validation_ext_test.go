@@ -116,6 +116,22 @@ func TestEveryLocalCheckIsAValidationError(t *testing.T) {
 			_, err := (&mangopay.ScaRequiredError{}).RedirectURLWithReturn("https://platform.example/done")
 			return err
 		}},
+		{"PaymentRedirectError.RedirectURLWithReturn", "returnURL", func(context.Context, *mangopay.Client) error {
+			_, err := (&mangopay.PaymentRedirectError{RedirectURL: link}).RedirectURLWithReturn("/relative")
+			return err
+		}},
+		{"PaymentRedirectError.RedirectURLWithReturn", "RedirectURL", func(context.Context, *mangopay.Client) error {
+			_, err := (&mangopay.PaymentRedirectError{}).RedirectURLWithReturn("")
+			return err
+		}},
+		{"IdentityVerificationRedirectError.RedirectURLWithReturn", "returnURL", func(context.Context, *mangopay.Client) error {
+			_, err := (&mangopay.IdentityVerificationRedirectError{HostedURL: link}).RedirectURLWithReturn("https://platform.example/a b")
+			return err
+		}},
+		{"IdentityVerificationRedirectError.RedirectURLWithReturn", "HostedURL", func(context.Context, *mangopay.Client) error {
+			_, err := (&mangopay.IdentityVerificationRedirectError{}).RedirectURLWithReturn("")
+			return err
+		}},
 
 		{"Users.CreateNatural", "", func(ctx context.Context, c *mangopay.Client) error {
 			_, err := c.Users.CreateNatural(ctx, nil)
