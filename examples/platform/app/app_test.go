@@ -58,7 +58,11 @@ func newPlatformWith(t *testing.T, opts []mangopay.Option, mutate ...func(*app.C
 	t.Cleanup(web.Close)
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
-	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// Its own transport: CloseIdleConnections on a client without one closes
+	// http.DefaultTransport's connections, under the requests of the tests
+	// running in parallel ("CloseIdleConnections called").
+	browser := &http.Client{Jar: jar, Transport: http.DefaultTransport.(*http.Transport).Clone(),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	t.Cleanup(browser.CloseIdleConnections)
 	return &platform{t: t, srv: srv, c: c, app: a, web: web, browser: browser}
 }

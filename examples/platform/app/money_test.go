@@ -113,7 +113,7 @@ func (p *platform) otherBrowser() *platform {
 	jar, err := cookiejar.New(nil)
 	require.NoError(p.t, err)
 	q := *p
-	q.browser = &http.Client{Jar: jar, CheckRedirect: p.browser.CheckRedirect}
+	q.browser = &http.Client{Jar: jar, Transport: http.DefaultTransport.(*http.Transport).Clone(), CheckRedirect: p.browser.CheckRedirect}
 	p.t.Cleanup(q.browser.CloseIdleConnections)
 	return &q
 }
