@@ -245,9 +245,7 @@ func (r *CardRegistration) hasID() bool { return r.ID != "" }
 // mismatch checks that a registration recovered through /responses/{key}
 // is this request's (user and currency).
 func (r *CreateCardRegistrationRequest) mismatch(out any) string {
-	reg, ok := out.(*CardRegistration)
-	if !ok {
-		return wrongType("*CardRegistration", out)
-	}
-	return firstProblem(differ("UserId", r.UserID, reg.UserID), differ("Currency", r.Currency, reg.Currency))
+	return recordedAs(out, func(reg *CardRegistration) string {
+		return firstProblem(differ("UserId", r.UserID, reg.UserID), differ("Currency", r.Currency, reg.Currency))
+	})
 }

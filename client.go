@@ -98,7 +98,8 @@ type Client struct {
 	userAgent  string
 	uaHeader   []string // {userAgent}, shared by every request (never modified)
 	logger     *slog.Logger
-	redirects  redirectPolicy
+	redirects  redirectPolicy // SCA links
+	payments   redirectPolicy // payment links: paymentPolicy, built once
 	auth       *authenticator
 
 	// Test seams.
@@ -372,6 +373,7 @@ func New(clientID, apiKey string, opts ...Option) (*Client, error) {
 		uaHeader:   []string{ua},
 		logger:     logger,
 		redirects:  redirectPolicy{hosts: cfg.redirectHosts},
+		payments:   paymentPolicy(cfg.redirectHosts),
 		sleep:      sleepCtx,
 		maxBody:    maxSuccessBody,
 		now:        time.Now,

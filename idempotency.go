@@ -338,52 +338,52 @@ func firstProblem(ps ...string) string {
 	return ""
 }
 
-func wrongType(want string, out any) string {
-	return fmt.Sprintf("the call decodes a %s, not a %T", want, out)
+// recordedAs runs check on out when it is the *T a recovery check expects
+// (the type the call decodes into), and reports the type otherwise.
+func recordedAs[T any](out any, check func(*T) string) string {
+	v, ok := out.(*T)
+	if !ok {
+		return fmt.Sprintf("the call decodes a %T, not a %T", v, out)
+	}
+	return check(v)
 }
 
 func (r *CreateTransferRequest) mismatch(out any) string {
-	t, ok := out.(*Transfer)
-	if !ok {
-		return wrongType("*Transfer", out)
-	}
-	return firstProblem(
-		differ("AuthorId", r.AuthorID, t.AuthorID),
-		differ("DebitedWalletId", r.DebitedWalletID, t.DebitedWalletID),
-		differ("CreditedWalletId", r.CreditedWalletID, t.CreditedWalletID),
-		differ("DebitedFunds", r.DebitedFunds, t.DebitedFunds),
-		differ("Fees", r.Fees, t.Fees),
-	)
+	return recordedAs(out, func(t *Transfer) string {
+		return firstProblem(
+			differ("AuthorId", r.AuthorID, t.AuthorID),
+			differ("DebitedWalletId", r.DebitedWalletID, t.DebitedWalletID),
+			differ("CreditedWalletId", r.CreditedWalletID, t.CreditedWalletID),
+			differ("DebitedFunds", r.DebitedFunds, t.DebitedFunds),
+			differ("Fees", r.Fees, t.Fees),
+		)
+	})
 }
 
 func (r *CreatePayoutRequest) mismatch(out any) string {
-	p, ok := out.(*Payout)
-	if !ok {
-		return wrongType("*Payout", out)
-	}
-	return firstProblem(
-		differ("AuthorId", r.AuthorID, p.AuthorID),
-		differ("DebitedWalletId", r.DebitedWalletID, p.DebitedWalletID),
-		differ("DebitedFunds", r.DebitedFunds, p.DebitedFunds),
-		differ("Fees", r.Fees, p.Fees),
-		differ("RecipientId", r.RecipientID, p.RecipientID),
-		differ("BankAccountId", r.BankAccountID, p.BankAccountID),
-	)
+	return recordedAs(out, func(p *Payout) string {
+		return firstProblem(
+			differ("AuthorId", r.AuthorID, p.AuthorID),
+			differ("DebitedWalletId", r.DebitedWalletID, p.DebitedWalletID),
+			differ("DebitedFunds", r.DebitedFunds, p.DebitedFunds),
+			differ("Fees", r.Fees, p.Fees),
+			differ("RecipientId", r.RecipientID, p.RecipientID),
+			differ("BankAccountId", r.BankAccountID, p.BankAccountID),
+		)
+	})
 }
 
 func (r *CreateWalletRequest) mismatch(out any) string {
-	w, ok := out.(*Wallet)
-	if !ok {
-		return wrongType("*Wallet", out)
-	}
-	want, got := slices.Clone(r.Owners), slices.Clone(w.Owners)
-	slices.Sort(want)
-	slices.Sort(got)
-	owners := ""
-	if !slices.Equal(want, got) {
-		owners = fmt.Sprintf("Owners are %v, the request has %v", w.Owners, r.Owners)
-	}
-	return firstProblem(owners, differ("Currency", strings.ToUpper(r.Currency), strings.ToUpper(w.Currency)))
+	return recordedAs(out, func(w *Wallet) string {
+		want, got := slices.Clone(r.Owners), slices.Clone(w.Owners)
+		slices.Sort(want)
+		slices.Sort(got)
+		owners := ""
+		if !slices.Equal(want, got) {
+			owners = fmt.Sprintf("Owners are %v, the request has %v", w.Owners, r.Owners)
+		}
+		return firstProblem(owners, differ("Currency", strings.ToUpper(r.Currency), strings.ToUpper(w.Currency)))
+	})
 }
 
 // userMismatch compares what every user creation fixes.
@@ -399,50 +399,42 @@ func userMismatch(person PersonType, category UserCategory, email string, gotPer
 }
 
 func (r *CreateNaturalUserRequest) mismatch(out any) string {
-	u, ok := out.(*NaturalUser)
-	if !ok {
-		return wrongType("*NaturalUser", out)
-	}
-	return firstProblem(userMismatch(PersonTypeNatural, r.UserCategory, r.Email, u.PersonType, u.UserCategory, u.Email),
-		differ("FirstName", r.FirstName, u.FirstName), differ("LastName", r.LastName, u.LastName))
+	return recordedAs(out, func(u *NaturalUser) string {
+		return firstProblem(userMismatch(PersonTypeNatural, r.UserCategory, r.Email, u.PersonType, u.UserCategory, u.Email),
+			differ("FirstName", r.FirstName, u.FirstName), differ("LastName", r.LastName, u.LastName))
+	})
 }
 
 func (r *CreateLegalUserRequest) mismatch(out any) string {
-	u, ok := out.(*LegalUser)
-	if !ok {
-		return wrongType("*LegalUser", out)
-	}
-	return firstProblem(userMismatch(PersonTypeLegal, r.UserCategory, r.Email, u.PersonType, u.UserCategory, u.Email),
-		differ("Name", r.Name, u.Name), differ("LegalPersonType", r.LegalPersonType, u.LegalPersonType))
+	return recordedAs(out, func(u *LegalUser) string {
+		return firstProblem(userMismatch(PersonTypeLegal, r.UserCategory, r.Email, u.PersonType, u.UserCategory, u.Email),
+			differ("Name", r.Name, u.Name), differ("LegalPersonType", r.LegalPersonType, u.LegalPersonType))
+	})
 }
 
 func (r *CreateRecipientRequest) mismatch(out any) string {
-	got, ok := out.(*Recipient)
-	if !ok {
-		if out == nil {
-			return "" // Validate: nothing is decoded, the path says it all
+	if out == nil {
+		return "" // Validate: nothing is decoded, the path says it all
+	}
+	return recordedAs(out, func(got *Recipient) string {
+		scope := ""
+		if r.RecipientScope != "" {
+			scope = differ("RecipientScope", r.RecipientScope, got.RecipientScope)
 		}
-		return wrongType("*Recipient", out)
-	}
-	scope := ""
-	if r.RecipientScope != "" {
-		scope = differ("RecipientScope", r.RecipientScope, got.RecipientScope)
-	}
-	return firstProblem(
-		differ("DisplayName", r.DisplayName, got.DisplayName),
-		differ("PayoutMethodType", r.PayoutMethodType, got.PayoutMethodType),
-		differ("RecipientType", r.RecipientType, got.RecipientType),
-		differ("Currency", strings.ToUpper(r.Currency), strings.ToUpper(got.Currency)),
-		scope,
-	)
+		return firstProblem(
+			differ("DisplayName", r.DisplayName, got.DisplayName),
+			differ("PayoutMethodType", r.PayoutMethodType, got.PayoutMethodType),
+			differ("RecipientType", r.RecipientType, got.RecipientType),
+			differ("Currency", strings.ToUpper(r.Currency), strings.ToUpper(got.Currency)),
+			scope,
+		)
+	})
 }
 
 func (r *CreateHookRequest) mismatch(out any) string {
-	h, ok := out.(*Hook)
-	if !ok {
-		return wrongType("*Hook", out)
-	}
-	return firstProblem(differ("EventType", r.EventType, h.EventType), differ("Url", r.URL, h.URL))
+	return recordedAs(out, func(h *Hook) string {
+		return firstProblem(differ("EventType", r.EventType, h.EventType), differ("Url", r.URL, h.URL))
+	})
 }
 
 // checkFunc adapts a caller's check (WithRecoveryCheck) to answerMatcher.

@@ -547,3 +547,13 @@ func TestIdempotencyGet(t *testing.T) {
 		assert.Zero(t, env.mt.GetTotalCallCount())
 	})
 }
+
+// TestRecordedAs: a recovery check runs on the type the call decodes into,
+// and names both types when a service hands it another one.
+func TestRecordedAs(t *testing.T) {
+	t.Parallel()
+	in := &CreateTransferRequest{AuthorID: "u1"}
+	assert.Equal(t, "the call decodes a *mangopay.Transfer, not a *mangopay.Wallet", in.mismatch(&Wallet{}))
+	assert.Equal(t, "AuthorId is u2, the request has u1", in.mismatch(&Transfer{AuthorID: "u2"}))
+	assert.Empty(t, in.mismatch(&Transfer{AuthorID: "u1"}))
+}

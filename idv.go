@@ -105,14 +105,12 @@ func (r *CreateIdentityVerificationRequest) validate() error {
 // request's: same ReturnUrl and Tag (the path already names the user), and
 // the same user when the answer names one.
 func (r *CreateIdentityVerificationRequest) mismatch(out any) string {
-	v, ok := out.(*IdentityVerification)
-	if !ok {
-		return wrongType("*IdentityVerification", out)
-	}
-	return firstProblem(
-		differ("ReturnUrl", r.ReturnURL, v.ReturnURL),
-		differ("Tag", r.Tag, v.Tag),
-	)
+	return recordedAs(out, func(v *IdentityVerification) string {
+		return firstProblem(
+			differ("ReturnUrl", r.ReturnURL, v.ReturnURL),
+			differ("Tag", r.Tag, v.Tag),
+		)
+	})
 }
 
 // IdentityVerification is an IDV session (the IDV Session object).

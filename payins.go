@@ -762,49 +762,43 @@ func (p *PayIn) hasID() bool { return p.ID != "" }
 // mismatch checks that a pay-in recovered through /responses/{key} is this
 // request's: author, credited wallet, amount and fee (currency included) and card.
 func (r *CreateCardWebPayInRequest) mismatch(out any) string {
-	p, ok := out.(*PayIn)
-	if !ok {
-		return wrongType("*PayIn", out)
-	}
-	return firstProblem(
-		differ("AuthorId", r.AuthorID, p.AuthorID),
-		differ("CreditedWalletId", r.CreditedWalletID, p.CreditedWalletID),
-		differ("DebitedFunds", r.DebitedFunds, p.DebitedFunds),
-		differ("Fees", r.Fees, p.Fees),
-		differ("ExecutionType", ExecutionTypeWeb, p.ExecutionType),
-	)
+	return recordedAs(out, func(p *PayIn) string {
+		return firstProblem(
+			differ("AuthorId", r.AuthorID, p.AuthorID),
+			differ("CreditedWalletId", r.CreditedWalletID, p.CreditedWalletID),
+			differ("DebitedFunds", r.DebitedFunds, p.DebitedFunds),
+			differ("Fees", r.Fees, p.Fees),
+			differ("ExecutionType", ExecutionTypeWeb, p.ExecutionType),
+		)
+	})
 }
 
 func (r *CreateCardDirectPayInRequest) mismatch(out any) string {
-	p, ok := out.(*PayIn)
-	if !ok {
-		return wrongType("*PayIn", out)
-	}
-	return firstProblem(
-		differ("AuthorId", r.AuthorID, p.AuthorID),
-		differ("CreditedWalletId", r.CreditedWalletID, p.CreditedWalletID),
-		differ("DebitedFunds", r.DebitedFunds, p.DebitedFunds),
-		differ("Fees", r.Fees, p.Fees),
-		differ("CardId", r.CardID, p.CardID),
-	)
+	return recordedAs(out, func(p *PayIn) string {
+		return firstProblem(
+			differ("AuthorId", r.AuthorID, p.AuthorID),
+			differ("CreditedWalletId", r.CreditedWalletID, p.CreditedWalletID),
+			differ("DebitedFunds", r.DebitedFunds, p.DebitedFunds),
+			differ("Fees", r.Fees, p.Fees),
+			differ("CardId", r.CardID, p.CardID),
+		)
+	})
 }
 
 func (r *CreateBankWirePayInRequest) mismatch(out any) string {
-	p, ok := out.(*PayIn)
-	if !ok {
-		return wrongType("*PayIn", out)
-	}
-	var declared, fees Money
-	if p.DeclaredDebitedFunds != nil {
-		declared = *p.DeclaredDebitedFunds
-	}
-	if p.DeclaredFees != nil {
-		fees = *p.DeclaredFees
-	}
-	return firstProblem(
-		differ("AuthorId", r.AuthorID, p.AuthorID),
-		differ("CreditedWalletId", r.CreditedWalletID, p.CreditedWalletID),
-		differ("DeclaredDebitedFunds", r.DeclaredDebitedFunds, declared),
-		differ("DeclaredFees", r.DeclaredFees, fees),
-	)
+	return recordedAs(out, func(p *PayIn) string {
+		var declared, fees Money
+		if p.DeclaredDebitedFunds != nil {
+			declared = *p.DeclaredDebitedFunds
+		}
+		if p.DeclaredFees != nil {
+			fees = *p.DeclaredFees
+		}
+		return firstProblem(
+			differ("AuthorId", r.AuthorID, p.AuthorID),
+			differ("CreditedWalletId", r.CreditedWalletID, p.CreditedWalletID),
+			differ("DeclaredDebitedFunds", r.DeclaredDebitedFunds, declared),
+			differ("DeclaredFees", r.DeclaredFees, fees),
+		)
+	})
 }

@@ -148,15 +148,15 @@ func (e *PaymentRedirectError) Expired(now time.Time) bool {
 // whenthen.co (api.sandbox.whenthen.co, 3DS2 challenge pages).
 var defaultPaymentHosts = []string{"mangopay.com", "payline.com", "whenthen.co"}
 
-// paymentPolicy is the redirect check for payment links (hosted payment
-// pages, 3DS2 challenges): defaultPaymentHosts plus the client's
-// WithRedirectHosts, so an emulator's or proxy's host can be added without
+// paymentPolicy builds, once in New, the redirect check for payment links
+// (hosted payment pages, 3DS2 challenges): defaultPaymentHosts plus the
+// client's WithRedirectHosts, so an emulator's or proxy's host can be added without
 // losing Mangopay's own payment hosts. (SCA links are checked against
 // WithRedirectHosts alone, which replaces mangopay.com.)
-func (c *Client) paymentPolicy() redirectPolicy {
-	hosts := make([]string, 0, len(defaultPaymentHosts)+len(c.redirects.hosts))
+func paymentPolicy(redirectHosts []string) redirectPolicy {
+	hosts := make([]string, 0, len(defaultPaymentHosts)+len(redirectHosts))
 	hosts = append(hosts, defaultPaymentHosts...)
-	for _, h := range c.redirects.hosts {
+	for _, h := range redirectHosts {
 		if !slices.Contains(hosts, h) {
 			hosts = append(hosts, h)
 		}
@@ -231,7 +231,7 @@ func (p *PayIn) redirectErr(c *Client, status int, method, where string) error {
 	if link == "" {
 		return fmt.Errorf("mangopay: %s %s: %w: %v", method, where, ErrUntrustedRedirect, errMissingLink)
 	}
-	if err := c.paymentPolicy().check(link); err != nil {
+	if err := c.payments.check(link); err != nil {
 		return fmt.Errorf("mangopay: %s %s returned a payment link: %w", method, where, err)
 	}
 	return &PaymentRedirectError{RedirectURL: link, Kind: kind, PayInID: p.ID, ReturnURL: ret,

@@ -197,13 +197,11 @@ func (r *Refund) hasID() bool { return r.ID != "" }
 // transaction's id, is checked by the pipeline): the same author and, for a
 // partial refund, the same DebitedFunds.
 func (r *CreateRefundRequest) mismatch(out any) string {
-	got, ok := out.(*Refund)
-	if !ok {
-		return wrongType("*Refund", out)
-	}
-	p := differ("AuthorId", r.AuthorID, got.AuthorID)
-	if p == "" && r.DebitedFunds != nil {
-		p = differ("DebitedFunds", *r.DebitedFunds, got.DebitedFunds)
-	}
-	return p
+	return recordedAs(out, func(got *Refund) string {
+		p := differ("AuthorId", r.AuthorID, got.AuthorID)
+		if p == "" && r.DebitedFunds != nil {
+			p = differ("DebitedFunds", *r.DebitedFunds, got.DebitedFunds)
+		}
+		return p
+	})
 }
