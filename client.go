@@ -671,15 +671,16 @@ func idProblem(id string) string {
 
 // pathf builds a path from a format whose %s verbs (its only verbs, one per
 // id) are filled with validated, escaped ids. An invalid id yields, before
-// any network call, a *ValidationError on Field "id" naming the running
-// method (see callerOp) that matches both ErrInvalidRequest and ErrInvalidID.
+// any network call, a *ValidationError on Field "id", with the path as its
+// Op ("/wallets/{id}"), that matches both ErrInvalidRequest and ErrInvalidID.
 func pathf(format string, ids ...string) (string, error) {
 	n := len(format)
 	for _, id := range ids {
 		if reason := idProblem(id); reason != "" {
-			e := invalidHere("id", "%q %s", truncate(id, 40), reason)
-			e.also = ErrInvalidID
-			return "", e
+			// The op is the path the id was for ("/wallets/{id}"): every
+			// method builds its path here, before any network call.
+			return "", &ValidationError{Op: strings.ReplaceAll(format, "%s", "{id}"), also: ErrInvalidID,
+				Problems: []FieldProblem{{Field: "id", Problem: fmt.Sprintf("%q %s", truncate(id, 40), reason)}}}
 		}
 		n += 3 * len(id)
 	}
@@ -764,7 +765,7 @@ func validKey(k string) bool {
 // or PUT whose effect it cannot establish fails with *OutcomeUnknownError.
 func (c *Client) do(ctx context.Context, r apiRequest) error {
 	if ctx == nil {
-		return invalidHere("ctx", "is a nil context: pass context.Background() or the request's context")
+		return invalid(r.method+" "+r.path, "ctx", "is a nil context: pass context.Background() or the request's context")
 	}
 	var rc requestConfig
 	if len(r.opts) > 0 {
@@ -773,7 +774,7 @@ func (c *Client) do(ctx context.Context, r apiRequest) error {
 	callerKey := false
 	if r.method == http.MethodPost {
 		if rc.idempotencyKey != "" && !validKey(rc.idempotencyKey) {
-			return invalidHere("Idempotency-Key", "%q is invalid: need 16 to 36 characters of A-Z, a-z, 0-9 and '-'", truncate(rc.idempotencyKey, 40))
+			return invalid(r.method+" "+r.path, "Idempotency-Key", "%q is invalid: need 16 to 36 characters of A-Z, a-z, 0-9 and '-'", truncate(rc.idempotencyKey, 40))
 		}
 		if rc.idempotencyKey == "" {
 			rc.idempotencyKey = NewIdempotencyKey()

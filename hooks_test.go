@@ -223,7 +223,7 @@ func TestHooksUpdateValidation(t *testing.T) {
 		{"bad status", docsHookID, &UpdateHookRequest{Status: Ptr(HookStatus("PAUSED"))}, `Status "PAUSED"`},
 		{"invalidate", docsHookID, &UpdateHookRequest{Validity: Ptr(HookValidityInvalid)}, `only "VALID" can be set`},
 		{"relative url", docsHookID, &UpdateHookRequest{URL: Ptr("hooks")}, "not absolute"},
-		{"bad id", "a/b", &UpdateHookRequest{Status: Ptr(HookStatusEnabled)}, `mangopay: Hooks.Update: id "a/b" contains '/'`},
+		{"bad id", "a/b", &UpdateHookRequest{Status: Ptr(HookStatusEnabled)}, `mangopay: /hooks/{id}: id "a/b" contains '/'`},
 	}
 	for _, tc := range tests {
 		h, err := env.c.Hooks.Update(context.Background(), tc.id, tc.in)

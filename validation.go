@@ -3,10 +3,6 @@ package mangopay
 import (
 	"errors"
 	"fmt"
-	"path"
-	"path/filepath"
-	"reflect"
-	"runtime"
 	"strings"
 	"unicode/utf8"
 )
@@ -35,7 +31,10 @@ type FieldProblem struct {
 // ValidationError lists the problems a local check found in a request; the
 // request was not sent. It matches [ErrInvalidRequest] through errors.Is.
 type ValidationError struct {
-	// Op is the method that refused the request, e.g. "Transfers.Create".
+	// Op is the method that refused the request, e.g. "Transfers.Create";
+	// for the checks every call shares, the endpoint: the path of an invalid
+	// id ("/wallets/{id}"), the method and path of a call given a nil context
+	// or a malformed Idempotency-Key ("POST /transfers").
 	Op string
 	// Problems are in field order; there is at least one.
 	Problems []FieldProblem
@@ -108,91 +107,6 @@ func (p *problemList) err() error {
 func invalid(op, field, format string, args ...any) error {
 	return &ValidationError{Op: op, Problems: []FieldProblem{{Field: field, Problem: fmt.Sprintf(format, args...)}}}
 }
-
-// invalidHere is invalid for a check shared by every method (the id of a
-// path, the context, the Idempotency-Key): its Op is the exported method of
-// this package that is running, found by callerOp.
-func invalidHere(field, format string, args ...any) *ValidationError {
-	return &ValidationError{Op: callerOp(), Problems: []FieldProblem{{Field: field, Problem: fmt.Sprintf(format, args...)}}}
-}
-
-// pkgPrefix is this package's import path followed by a dot, the prefix of
-// its functions' names in a stack trace.
-var pkgPrefix = reflect.TypeFor[ValidationError]().PkgPath() + "."
-
-// pkgDir is the directory of this package's source files as the binary
-// records them (with or without -trimpath).
-var pkgDir = func() string {
-	_, file, _, _ := runtime.Caller(0)
-	return path.Dir(filepath.ToSlash(file))
-}()
-
-// callerOp names the exported function or method of this package that the
-// caller called, in the form ops take: "Wallets.Get" for
-// (*WalletsService).Get, "Do" for (*Client).Do, "Path" for Path. It walks the
-// stack outwards through this package's frames and keeps the outermost
-// exported one, so Wallets.AllByUser is named rather than the
-// Wallets.ListByUser it runs for each page; a frame of other code (the
-// platform's, a test's) ends the walk, so a call made from inside a webhook
-// handler's callback names the call, not the handler. Frames are told apart
-// by their source file, since a closure inlined into the caller is named
-// after the caller. It runs on the error path only; "" when no exported
-// frame is found.
-func callerOp() string {
-	var pcs [32]uintptr
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
-	op := ""
-	for {
-		f, more := frames.Next()
-		file := filepath.ToSlash(f.File)
-		if path.Dir(file) != pkgDir || strings.HasSuffix(file, "_test.go") {
-			return op
-		}
-		if name := opName(f.Function); name != "" {
-			op = name
-		}
-		if !more {
-			return op
-		}
-	}
-}
-
-// opName turns a function's name in a stack trace into an op, or "" when it
-// is not an exported function or method (or a closure of one).
-func opName(fn string) string {
-	recv, rest := "", ""
-	if i := strings.LastIndex(fn, "(*"); i >= 0 {
-		// "pkg.(*WalletsService).Get", or a closure of it, possibly named
-		// after the function it was inlined into: "pkg.TestX.(*WalletsService).AllByUser.func1".
-		j := strings.Index(fn[i:], ").")
-		if j < 0 {
-			return ""
-		}
-		recv, rest = fn[i+2:i+j], fn[i+j+2:]
-	} else {
-		var ok bool
-		if rest, ok = strings.CutPrefix(fn, pkgPrefix); !ok {
-			return ""
-		}
-		if first, after, ok := strings.Cut(rest, "."); ok && !strings.HasPrefix(after, "func") {
-			recv, rest = first, after // a value receiver: Type.Method
-		}
-	}
-	name, _, _ := strings.Cut(rest, ".") // drop .func1 and the like
-	name, _, _ = strings.Cut(name, "[")  // and type parameters
-	if !isExported(name) || (recv != "" && !isExported(recv)) {
-		return ""
-	}
-	switch {
-	case recv == "" || recv == "Client":
-		return name
-	case strings.HasSuffix(recv, "Service"):
-		return strings.TrimSuffix(recv, "Service") + "." + name
-	}
-	return recv + "." + name
-}
-
-func isExported(name string) bool { return name != "" && name[0] >= 'A' && name[0] <= 'Z' }
 
 // nilRequest is the *ValidationError of a method given a nil request.
 func nilRequest(op, typ string) error { return invalid(op, "", "nil *%s", typ) }

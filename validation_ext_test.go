@@ -60,35 +60,36 @@ func TestEveryLocalCheckIsAValidationError(t *testing.T) {
 		op, field string
 		call      func(ctx context.Context, c *mangopay.Client) error
 	}{
-		// The checks every method shares: the ids of the path, the context
-		// and the caller's Idempotency-Key name the method that ran them.
-		{"Wallets.Get", "id", func(ctx context.Context, c *mangopay.Client) error {
+		// The checks every method shares name the endpoint: the path an
+		// invalid id was for, the method and path of a call given a nil
+		// context or a malformed Idempotency-Key.
+		{"/wallets/{id}", "id", func(ctx context.Context, c *mangopay.Client) error {
 			_, err := c.Wallets.Get(ctx, "w1/../../hooks", "")
 			return err
 		}},
-		{"Users.Get", "id", func(ctx context.Context, c *mangopay.Client) error {
+		{"/sca/users/{id}", "id", func(ctx context.Context, c *mangopay.Client) error {
 			_, err := c.Users.Get(ctx, "")
 			return err
 		}},
-		{"Recipients.Create", "id", func(ctx context.Context, c *mangopay.Client) error {
+		{"/users/{id}/recipients", "id", func(ctx context.Context, c *mangopay.Client) error {
 			_, err := c.Recipients.Create(ctx, "..", validRecipient())
 			return err
 		}},
-		{"Wallets.AllByUser", "id", func(ctx context.Context, c *mangopay.Client) error {
+		{"/users/{id}/wallets", "id", func(ctx context.Context, c *mangopay.Client) error {
 			return firstErr(c.Wallets.AllByUser(ctx, "u 1", "", nil))
 		}},
-		{"Path", "id", func(context.Context, *mangopay.Client) error {
+		{"/users/{id}/kyc/documents", "id", func(context.Context, *mangopay.Client) error {
 			_, err := mangopay.Path("/users/%s/kyc/documents", "u1?x=1")
 			return err
 		}},
-		{"Wallets.Get", "ctx", func(_ context.Context, c *mangopay.Client) error {
+		{"GET /wallets/w1", "ctx", func(_ context.Context, c *mangopay.Client) error {
 			_, err := c.Wallets.Get(nilCtx, "w1", "")
 			return err
 		}},
-		{"Do", "ctx", func(_ context.Context, c *mangopay.Client) error {
+		{"GET /users/u1", "ctx", func(_ context.Context, c *mangopay.Client) error {
 			return c.Do(nilCtx, http.MethodGet, "/users/u1", nil, nil)
 		}},
-		{"Transfers.Create", "Idempotency-Key", func(ctx context.Context, c *mangopay.Client) error {
+		{"POST /transfers", "Idempotency-Key", func(ctx context.Context, c *mangopay.Client) error {
 			_, err := c.Transfers.Create(ctx, validTransfer(), mangopay.WithIdempotencyKey("order-1"))
 			return err
 		}},
