@@ -771,33 +771,32 @@ func TestPayInsRecoveryCheck(t *testing.T) {
 func TestPayInsSendProfilingAttemptReference(t *testing.T) {
 	t.Parallel()
 	env := newTestClient(t)
-	var bodies []map[string]any
-	record := func(file string) httpmock.Responder {
-		return func(r *http.Request) (*http.Response, error) {
-			var body map[string]any
-			if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-				return nil, err
-			}
-			bodies = append(bodies, body)
-			return httpmock.NewBytesResponse(200, fixture(t, file)), nil
-		}
-	}
-	env.mt.RegisterResponder(http.MethodPost, testAPI+"/payins/card/web", record("payins/create-web-response-created.json"))
-	env.mt.RegisterResponder(http.MethodPost, testAPI+"/payins/card/direct", record("payins/create-direct-response-3ds.json"))
+	var web, direct capture
+	env.mt.RegisterResponder(http.MethodPost, testAPI+"/payins/card/web",
+		web.wrap(jsonResponder(200, string(fixture(t, "payins/create-web-response-created.json")))))
+	env.mt.RegisterResponder(http.MethodPost, testAPI+"/payins/card/direct",
+		direct.wrap(jsonResponder(200, string(fixture(t, "payins/create-direct-response-3ds.json")))))
 	ctx := context.Background()
-	web := documentedWebPayIn()
-	web.ProfilingAttemptReference = "2a6f3c4e-attempt"
-	_, err := env.c.PayIns.CreateCardWeb(ctx, web)
-	require.True(t, err == nil || errors.Is(err, ErrPaymentRedirect), "%v", err)
-	direct := documentedDirectPayIn()
-	direct.ProfilingAttemptReference = "7b1d-attempt"
-	_, err = env.c.PayIns.CreateCardDirect(ctx, direct)
-	require.True(t, err == nil || errors.Is(err, ErrPaymentRedirect), "%v", err)
-	_, err = env.c.PayIns.CreateCardDirect(ctx, documentedDirectPayIn())
-	require.True(t, err == nil || errors.Is(err, ErrPaymentRedirect), "%v", err)
+	sentRef := func(cp *capture) any {
+		_, b := cp.last(t)
+		var body map[string]any
+		require.NoError(t, json.Unmarshal(b, &body))
+		return body["ProfilingAttemptReference"]
+	}
 
-	require.Len(t, bodies, 3)
-	assert.Equal(t, "2a6f3c4e-attempt", bodies[0]["ProfilingAttemptReference"])
-	assert.Equal(t, "7b1d-attempt", bodies[1]["ProfilingAttemptReference"])
-	assert.NotContains(t, bodies[2], "ProfilingAttemptReference")
+	in := documentedWebPayIn()
+	in.ProfilingAttemptReference = "2a6f3c4e-attempt"
+	_, err := env.c.PayIns.CreateCardWeb(ctx, in)
+	require.ErrorIs(t, err, ErrPaymentRedirect)
+	assert.Equal(t, "2a6f3c4e-attempt", sentRef(&web))
+
+	d := documentedDirectPayIn()
+	d.ProfilingAttemptReference = "7b1d-attempt"
+	_, err = env.c.PayIns.CreateCardDirect(ctx, d)
+	require.ErrorIs(t, err, ErrPaymentRedirect)
+	assert.Equal(t, "7b1d-attempt", sentRef(&direct))
+
+	_, err = env.c.PayIns.CreateCardDirect(ctx, documentedDirectPayIn())
+	require.ErrorIs(t, err, ErrPaymentRedirect)
+	assert.Nil(t, sentRef(&direct), "left out when not given")
 }
