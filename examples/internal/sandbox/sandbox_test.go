@@ -68,17 +68,20 @@ func TestLoopbackHostsTrustOnlyThatPort(t *testing.T) {
 	}
 }
 
-// TestControls drives an emulator over HTTP: credit, a declined session,
-// and a session left to expire.
-func TestControls(t *testing.T) {
-	t.Parallel()
+// startEmulator serves an emulator on a loopback port, with the controls
+// and an SDK client for it.
+func startEmulator(t *testing.T) (*mangopaytest.Server, Controls, *mangopay.Client) {
+	t.Helper()
 	srv, err := mangopaytest.Listen("127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(srv.Close)
-	ctx := context.Background()
-	ctl := Controls{Base: srv.URL}
-	c := srv.Client()
+	return srv, Controls{Base: srv.URL}, srv.Client()
+}
 
+// enrolledOwner creates a natural OWNER and completes its enrollment session
+// over HTTP; it returns the user and that session's SCA demand.
+func enrolledOwner(t *testing.T, ctx context.Context, c *mangopay.Client, ctl Controls) (*mangopay.NaturalUser, *mangopay.ScaRequiredError) {
+	t.Helper()
 	u, err := c.Users.CreateNatural(ctx, &mangopay.CreateNaturalUserRequest{
 		UserCategory: mangopay.UserCategoryOwner, TermsAndConditionsAccepted: mangopay.Ptr(true),
 		FirstName: "Pat", LastName: "Doe", Email: "pat@example.com", Birthday: mangopay.NewDate(1990, 1, 2),
@@ -87,6 +90,17 @@ func TestControls(t *testing.T) {
 	sca, ok := mangopay.AsScaRequired(err)
 	require.True(t, ok, "%v", err)
 	require.NoError(t, ctl.Complete(ctx, sca.RedirectURL, mangopaytest.Validated))
+	return u, sca
+}
+
+// TestControls drives an emulator over HTTP: credit, a declined session,
+// and a session left to expire.
+func TestControls(t *testing.T) {
+	t.Parallel()
+	srv, ctl, c := startEmulator(t)
+	ctx := context.Background()
+
+	u, sca := enrolledOwner(t, ctx, c, ctl)
 	got, err := c.Users.Get(ctx, u.ID)
 	require.NoError(t, err)
 	assert.Equal(t, mangopay.UserStatusActive, got.UserStatus)
@@ -112,12 +126,8 @@ func TestControls(t *testing.T) {
 // wallet; a second answer is refused (409), an unknown link is 404.
 func TestControlsCompletePayIn(t *testing.T) {
 	t.Parallel()
-	srv, err := mangopaytest.Listen("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
+	srv, ctl, c := startEmulator(t)
 	ctx := context.Background()
-	ctl := Controls{Base: srv.URL}
-	c := srv.Client()
 
 	u, err := c.Users.CreateNatural(ctx, &mangopay.CreateNaturalUserRequest{
 		UserCategory: mangopay.UserCategoryPayer, TermsAndConditionsAccepted: mangopay.Ptr(true),
@@ -161,21 +171,10 @@ func TestControlsCompletePayIn(t *testing.T) {
 // is refused (409), an unknown link is 404.
 func TestControlsCompleteIdentityVerification(t *testing.T) {
 	t.Parallel()
-	srv, err := mangopaytest.Listen("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
+	srv, ctl, c := startEmulator(t)
 	ctx := context.Background()
-	ctl := Controls{Base: srv.URL}
-	c := srv.Client()
 
-	u, err := c.Users.CreateNatural(ctx, &mangopay.CreateNaturalUserRequest{
-		UserCategory: mangopay.UserCategoryOwner, TermsAndConditionsAccepted: mangopay.Ptr(true),
-		FirstName: "Pat", LastName: "Doe", Email: "pat@example.com", Birthday: mangopay.NewDate(1990, 1, 2),
-		Nationality: "FR", CountryOfResidence: "FR", PhoneNumber: "+33611111111",
-	})
-	sca, ok := mangopay.AsScaRequired(err)
-	require.True(t, ok, "%v", err)
-	require.NoError(t, ctl.Complete(ctx, sca.RedirectURL, mangopaytest.Validated))
+	u, _ := enrolledOwner(t, ctx, c, ctl)
 	v, err := c.IdentityVerifications.Create(ctx, u.ID, &mangopay.CreateIdentityVerificationRequest{ReturnURL: "https://platform.example/kyc"})
 	rd, ok := mangopay.AsRedirect(err)
 	require.True(t, ok, "%v", err)
