@@ -88,7 +88,7 @@ func (t *tour) cardPayIn(ctx context.Context, o *owner) error {
 			return err
 		}
 		t.p.got("*mangopay.PaymentRedirectError, caught by mangopay.AsRedirect as SCA demands are")
-		t.p.challenge(link)
+		t.p.link("payer's browser to the card issuer's 3DS2 challenge page", link, "token", 8, "")
 		if err := t.b.passChallenge(ctx, t.p, link); err != nil {
 			return fmt.Errorf("pay-in %s: %w", p.ID, err)
 		}
@@ -178,7 +178,7 @@ func (t *tour) verifyIdentity(ctx context.Context, o *owner) error {
 			return err
 		}
 		t.p.got("*mangopay.IdentityVerificationRedirectError, caught by mangopay.AsRedirect as SCA demands are")
-		t.p.verification(link)
+		t.p.link("user's browser to Mangopay's hosted identity verification page", link, "sessionId", 9, "redirectURL")
 		if err := t.b.passVerification(ctx, t.p, link); err != nil {
 			return fmt.Errorf("IDV session %s: %w", v.ID, err)
 		}

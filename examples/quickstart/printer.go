@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
@@ -121,11 +123,13 @@ func (p *printer) call(sdk, endpoint string) {
 // got shows what came back.
 func (p *printer) got(format string, args ...any) { p.line("←", fmt.Sprintf(format, args...)) }
 
-// redirect shows where the user's browser would be sent: the whole link
-// when a person must open it, else the hosted page with the token elided
-// and the returnUrl it carries, decoded.
-func (p *printer) redirect(link string) {
-	p.printf("   ↪ redirect the user's browser to Mangopay's hosted SCA page:\n")
+// link shows where a browser would be sent (to, e.g. "user's browser to
+// Mangopay's hosted SCA page"): the whole link when a person must open it;
+// else the link with its secret query parameter cut to keep characters and,
+// when it carries one, its return parameter ret elided and shown decoded on
+// a line of its own.
+func (p *printer) link(to, link, secret string, keep int, ret string) {
+	p.printf("   ↪ redirect the %s:\n", to)
 	if p.fullLinks {
 		p.printf("       %s\n", link)
 		return
@@ -136,66 +140,25 @@ func (p *printer) redirect(link string) {
 		return
 	}
 	q := u.Query()
-	ret := q.Get("returnUrl")
-	token := q.Get("token")
-	if len(token) > 8 {
-		token = token[:8] + "…"
+	v := q.Get(secret)
+	if len(v) > keep {
+		v = v[:keep] + "…"
+	}
+	parts := []string{secret + "=" + v}
+	back := q.Get(ret)
+	q.Del(secret)
+	q.Del(ret)
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		parts = append(parts, k+"="+q.Get(k))
+	}
+	if ret != "" {
+		parts = append(parts, ret+"=…")
 	}
 	u.RawQuery = ""
-	p.printf("%s", wrap("       ", "         ", fmt.Sprintf("%s?token=%s&returnUrl=…", u, token)))
-	p.printf("%s", wrap("       ", "         ", "returnUrl (percent-encoded in the link): "+ret))
-}
-
-// challenge shows where the payer's browser would be sent for a card
-// payment's 3DS2 challenge: the whole link when a person must open it, else
-// with its token elided. Its return URL was fixed when the pay-in was made
-// (SecureModeReturnURL).
-func (p *printer) challenge(link string) {
-	p.printf("   ↪ redirect the payer's browser to the card issuer's 3DS2 challenge page:\n")
-	if p.fullLinks {
-		p.printf("       %s\n", link)
-		return
+	p.printf("%s", wrap("       ", "         ", u.String()+"?"+strings.Join(parts, "&")))
+	if ret != "" {
+		p.printf("%s", wrap("       ", "         ", ret+" (percent-encoded in the link): "+back))
 	}
-	u, err := url.Parse(link)
-	if err != nil {
-		p.printf("       (unparsable link)\n")
-		return
-	}
-	q := u.Query()
-	if token := q.Get("token"); len(token) > 8 {
-		q.Set("token", token[:8]+"…")
-	}
-	u.RawQuery = ""
-	enc := q.Encode()
-	if dec, err := url.QueryUnescape(enc); err == nil {
-		enc = dec
-	}
-	p.printf("%s", wrap("       ", "         ", u.String()+"?"+enc))
-}
-
-// verification shows where the user's browser would be sent for the hosted
-// identity verification: the whole link when a person must open it, else
-// with its session id elided. Its return URL was fixed when the session was
-// created (Mangopay appends it as redirectURL).
-func (p *printer) verification(link string) {
-	p.printf("   ↪ redirect the user's browser to Mangopay's hosted identity verification page:\n")
-	if p.fullLinks {
-		p.printf("       %s\n", link)
-		return
-	}
-	u, err := url.Parse(link)
-	if err != nil {
-		p.printf("       (unparsable link)\n")
-		return
-	}
-	q := u.Query()
-	sid := q.Get("sessionId")
-	if len(sid) > 9 {
-		sid = sid[:9] + "…"
-	}
-	u.RawQuery = ""
-	p.printf("%s", wrap("       ", "         ", fmt.Sprintf("%s?sessionId=%s&redirectURL=…", u, sid)))
-	p.printf("%s", wrap("       ", "         ", "redirectURL (percent-encoded in the link): "+q.Get("redirectURL")))
 }
 
 // ok reports something that worked.

@@ -158,7 +158,7 @@ func assertStory(t *testing.T, text, completeVia, payInVia, verifyVia, advanceVi
 		assert.Contains(t, text, want)
 	}
 	// Tokens are elided when nobody needs to open the link.
-	assert.Regexp(t, `(?m)^       http://127\.0\.0\.1:\d+/sca/\?token=sca_[0-9a-f]{4}…&returnUrl=…$`, text)
+	assert.Regexp(t, `(?m)^       http://127\.0\.0\.1:\d+/sca/\?token=sca_[0-9a-f]{4}…(&lang=[a-z]{2})?&returnUrl=…$`, text)
 	assert.NotRegexp(t, `token=sca_[0-9a-f]{32}`, text)
 
 	// Each step says what it shows.

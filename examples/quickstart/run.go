@@ -307,7 +307,7 @@ func (t *tour) scaLink(err error, returnQuery url.Values, what string) (string, 
 	if err != nil {
 		return "", err
 	}
-	t.p.redirect(link)
+	t.p.link("user's browser to Mangopay's hosted SCA page", link, "token", 8, "returnUrl")
 	return link, nil
 }
 
