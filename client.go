@@ -1245,22 +1245,33 @@ func (c *Client) decodeBody(st *callState, resp *http.Response) error {
 }
 
 // decodeResource decodes the answer of a POST or PUT into out, failing with
-// errNoResource when it holds none.
+// errNoResource when it holds none. A resource that carries its Id
+// (identified) is decoded in one pass and then asked for it: an empty body,
+// null and {} all leave it without one. Any other out (ScaEnrollment,
+// Reachability, what Do is given) is read whole first, to tell null or {}
+// from an answer.
 func decodeResource(r io.Reader, out any) error {
-	var raw json.RawMessage
-	if err := json.NewDecoder(r).Decode(&raw); err != nil {
+	id, ok := out.(identified)
+	if !ok {
+		var raw json.RawMessage
+		if err := json.NewDecoder(r).Decode(&raw); err != nil {
+			if errors.Is(err, io.EOF) {
+				return errNoResource
+			}
+			return err
+		}
+		if noResource(raw) {
+			return errNoResource
+		}
+		return json.Unmarshal(raw, out)
+	}
+	if err := json.NewDecoder(r).Decode(out); err != nil {
 		if errors.Is(err, io.EOF) {
 			return errNoResource
 		}
 		return err
 	}
-	if noResource(raw) {
-		return errNoResource
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return err
-	}
-	if id, ok := out.(identified); ok && !id.hasID() {
+	if !id.hasID() {
 		return errNoResource
 	}
 	return nil

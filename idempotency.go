@@ -270,17 +270,15 @@ func (s *IdempotencyService) Get(ctx context.Context, key string, opts ...Reques
 	return &out, nil
 }
 
-// noResource reports whether a 2xx body holds no resource: empty, null or {}.
+// noResource reports whether a 2xx body holds no resource: empty, null or
+// {} (an object with no members: '{', white space, '}').
 func noResource(b []byte) bool {
 	b = bytes.TrimSpace(b)
-	if len(b) == 0 || string(b) == "null" {
+	switch {
+	case len(b) == 0, string(b) == "null":
 		return true
-	}
-	if b[0] == '{' {
-		var m map[string]json.RawMessage
-		if json.Unmarshal(b, &m) == nil && len(m) == 0 {
-			return true
-		}
+	case b[0] == '{':
+		return string(bytes.TrimSpace(b[1:])) == "}"
 	}
 	return false
 }

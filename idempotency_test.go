@@ -557,3 +557,14 @@ func TestRecordedAs(t *testing.T) {
 	assert.Equal(t, "AuthorId is u2, the request has u1", in.mismatch(&Transfer{AuthorID: "u2"}))
 	assert.Empty(t, in.mismatch(&Transfer{AuthorID: "u1"}))
 }
+
+// TestNoResource: the bodies a POST's 2xx may carry without a resource.
+func TestNoResource(t *testing.T) {
+	t.Parallel()
+	for _, b := range []string{"", " \n", "null", " null ", "{}", "{ \n\t}"} {
+		assert.True(t, noResource([]byte(b)), "%q", b)
+	}
+	for _, b := range []string{`{"Id":"x"}`, `{"a":1}`, "[]", `"x"`, "{", "{}}"} {
+		assert.False(t, noResource([]byte(b)), "%q", b)
+	}
+}
